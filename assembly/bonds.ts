@@ -1,0 +1,186 @@
+// Bonds: load and mask (spec/yuma.md 2.11), column normalization, the EMA (2.12c, 2.13b)
+// with a fixed or a liquid alpha (2.13a), dividends (2.12e, 2.13c), storage form (2.12f, 2.15).
+// Everything walks stored entries only: O(nnz), never an n-wide scratch row.
+import { ONE, mulF, mulChecked, divF, u16p, toU16, expSafe, divSat } from './fixed';
+
+/**
+ * B = stored bonds as raw I32F32 (Yuma3: u16 proportion; original: the integer), dropping
+ * columns j with recent[j] != 0 (registered at/after the last tempo). Returns nnz out.
+ */
+export function loadBonds(
+  n: i32, rowPtr: usize, col: usize, b: usize, recent: usize, proportion: bool,
+  outPtr: usize, outCol: usize, outVal: usize,
+): i32 {
+  let k = 0;
+  store<u32>(outPtr, 0);
+  for (let i = 0; i < n; i++) {
+    const e = load<u32>(rowPtr + (<usize>(i + 1) << 2));
+    for (let q = load<u32>(rowPtr + (<usize>i << 2)); q < e; q++) {
+      const j = load<u32>(col + (<usize>q << 2));
+      if (load<u8>(recent + <usize>j) != 0) continue;
+      const v = <i64>load<u16>(b + (<usize>q << 1));
+      store<u32>(outCol + (<usize>k << 2), j);
+      store<i64>(outVal + (<usize>k << 3), proportion ? u16p(v) : v * ONE);
+      k++;
+    }
+    store<u32>(outPtr + (<usize>(i + 1) << 2), k);
+  }
+  return k;
+}
+
+/** colnorm: s_j = column sum; every entry of a column with s_j != 0 becomes divF(v, s_j). */
+export function colnorm(n: i32, nnz: i32, col: usize, val: usize, out: usize, sums: usize): void {
+  for (let j = 0; j < n; j++) store<i64>(sums + (<usize>j << 3), 0);
+  for (let q = 0; q < nnz; q++) {
+    const p = sums + (<usize>load<u32>(col + (<usize>q << 2)) << 3);
+    store<i64>(p, load<i64>(p) + load<i64>(val + (<usize>q << 3)));
+  }
+  for (let q = 0; q < nnz; q++) {
+    const s = load<i64>(sums + (<usize>load<u32>(col + (<usize>q << 2)) << 3));
+    const v = load<i64>(val + (<usize>q << 3));
+    store<i64>(out + (<usize>q << 3), s != 0 ? divF(v, s) : v);
+  }
+}
+
+/** Original Yuma delta: D_ij = mulF(Wb_ij, a_i), every entry kept (same pattern as Wb). */
+export function scaleRows(n: i32, rowPtr: usize, val: usize, a: usize, out: usize): void {
+  for (let i = 0; i < n; i++) {
+    const ai = load<i64>(a + (<usize>i << 3));
+    const e = load<u32>(rowPtr + (<usize>(i + 1) << 2));
+    for (let q = load<u32>(rowPtr + (<usize>i << 2)); q < e; q++) {
+      store<i64>(out + (<usize>q << 3), mulF(load<i64>(val + (<usize>q << 3)), ai));
+    }
+  }
+}
+
+/**
+ * Fixed-alpha EMA over the union of both row patterns (rows ascending in j):
+ * mulF(alpha, new) + mulF(ONE - alpha, old), an absent side contributing 0; keep > 0.
+ */
+export function emaFixed(
+  n: i32, alpha: i64,
+  newPtr: usize, newCol: usize, newVal: usize,
+  oldPtr: usize, oldCol: usize, oldVal: usize,
+  outPtr: usize, outCol: usize, outVal: usize,
+): i32 {
+  const om = ONE - alpha;
+  let k = 0;
+  store<u32>(outPtr, 0);
+  for (let i = 0; i < n; i++) {
+    let x = load<u32>(newPtr + (<usize>i << 2));
+    const xe = load<u32>(newPtr + (<usize>(i + 1) << 2));
+    let y = load<u32>(oldPtr + (<usize>i << 2));
+    const ye = load<u32>(oldPtr + (<usize>(i + 1) << 2));
+    while (x < xe || y < ye) {
+      const jx: u32 = x < xe ? load<u32>(newCol + (<usize>x << 2)) : 0xffff_ffff;
+      const jy: u32 = y < ye ? load<u32>(oldCol + (<usize>y << 2)) : 0xffff_ffff;
+      let j: u32, vn: i64 = 0, vo: i64 = 0;
+      if (jx <= jy) { j = jx; vn = load<i64>(newVal + (<usize>x << 3)); x++; } else j = jy;
+      if (jy == j) { vo = load<i64>(oldVal + (<usize>y << 3)); y++; }
+      const v = mulF(alpha, vn) + mulF(om, vo);
+      if (v > 0) {
+        store<u32>(outCol + (<usize>k << 2), j);
+        store<i64>(outVal + (<usize>k << 3), v);
+        k++;
+      }
+    }
+    store<u32>(outPtr + (<usize>(i + 1) << 2), k);
+  }
+  return k;
+}
+
+/**
+ * Yuma3 with liquid alpha: per entry (j, w) of Wb row i, in row order, alpha from the
+ * sigmoid of how far w sits from consensus (or from the old bond); bonds with no Wb entry
+ * disappear (the chain's sparse path drops them). Returns nnz out.
+ */
+export function emaLiquid(
+  n: i32, C: usize, lo: i64, hi: i64, steepness: i64,
+  newPtr: usize, newCol: usize, newVal: usize,
+  oldPtr: usize, oldCol: usize, oldVal: usize,
+  outPtr: usize, outCol: usize, outVal: usize,
+): i32 {
+  // k = steepness / -100, saturating_div: truncated toward zero
+  const kf = divSat(steepness, -100 * ONE); // steepness is raw I32F32 (s * ONE)
+  const half: i64 = ONE >> 1;
+  let k = 0;
+  store<u32>(outPtr, 0);
+  for (let i = 0; i < n; i++) {
+    let y = load<u32>(oldPtr + (<usize>i << 2));
+    const ye = load<u32>(oldPtr + (<usize>(i + 1) << 2));
+    const xe = load<u32>(newPtr + (<usize>(i + 1) << 2));
+    for (let x = load<u32>(newPtr + (<usize>i << 2)); x < xe; x++) {
+      const j = load<u32>(newCol + (<usize>x << 2));
+      const w = load<i64>(newVal + (<usize>x << 3));
+      while (y < ye && load<u32>(oldCol + (<usize>y << 2)) < j) y++;
+      const present = y < ye && load<u32>(oldCol + (<usize>y << 2)) == j;
+      const b: i64 = present ? load<i64>(oldVal + (<usize>y << 3)) : 0;
+      const c = load<i64>(C + (<usize>j << 3));
+      // how far the weight moved: buying above consensus, or selling below the old bond
+      const d0 = w >= b ? w - c : b - w;
+      const d = max(min(d0, ONE), <i64>0);
+      const ex = expSafe(mulF(kf, d - half));
+      const sg = divF(ONE, ONE + ex);
+      const alpha = max(min(lo + mulF(sg, hi - lo), hi), lo);
+      const dec: i64 = present ? mulF(ONE - alpha, b) : 0;
+      const inc = max(mulF(alpha, w), <i64>0);
+      const v = min(ONE, dec + inc);
+      if (v > 0) {
+        store<u32>(outCol + (<usize>k << 2), j);
+        store<i64>(outVal + (<usize>k << 3), v);
+        k++;
+      }
+    }
+    store<u32>(outPtr + (<usize>(i + 1) << 2), k);
+  }
+  return k;
+}
+
+/** Div_i = sum over row i of mulF(I_j, M_ij) (original Yuma; M is the normalized EMA). */
+export function rowDotIncentive(n: i32, rowPtr: usize, col: usize, val: usize, I: usize, out: usize): void {
+  for (let i = 0; i < n; i++) {
+    let s: i64 = 0;
+    const e = load<u32>(rowPtr + (<usize>(i + 1) << 2));
+    for (let q = load<u32>(rowPtr + (<usize>i << 2)); q < e; q++) {
+      const Ij = load<i64>(I + (<usize>load<u32>(col + (<usize>q << 2)) << 3));
+      s += mulF(Ij, load<i64>(val + (<usize>q << 3)));
+    }
+    store<i64>(out + (<usize>i << 3), s);
+  }
+}
+
+/** Yuma3: Div_i = checked mulF(sum over row i of mulF(N_ij, I_j), a_i). */
+export function yuma3Dividends(n: i32, rowPtr: usize, col: usize, val: usize, I: usize, a: usize, out: usize): void {
+  for (let i = 0; i < n; i++) {
+    let s: i64 = 0;
+    const e = load<u32>(rowPtr + (<usize>(i + 1) << 2));
+    for (let q = load<u32>(rowPtr + (<usize>i << 2)); q < e; q++) {
+      const Ij = load<i64>(I + (<usize>load<u32>(col + (<usize>q << 2)) << 3));
+      s += mulF(load<i64>(val + (<usize>q << 3)), Ij);
+    }
+    store<i64>(out + (<usize>i << 3), mulChecked(s, load<i64>(a + (<usize>i << 3))));
+  }
+}
+
+/** Storage form of original Yuma: column max-upscale (max becomes ONE), in place. */
+export function colMaxUpscale(n: i32, nnz: i32, col: usize, val: usize, maxes: usize): void {
+  for (let j = 0; j < n; j++) store<i64>(maxes + (<usize>j << 3), 0);
+  for (let q = 0; q < nnz; q++) {
+    const p = maxes + (<usize>load<u32>(col + (<usize>q << 2)) << 3);
+    store<i64>(p, max(load<i64>(p), load<i64>(val + (<usize>q << 3))));
+  }
+  for (let q = 0; q < nnz; q++) {
+    const m = load<i64>(maxes + (<usize>load<u32>(col + (<usize>q << 2)) << 3));
+    if (m != 0) {
+      const p = val + (<usize>q << 3);
+      store<i64>(p, divF(load<i64>(p), m));
+    }
+  }
+}
+
+/** u16 outputs: toU16 of every raw. */
+export function toU16Array(len: i32, val: usize, out: usize): void {
+  for (let q = 0; q < len; q++) {
+    store<u16>(out + (<usize>q << 1), <u16>toU16(load<i64>(val + (<usize>q << 3))));
+  }
+}

@@ -1,0 +1,60 @@
+// Clip at consensus, validator trust, ranks, and the weights used for bonds
+// (spec/yuma.md 2.7, 2.8, 2.9, 2.10), in one row-major pass over W.
+import { ONE, mulF } from './fixed';
+
+/**
+ * In: W CSR (rowPtr, col, val), consensus C i64[n], active stake a i64[n], beta raw.
+ * Out: VT i64[n] (row sums of Wc), R i64[n] (ranks: column sums of mulF(a_i, Wc_ij)),
+ *      and unless beta == 0 (then Wb is W itself) Wb CSR (outPtr, outCol, outVal):
+ *      Wc when beta == ONE, else W + beta*(Wc - W) with entries <= 0 dropped.
+ * Returns nnz of Wb (or of W when beta == 0).
+ */
+export function clip(
+  n: i32, rowPtr: usize, col: usize, val: usize, C: usize, a: usize, beta: i64,
+  VT: usize, R: usize, outPtr: usize, outCol: usize, outVal: usize,
+): i32 {
+  for (let j = 0; j < n; j++) store<i64>(R + (<usize>j << 3), 0);
+  const emit = beta != 0;
+  const interp = beta != ONE;
+  let k = 0;
+  if (emit) store<u32>(outPtr, 0);
+  for (let i = 0; i < n; i++) {
+    const ai = load<i64>(a + (<usize>i << 3));
+    let vt: i64 = 0;
+    const e = load<u32>(rowPtr + (<usize>(i + 1) << 2));
+    for (let q = load<u32>(rowPtr + (<usize>i << 2)); q < e; q++) {
+      const j = load<u32>(col + (<usize>q << 2));
+      const v = load<i64>(val + (<usize>q << 3));
+      const c = load<i64>(C + (<usize>j << 3));
+      // above consensus: clipped down to it, or dropped when consensus is 0
+      const kept = !(c < v) || c > 0;
+      const wc: i64 = c < v ? (c > 0 ? c : 0) : v;
+      if (kept) {
+        vt += wc;
+        if (ai != 0) {
+          const p = R + (<usize>j << 3);
+          store<i64>(p, load<i64>(p) + mulF(ai, wc));
+        }
+      }
+      if (emit) {
+        if (!interp) {
+          if (kept) {
+            store<u32>(outCol + (<usize>k << 2), j);
+            store<i64>(outVal + (<usize>k << 3), wc);
+            k++;
+          }
+        } else {
+          const wb = v + mulF(beta, wc - v); // wc - v <= 0: floor rounds away from zero
+          if (wb > 0) {
+            store<u32>(outCol + (<usize>k << 2), j);
+            store<i64>(outVal + (<usize>k << 3), wb);
+            k++;
+          }
+        }
+      }
+    }
+    store<i64>(VT + (<usize>i << 3), vt);
+    if (emit) store<u32>(outPtr + (<usize>(i + 1) << 2), k);
+  }
+  return emit ? k : <i32>load<u32>(rowPtr + (<usize>n << 2));
+}

@@ -1,0 +1,152 @@
+// Exact I32F32 fixed point on raw i64 integers (spec/yuma.md section 1).
+// substrate-fixed semantics: products floor toward -infinity, quotients truncate toward
+// zero, safe_div gives 0 on division by zero and on overflow. Nothing goes through f64.
+
+// @ts-ignore: decorator
+@inline export const ONE: i64 = 0x1_0000_0000;
+export const I64_MAX: i64 = 0x7fff_ffff_ffff_ffff;
+export const I64_MIN: i64 = -0x8000_0000_0000_0000;
+
+// High and low 64 bits of the unsigned 128-bit product x*y (32-bit limbs; WASM has no mul-high).
+let _hi: u64 = 0;
+// @ts-ignore: decorator
+@inline function mulU128(x: u64, y: u64): u64 {
+  const x0 = x & 0xffff_ffff, x1 = x >>> 32;
+  const y0 = y & 0xffff_ffff, y1 = y >>> 32;
+  const p00 = x0 * y0, p01 = x0 * y1, p10 = x1 * y0, p11 = x1 * y1;
+  const mid = (p00 >>> 32) + (p01 & 0xffff_ffff) + (p10 & 0xffff_ffff);
+  _hi = p11 + (p01 >>> 32) + (p10 >>> 32) + (mid >>> 32);
+  return (mid << 32) | (p00 & 0xffff_ffff);
+}
+
+/** mulF: floor(a*b / 2^32) on the exact 128-bit product; saturates (MAX same sign, MIN otherwise). */
+export function mulF(a: i64, b: i64): i64 {
+  const neg = (a ^ b) < 0;
+  const ua: u64 = a < 0 ? <u64>(-a) : <u64>a; // |I64_MIN| = 2^63 still fits u64
+  const ub: u64 = b < 0 ? <u64>(-b) : <u64>b;
+  let lo = mulU128(ua, ub);
+  let hi = _hi;
+  if (neg && (lo | hi) != 0) {
+    // two's complement of the 128-bit magnitude; the arithmetic shift below then floors
+    lo = ~lo + 1;
+    hi = ~hi + <u64>(lo == 0);
+  }
+  // value >> 32 fits i64 iff the signed hi word is in [-2^31, 2^31)
+  const shi = <i64>hi;
+  if ((shi >> 31) != 0 && (shi >> 31) != -1) return neg ? I64_MIN : I64_MAX;
+  return <i64>((hi << 32) | (lo >>> 32));
+}
+
+/** checked_mul as the epoch uses it (vec_mul): mulF, but overflow gives 0. */
+export function mulChecked(a: i64, b: i64): i64 {
+  const neg = (a ^ b) < 0;
+  const ua: u64 = a < 0 ? <u64>(-a) : <u64>a;
+  const ub: u64 = b < 0 ? <u64>(-b) : <u64>b;
+  let lo = mulU128(ua, ub);
+  let hi = _hi;
+  if (neg && (lo | hi) != 0) {
+    lo = ~lo + 1;
+    hi = ~hi + <u64>(lo == 0);
+  }
+  const shi = <i64>hi;
+  if ((shi >> 31) != 0 && (shi >> 31) != -1) return 0;
+  return <i64>((hi << 32) | (lo >>> 32));
+}
+
+/** Unsigned (u1*2^64 + u0) / v for u1 < v (quotient fits u64): two 32-bit digit steps. */
+function divU128(u1: u64, u0: u64, v: u64): u64 {
+  const s = <u64>clz<u64>(v);
+  v <<= s;
+  const un32: u64 = s == 0 ? u1 : (u1 << s) | (u0 >>> (64 - s));
+  const un10: u64 = u0 << s;
+  const vn1 = v >>> 32, vn0 = v & 0xffff_ffff;
+  const un1 = un10 >>> 32, un0 = un10 & 0xffff_ffff;
+  const B: u64 = 0x1_0000_0000;
+
+  let q1 = un32 / vn1;
+  let rhat = un32 - q1 * vn1;
+  while (q1 >= B || q1 * vn0 > ((rhat << 32) | un1)) {
+    q1 -= 1;
+    rhat += vn1;
+    if (rhat >= B) break;
+  }
+  const un21 = ((un32 << 32) | un1) - q1 * v;
+  let q0 = un21 / vn1;
+  rhat = un21 - q0 * vn1;
+  while (q0 >= B || q0 * vn0 > ((rhat << 32) | un0)) {
+    q0 -= 1;
+    rhat += vn1;
+    if (rhat >= B) break;
+  }
+  return (q1 << 32) | q0;
+}
+
+/** Unsigned floor(ua * 2^32 / ub); returns U64 max sentinel when the quotient is >= 2^64. */
+// @ts-ignore: decorator
+@inline function divShift32U(ua: u64, ub: u64): u64 {
+  if (ua >>> 32 == 0) return (ua << 32) / ub; // dividend fits 64 bits
+  const hi = ua >>> 32;
+  if (hi >= ub) return <u64>-1; // quotient >= 2^64
+  return divU128(hi, ua << 32, ub);
+}
+
+/** divF (safe_div): b == 0 -> 0; trunc(a*2^32 / b); 0 when the quotient leaves i64. */
+export function divF(a: i64, b: i64): i64 {
+  if (b == 0) return 0;
+  const neg = (a ^ b) < 0;
+  const ua: u64 = a < 0 ? <u64>(-a) : <u64>a;
+  const ub: u64 = b < 0 ? <u64>(-b) : <u64>b;
+  const q = divShift32U(ua, ub);
+  if (neg) return q <= <u64>0x8000_0000_0000_0000 ? -<i64>q : 0;
+  return q <= <u64>I64_MAX ? <i64>q : 0;
+}
+
+/** saturating_div: like divF but out of range saturates (divisor is never 0 in the epoch). */
+export function divSat(a: i64, b: i64): i64 {
+  const neg = (a ^ b) < 0;
+  const ua: u64 = a < 0 ? <u64>(-a) : <u64>a;
+  const ub: u64 = b < 0 ? <u64>(-b) : <u64>b;
+  const q = divShift32U(ua, ub);
+  if (neg) return q <= <u64>0x8000_0000_0000_0000 ? -<i64>q : I64_MIN;
+  return q <= <u64>I64_MAX ? <i64>q : I64_MAX;
+}
+
+/** u16 proportion -> I32F32: floor(b * 2^32 / 65535) (= b*65537 below 65535, ONE at 65535). */
+// @ts-ignore: decorator
+@inline export function u16p(b: i64): i64 {
+  return (b << 32) / 65535;
+}
+
+/** fixed_proportion_to_u16: truncates, saturates to [0, 65535]. */
+// @ts-ignore: decorator
+@inline export function toU16(x: i64): i32 {
+  if (x <= 0) return 0;
+  if (x >= ONE) return 65535;
+  return <i32>((x * 65535) >> 32); // x < 2^32: product < 2^48
+}
+
+/** floor(x * y / 2^32) for unsigned x, y, saturated to u64 (I96F32 emission in rao). */
+export function mulShr32U(x: u64, y: u64): u64 {
+  const lo = mulU128(x, y);
+  const hi = _hi;
+  if (hi >>> 32 != 0) return <u64>-1;
+  return (hi << 32) | (lo >>> 32);
+}
+
+/** substrate-fixed transcendental::exp on I32F32, reached through exp_safe (clamp to +-20). */
+export function expSafe(x: i64): i64 {
+  const LIM: i64 = 20 * ONE;
+  if (x < -LIM) x = -LIM;
+  if (x > LIM) x = LIM;
+  if (x == 0) return ONE;
+  if (x == ONE) return 11674931200; // the crate's 23-bit constant e, not the series
+  const neg = x < 0;
+  const y: i64 = neg ? -x : x;
+  let r: i64 = ONE + y;
+  let t: i64 = y;
+  for (let i: i64 = 2; i <= 31; i++) {
+    t = mulF(t, y) / i; // non-negative: integer division is floor
+    r += t;
+  }
+  return neg ? divF(ONE, r) : r;
+}

@@ -1,0 +1,17 @@
+// The WASM module's exports: kernels over flat arrays in linear memory (JS-owned, imported).
+// Nothing here allocates: src/engine/wasm.ts hands every kernel its buffers as byte offsets.
+export { mulF, mulChecked, divF, divSat, expSafe, mulShr32U } from './fixed';
+export { sum, normalize } from './vector';
+export { prepareWeights } from './weights';
+export { consensus } from './consensus';
+export { clip } from './clip';
+export {
+  loadBonds, colnorm, scaleRows, emaFixed, emaLiquid, rowDotIncentive, yuma3Dividends,
+  colMaxUpscale, toU16Array,
+} from './bonds';
+export { emission } from './emission';
+
+/** First byte JS may use: everything below holds the module's static data. */
+export function heapBase(): usize {
+  return __heap_base;
+}

@@ -1,0 +1,19 @@
+// Vector helpers over raw I32F32 arrays (spec/yuma.md 1.2).
+import { divF } from './fixed';
+
+/** Plain (wrapping) sum of n raws. */
+export function sum(v: usize, n: i32): i64 {
+  let s: i64 = 0;
+  for (let i = 0; i < n; i++) s += load<i64>(v + (<usize>i << 3));
+  return s;
+}
+
+/** normalize: S = sum(v); S == 0 leaves v unchanged; else v_i = divF(v_i, S) (same S for all). */
+export function normalize(v: usize, n: i32): void {
+  const s = sum(v, n);
+  if (s == 0) return;
+  for (let i = 0; i < n; i++) {
+    const p = v + (<usize>i << 3);
+    store<i64>(p, divF(load<i64>(p), s));
+  }
+}

@@ -1,0 +1,181 @@
+// One Yuma epoch of one subnet, as the chain's sparse production path computes it
+// (spec/yuma.md section 2). Vector stages run here; every O(nnz) stage is a kernel.
+import type { EpochInput, EpochOutput, SparseU16 } from './types.js';
+import type { Kernels } from './kernels.js';
+import type { Layout } from './memory.js';
+import { defaultKernels } from './wasm.js';
+import { activity } from './stages/activity.js';
+import { combineStake } from './stages/stake.js';
+import { forbidden, newPermits } from './stages/permits.js';
+
+export interface EpochOptions {
+  /** include the raw I32F32 intermediate vectors (output `trace`) */
+  trace?: boolean;
+  /** the kernels to run on (default: this thread's WASM instance) */
+  kernels?: Kernels;
+}
+
+const ONE = 1n << 32n;
+/** u16 proportion to I32F32: floor(b * 2^32 / 65535) (yuma.md 1.2). */
+const u16p = (b: number) => (BigInt(b) << 32n) / 65535n;
+/** EMA alpha from bonds_moving_average per million: ONE - floor(bma * 2^32 / 10^6) (yuma.md 4). */
+const emaAlpha = (bma: number) => ONE - (BigInt(bma) << 32n) / 1_000_000n;
+
+function layout(n: number, nnzW: number, nnzB: number, hp: EpochInput['hyperparameters']) {
+  const nnzE = nnzW + nnzB;
+  return {
+    // inputs, copied in once
+    wPtr: ['u32', n + 1], wCol: ['u32', nnzW], wVal: ['u16', nnzW],
+    bPtr: ['u32', n + 1], bCol: ['u32', nnzB], bVal: ['u16', nnzB],
+    forbid: ['u8', n], recent: ['u8', n],
+    lastUpdate: ['f64', n], registered: ['f64', n], commit: ['f64', hp.commit_reveal ? n : 0],
+    // vectors (raw I32F32)
+    stake: ['i64', n], a: ['i64', n], u: ['i64', n], C: ['i64', n], VT: ['i64', n],
+    I: ['i64', n], Div: ['i64', n], sums: ['i64', n],
+    // W: masked, row-normalized weights
+    WPtr: ['u32', n + 1], WCol: ['u32', nnzW], WVal: ['i64', nnzW],
+    // scratch: the median's column copy, then the original Yuma delta or Yuma3's normalized EMA
+    colPtr: ['u32', n + 1], scratch: ['i64', nnzE], weight: ['i64', nnzW],
+    // Wb: weights for bonds (W itself when bonds_penalty is 0)
+    WbPtr: ['u32', n + 1], WbCol: ['u32', hp.bonds_penalty === 0 ? 0 : nnzW],
+    WbVal: ['i64', hp.bonds_penalty === 0 ? 0 : nnzW],
+    // B: stored bonds, E: the new bonds (EMA)
+    BPtr: ['u32', n + 1], BCol: ['u32', nnzB], BVal: ['i64', nnzB],
+    EPtr: ['u32', n + 1], ECol: ['u32', nnzE], EVal: ['i64', nnzE],
+    // outputs
+    u16: ['u16', Math.max(n, nnzE)],
+    serverEm: ['u64', n], validatorEm: ['u64', n], em: ['u64', n],
+  } as const satisfies Layout;
+}
+
+export function runEpoch(input: EpochInput, options: EpochOptions = {}): EpochOutput {
+  const k = options.kernels ?? defaultKernels();
+  const { n, hyperparameters: hp } = input;
+  const m = k.alloc(layout(n, input.weights.col.length, input.bonds.col.length, hp));
+
+  // 2.1 activity
+  const { active, recent } = activity(input);
+  // 2.2 stake
+  const stake = m.stake.view;
+  const rawStake = combineStake(input, stake);
+  // 2.3 validator permits: last epoch's gate this one; new ones only pick stored bond rows
+  const forbid = forbidden(input);
+  const newPermit = newPermits(stake, hp.max_allowed_validators, input.owner_uid);
+  // 2.4 active stake
+  const a = m.a.view;
+  for (let i = 0; i < n; i++) a[i] = active[i] && !forbid[i] ? stake[i]! : 0n;
+  k.normalize(m.a, n);
+
+  // 2.5 weights: masks and row normalization
+  m.wPtr.view.set(input.weights.rowPtr);
+  m.wCol.view.set(input.weights.col);
+  m.wVal.view.set(input.weights.val);
+  m.forbid.view.set(forbid);
+  m.lastUpdate.view.set(input.neurons.last_update);
+  m.registered.view.set(input.neurons.block_at_registration);
+  const commit = hp.commit_reveal ? m.commit : null;
+  if (commit) commit.view.set(input.neurons.commit_block!);
+  k.prepareWeights(
+    n, m.wPtr, m.wCol, m.wVal, m.forbid, m.lastUpdate, m.registered, commit,
+    input.owner_uid ?? -1, m.WPtr, m.WCol, m.WVal,
+  );
+
+  // 2.6 consensus: stake-weighted median per column
+  k.consensus(n, m.WPtr, m.WCol, m.WVal, m.a, u16p(hp.kappa), m.u, m.colPtr, m.scratch, m.weight, m.C);
+
+  // 2.7-2.10 clip, validator trust, ranks, weights for bonds
+  const beta = u16p(hp.bonds_penalty);
+  const nnzWb = k.clip(
+    n, m.WPtr, m.WCol, m.WVal, m.C, m.a, beta, m.VT, m.I, m.WbPtr, m.WbCol, m.WbVal,
+  );
+  const Wb = beta === 0n ? { ptr: m.WPtr, col: m.WCol, val: m.WVal } : { ptr: m.WbPtr, col: m.WbCol, val: m.WbVal };
+  // 2.9 incentive = normalize(ranks)
+  k.normalize(m.I, n);
+
+  // 2.11 stored bonds, recently registered columns dropped
+  m.bPtr.view.set(input.bonds.rowPtr);
+  m.bCol.view.set(input.bonds.col);
+  m.bVal.view.set(input.bonds.val);
+  m.recent.view.set(recent);
+  const nnzB = k.loadBonds(n, m.bPtr, m.bCol, m.bVal, m.recent, hp.yuma3, m.BPtr, m.BCol, m.BVal);
+
+  const alpha = emaAlpha(hp.bonds_moving_average);
+  let nnzE: number;
+  if (!hp.yuma3) {
+    // 2.12 original Yuma
+    k.colnorm(n, nnzB, m.BCol, m.BVal, m.BVal, m.sums);
+    const D = m.scratch;
+    k.scaleRows(n, Wb.ptr, Wb.val, m.a, D);
+    k.colnorm(n, nnzWb, Wb.col, D, D, m.sums);
+    nnzE = k.emaFixed(n, alpha, Wb.ptr, Wb.col, D, m.BPtr, m.BCol, m.BVal, m.EPtr, m.ECol, m.EVal);
+    k.colnorm(n, nnzE, m.ECol, m.EVal, m.EVal, m.sums);
+    k.rowDotIncentive(n, m.EPtr, m.ECol, m.EVal, m.I, m.Div);
+    k.normalize(m.Div, n);
+    k.colMaxUpscale(n, nnzE, m.ECol, m.EVal, m.sums); // storage form
+  } else {
+    // 2.13 Yuma3: liquid alpha only once some consensus is non-zero
+    const liquid = hp.liquid_alpha && m.C.view.some((c) => c !== 0n);
+    nnzE = liquid
+      ? k.emaLiquid(
+          n, m.C, u16p(hp.alpha_low), u16p(hp.alpha_high), BigInt(hp.alpha_sigmoid_steepness) * ONE,
+          Wb.ptr, Wb.col, Wb.val, m.BPtr, m.BCol, m.BVal, m.EPtr, m.ECol, m.EVal,
+        )
+      : k.emaFixed(n, alpha, Wb.ptr, Wb.col, Wb.val, m.BPtr, m.BCol, m.BVal, m.EPtr, m.ECol, m.EVal);
+    const N = m.scratch;
+    k.colnorm(n, nnzE, m.ECol, m.EVal, N, m.sums);
+    k.yuma3Dividends(n, m.EPtr, m.ECol, N, m.I, m.a, m.Div);
+    k.normalize(m.Div, n);
+  }
+
+  // 2.14 emission
+  k.emission(n, m.I, m.Div, m.a, m.stake, input.rao_emission, m.serverEm, m.validatorEm, m.em);
+
+  // 2.15 outputs: u16 vectors, and a bond row for every uid (EMA row if newly permitted)
+  const u16 = (v: typeof m.C) => {
+    k.toU16Array(n, v, m.u16);
+    return m.u16.view.slice(0, n);
+  };
+  const neurons = {
+    active,
+    stake_weight: u16(m.stake),
+    consensus: u16(m.C),
+    validator_trust: u16(m.VT),
+    incentive: u16(m.I),
+    dividend: u16(m.Div),
+    new_validator_permit: newPermit,
+    server_emission: m.serverEm.view.slice(),
+    validator_emission: m.validatorEm.view.slice(),
+    emission: m.em.view.slice(),
+    stake: rawStake,
+  };
+  k.toU16Array(nnzE, m.EVal, m.u16);
+  const bonds = keepRows(m.EPtr.view, m.ECol.view, m.u16.view, newPermit);
+
+  const out: EpochOutput = { netuid: input.netuid, n, neurons, bonds };
+  if (options.trace) {
+    out.trace = {
+      stake: stake.slice(),
+      active_stake: a.slice(),
+      consensus: m.C.view.slice(),
+      validator_trust: m.VT.view.slice(),
+      incentive: m.I.view.slice(),
+      dividends: m.Div.view.slice(),
+    };
+  }
+  return out;
+}
+
+/** A fresh CSR holding the rows i with keep[i] (others empty). */
+function keepRows(rowPtr: Uint32Array, col: Uint32Array, val: Uint16Array, keep: Uint8Array): SparseU16 {
+  const n = keep.length;
+  const outPtr = new Uint32Array(n + 1);
+  for (let i = 0; i < n; i++) outPtr[i + 1] = outPtr[i]! + (keep[i] ? rowPtr[i + 1]! - rowPtr[i]! : 0);
+  const outCol = new Uint32Array(outPtr[n]!);
+  const outVal = new Uint16Array(outPtr[n]!);
+  for (let i = 0; i < n; i++) {
+    if (!keep[i]) continue;
+    outCol.set(col.subarray(rowPtr[i], rowPtr[i + 1]), outPtr[i]);
+    outVal.set(val.subarray(rowPtr[i], rowPtr[i + 1]), outPtr[i]);
+  }
+  return { rowPtr: outPtr, col: outCol, val: outVal };
+}

@@ -1,0 +1,68 @@
+// The matrix kernels of the epoch, as one interface with two implementations: the WASM
+// kernels (assembly/, through wasm.ts) and the plain TypeScript reference (reference.ts).
+// Both read and write the same flat arrays; a kernel's contract is the spec section named.
+import type { Buf, Layout, Bufs } from './memory.js';
+
+type I64 = Buf<'i64'>;
+type U32 = Buf<'u32'>;
+type U16 = Buf<'u16'>;
+type U8 = Buf<'u8'>;
+type F64 = Buf<'f64'>;
+type U64 = Buf<'u64'>;
+
+export interface Kernels {
+  readonly name: string;
+  /** Fresh buffers for one epoch (the previous epoch's buffers are reused). */
+  alloc<L extends Layout>(layout: L): Bufs<L>;
+
+  /** yuma.md 1.2 normalize: v_i = divF(v_i, sum v) unless the sum is 0. */
+  normalize(v: I64, n: number): void;
+  /** yuma.md 2.5: masks and row normalization of u16 weights; returns nnz out. */
+  prepareWeights(
+    n: number, rowPtr: U32, col: U32, w: U16, forbid: U8, lastUpdate: F64, registered: F64,
+    commit: F64 | null, owner: number, outPtr: U32, outCol: U32, outVal: I64,
+  ): number;
+  /** yuma.md 2.6 + 3: weighted median per column; u, colPtr, score, weight are scratch. */
+  consensus(
+    n: number, rowPtr: U32, col: U32, val: I64, a: I64, kappa: bigint,
+    u: I64, colPtr: U32, score: I64, weight: I64, C: I64,
+  ): void;
+  /** yuma.md 2.7-2.10: VT, R, and Wb (unless beta == 0); returns nnz of Wb. */
+  clip(
+    n: number, rowPtr: U32, col: U32, val: I64, C: I64, a: I64, beta: bigint,
+    VT: I64, R: I64, outPtr: U32, outCol: U32, outVal: I64,
+  ): number;
+  /** yuma.md 2.11: stored bonds to raw, recent columns dropped; returns nnz out. */
+  loadBonds(
+    n: number, rowPtr: U32, col: U32, b: U16, recent: U8, proportion: boolean,
+    outPtr: U32, outCol: U32, outVal: I64,
+  ): number;
+  /** yuma.md 2.12 colnorm, into `out` (may equal `val`). */
+  colnorm(n: number, nnz: number, col: U32, val: I64, out: I64, sums: I64): void;
+  /** yuma.md 2.12b: out_ij = mulF(val_ij, a_i). */
+  scaleRows(n: number, rowPtr: U32, val: I64, a: I64, out: I64): void;
+  /** yuma.md 2.12c / 2.13b fixed alpha: union EMA, keep > 0; returns nnz out. */
+  emaFixed(
+    n: number, alpha: bigint, newPtr: U32, newCol: U32, newVal: I64,
+    oldPtr: U32, oldCol: U32, oldVal: I64, outPtr: U32, outCol: U32, outVal: I64,
+  ): number;
+  /** yuma.md 2.13a-b liquid alpha EMA; returns nnz out. */
+  emaLiquid(
+    n: number, C: I64, lo: bigint, hi: bigint, steepness: bigint,
+    newPtr: U32, newCol: U32, newVal: I64, oldPtr: U32, oldCol: U32, oldVal: I64,
+    outPtr: U32, outCol: U32, outVal: I64,
+  ): number;
+  /** yuma.md 2.12e: out_i = sum_j mulF(I_j, M_ij). */
+  rowDotIncentive(n: number, rowPtr: U32, col: U32, val: I64, I: I64, out: I64): void;
+  /** yuma.md 2.13c: out_i = checked mulF(sum_j mulF(N_ij, I_j), a_i). */
+  yuma3Dividends(n: number, rowPtr: U32, col: U32, val: I64, I: I64, a: I64, out: I64): void;
+  /** yuma.md 2.12f: column max-upscale in place; maxes is scratch. */
+  colMaxUpscale(n: number, nnz: number, col: U32, val: I64, maxes: I64): void;
+  /** yuma.md 1.2 toU16 of len raws. */
+  toU16Array(len: number, val: I64, out: U16): void;
+  /** yuma.md 2.14: emission in rao (u64, saturated). */
+  emission(
+    n: number, I: I64, D: I64, a: I64, stake: I64, rao: bigint,
+    server: U64, validator: U64, combined: U64,
+  ): void;
+}
