@@ -707,7 +707,9 @@ export function readJsonFile(file: string): unknown {
   try {
     return JSON.parse(text) as unknown;
   } catch (e) {
-    const msg = errorText(e);
+    // V8 may quote the source around the error: keep the message on one short line
+    let msg = errorText(e).replace(/\r?\n/g, '\\n').replace(/\t/g, '\\t');
+    if (msg.length > 200) msg = `${msg.slice(0, 197)}...`;
     const m = /at position (\d+)/.exec(msg);
     const where = m && !/line \d+/.test(msg) ? ` (${lineColumn(text, Number(m[1]))})` : '';
     throw new InputError(`invalid JSON: ${msg}${where}`, '', name);
