@@ -47,13 +47,16 @@ const WHAT_VALUE = 'a u16 value: an integer 0..65535';
 
 type Obj = Record<string, unknown>;
 
-/** A short, human rendering of a JSON value for error messages. */
-function show(v: unknown): string {
+/**
+ * A short, human rendering of a JSON value for error messages; strings are tagged as such
+ * where the expected value is not a string.
+ */
+function show(v: unknown, tagStrings = true): string {
   if (v === undefined) return 'nothing';
   if (v === null) return 'null';
   switch (typeof v) {
     case 'string':
-      return JSON.stringify(v.length > 48 ? `${v.slice(0, 45)}...` : v) + ' (a string)';
+      return JSON.stringify(v.length > 48 ? `${v.slice(0, 45)}...` : v) + (tagStrings ? ' (a string)' : '');
     case 'number':
       return Number.isInteger(v) || !Number.isFinite(v) ? String(v) : `${v} (not an integer)`;
     case 'boolean':
@@ -69,9 +72,8 @@ function show(v: unknown): string {
 
 /** Like show, for places where a string is expected: strings are shown without the tag. */
 function showForString(v: unknown): string {
-  if (typeof v === 'string') return JSON.stringify(v.length > 48 ? `${v.slice(0, 45)}...` : v);
   if (typeof v === 'number') return `the number ${v} (write it as a decimal string)`;
-  return show(v);
+  return show(v, false);
 }
 
 function fail(message: string, field: string, file: string): never {
@@ -226,14 +228,14 @@ function header(json: unknown, kind: string, base: string, file: string): Reader
   }
   const r = new Reader(json as Obj, base, file);
   const format = r.get('format');
-  if (format !== FORMAT) fail(`expected ${JSON.stringify(FORMAT)}, got ${show(format)}`, r.at('format'), file);
+  if (format !== FORMAT) fail(`expected ${JSON.stringify(FORMAT)}, got ${show(format, false)}`, r.at('format'), file);
   const profile = r.o['profile'];
   if (profile !== undefined && profile !== 'bittensor') {
     if (typeof profile === 'string') throw new UnsupportedProfileError(profile, file, r.at('profile'));
     fail(`expected a profile name string ("bittensor"), got ${show(profile)}`, r.at('profile'), file);
   }
   const k = r.get('kind');
-  if (k !== kind) fail(`expected ${JSON.stringify(kind)}, got ${show(k)}`, r.at('kind'), file);
+  if (k !== kind) fail(`expected ${JSON.stringify(kind)}, got ${show(k, false)}`, r.at('kind'), file);
   return r;
 }
 
