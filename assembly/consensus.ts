@@ -1,17 +1,25 @@
 // Consensus: stake-weighted median of every column of W (spec/yuma.md 2.6 and section 3),
 // in the closed form: the smallest score v with Cum(v) > minority = T - kappa, where Cum
 // counts the stake u of rows scoring <= v, rows without a positive entry scoring 0.
-// Found per column by a weighted three-way quickselect: O(entries) expected.
+//
+// Columns are gathered in blocks small enough to stay in cache (a blocked transpose: each
+// stake-holding row keeps a cursor that advances through its sorted columns), and every
+// column of a block is solved by a weighted three-way quickselect while it is hot.
+
 import { divF } from './fixed';
 
+/** Entries gathered per block: 2 x 8 bytes each, sized to stay in L2 (256 KiB). */
+const BLOCK_ENTRIES: u32 = 16384;
+
 /**
- * In: W CSR (rowPtr, col, val i64), active stake a i64[n], kappa raw.
- * Scratch: u i64[n], colPtr u32[n+1], score i64[nnz], weight i64[nnz].
+ * In: W CSR (rowPtr, col, val), active stake a i64[n], kappa raw.
+ * Scratch: u i64[n], colPtr u32[n+1], cursor u32[n], score i64[max(n, BLOCK)], weight (same),
+ * hist i64[256].
  * Out: C i64[n].
  */
 export function consensus(
   n: i32, rowPtr: usize, col: usize, val: usize, a: usize, kappa: i64,
-  u: usize, colPtr: usize, score: usize, weight: usize, C: usize,
+  u: usize, colPtr: usize, cursor: usize, score: usize, weight: usize, hist: usize, C: usize,
 ): void {
   // u = normalize(a over rows with a_i > 0): a second normalization of normalized stake
   let sa: i64 = 0, countU = 0;
@@ -27,45 +35,65 @@ export function consensus(
     T += ui;
   }
   const minority = T - kappa;
+  if (countU == 0) {
+    for (let j = 0; j < n; j++) store<i64>(C + (<usize>j << 3), 0);
+    return;
+  }
 
-  // column-major copy of the positive entries of rows with stake (counting sort by column)
+  // positive entries per column among rows with stake; each such row's cursor at its start
   for (let j = 0; j <= n; j++) store<u32>(colPtr + (<usize>j << 2), 0);
   for (let i = 0; i < n; i++) {
+    const s = load<u32>(rowPtr + (<usize>i << 2));
+    store<u32>(cursor + (<usize>i << 2), s);
     if (load<i64>(u + (<usize>i << 3)) <= 0) continue;
     const e = load<u32>(rowPtr + (<usize>(i + 1) << 2));
-    for (let q = load<u32>(rowPtr + (<usize>i << 2)); q < e; q++) {
+    for (let q = s; q < e; q++) {
       if (load<i64>(val + (<usize>q << 3)) > 0) {
-        const p = colPtr + (<usize>(load<u32>(col + (<usize>q << 2)) + 1) << 2);
+        const p = colPtr + (<usize>load<u32>(col + (<usize>q << 2)) << 2);
         store<u32>(p, load<u32>(p) + 1);
       }
     }
   }
-  for (let j = 0; j < n; j++) {
-    const p = colPtr + (<usize>(j + 1) << 2);
-    store<u32>(p, load<u32>(p) + load<u32>(p - 4));
-  }
-  // fill, using colPtr[j] as a cursor; afterwards colPtr[j] holds the END of column j
-  for (let i = 0; i < n; i++) {
-    const ui = load<i64>(u + (<usize>i << 3));
-    if (ui <= 0) continue;
-    const e = load<u32>(rowPtr + (<usize>(i + 1) << 2));
-    for (let q = load<u32>(rowPtr + (<usize>i << 2)); q < e; q++) {
-      const v = load<i64>(val + (<usize>q << 3));
-      if (v > 0) {
-        const p = colPtr + (<usize>load<u32>(col + (<usize>q << 2)) << 2);
-        const k = load<u32>(p);
-        store<u32>(p, k + 1);
-        store<i64>(score + (<usize>k << 3), v);
-        store<i64>(weight + (<usize>k << 3), ui);
-      }
-    }
-  }
 
-  let start: u32 = 0;
-  for (let j = 0; j < n; j++) {
-    const end = load<u32>(colPtr + (<usize>j << 2));
-    store<i64>(C + (<usize>j << 3), columnMedian(score, weight, start, end, T, minority, countU));
-    start = end;
+  let j0 = 0;
+  while (j0 < n) {
+    // block [j0, j1): as many columns as fit, at least one; counts become block offsets
+    let j1 = j0, filled: u32 = 0;
+    while (j1 < n) {
+      const c = load<u32>(colPtr + (<usize>j1 << 2));
+      if (j1 > j0 && filled + c > BLOCK_ENTRIES) break;
+      store<u32>(colPtr + (<usize>j1 << 2), filled);
+      filled += c;
+      j1++;
+    }
+    // gather: each staked row contributes its entries with j0 <= j < j1
+    for (let i = 0; i < n; i++) {
+      const ui = load<i64>(u + (<usize>i << 3));
+      if (ui <= 0) continue;
+      const e = load<u32>(rowPtr + (<usize>(i + 1) << 2));
+      let q = load<u32>(cursor + (<usize>i << 2));
+      for (; q < e; q++) {
+        const j = load<u32>(col + (<usize>q << 2));
+        if (j >= <u32>j1) break;
+        const v = load<i64>(val + (<usize>q << 3));
+        if (v > 0) {
+          const p = colPtr + (<usize>j << 2);
+          const k = load<u32>(p);
+          store<u32>(p, k + 1);
+          store<i64>(score + (<usize>k << 3), v);
+          store<i64>(weight + (<usize>k << 3), ui);
+        }
+      }
+      store<u32>(cursor + (<usize>i << 2), q);
+    }
+    // colPtr[j] now holds the END of column j within the block
+    let start: u32 = 0;
+    for (let j = j0; j < j1; j++) {
+      const end = load<u32>(colPtr + (<usize>j << 2));
+      store<i64>(C + (<usize>j << 3), columnMedian(score, weight, hist, start, end, T, minority, countU));
+      start = end;
+    }
+    j0 = j1;
   }
 }
 
@@ -77,20 +105,55 @@ export function consensus(
   const w = load<i64>(wx); store<i64>(wx, load<i64>(wy)); store<i64>(wy, w);
 }
 
+/** Below this many entries a column goes straight to the quickselect. */
+const RADIX_MIN: i32 = 48;
+
 function columnMedian(
-  score: usize, weight: usize, start: u32, end: u32, T: i64, minority: i64, countU: i32,
+  score: usize, weight: usize, hist: usize, start: u32, end: u32, T: i64, minority: i64, countU: i32,
 ): i64 {
-  if (countU == 0) return 0;
   const m = <i32>(end - start);
-  let P: i64 = 0;
-  for (let k = start; k < end; k++) P += load<i64>(weight + (<usize>k << 3));
+  let P: i64 = 0, top: i64 = 0;
+  for (let k = start; k < end; k++) {
+    P += load<i64>(weight + (<usize>k << 3));
+    top = max(top, load<i64>(score + (<usize>k << 3)));
+  }
   // rows of U with score 0 or no entry: a candidate 0 only if there is at least one
   let base: i64 = T - P;
   if (countU > m && base > minority) return 0;
   if (m == 0) return 0;
+  if (m < RADIX_MIN) return select(score, weight, start, end, base, minority);
 
-  // weighted select over [lo, hi): smallest score whose cumulative stake exceeds minority
-  let lo = start, hi = end;
+  // one radix pass on the top 8 bits of the scores finds the bucket holding the answer
+  const shift = <i64>max(0, 56 - <i32>clz<i64>(top));
+  for (let b = 0; b < 256; b++) store<i64>(hist + (<usize>b << 3), 0);
+  for (let k = start; k < end; k++) {
+    const p = hist + (<usize>(load<i64>(score + (<usize>k << 3)) >>> shift) << 3);
+    store<i64>(p, load<i64>(p) + load<i64>(weight + (<usize>k << 3)));
+  }
+  let bucket: i64 = 0;
+  while (true) {
+    const w = load<i64>(hist + (<usize>bucket << 3));
+    if (base + w > minority) break;
+    base += w;
+    if (bucket == (top >>> shift)) return top; // nothing exceeds: only when kappa == 0
+    bucket++;
+  }
+  if (shift == 0) return bucket; // the bucket is one exact score
+  // keep that bucket's entries (front of the range) and finish on them alone
+  let c = start;
+  for (let k = start; k < end; k++) {
+    const v = load<i64>(score + (<usize>k << 3));
+    if ((v >>> shift) == bucket) {
+      store<i64>(score + (<usize>c << 3), v);
+      store<i64>(weight + (<usize>c << 3), load<i64>(weight + (<usize>k << 3)));
+      c++;
+    }
+  }
+  return select(score, weight, start, c, base, minority);
+}
+
+/** Weighted quickselect over [lo, hi): the smallest score with base + Cum(score) > minority. */
+function select(score: usize, weight: usize, lo: u32, hi: u32, base: i64, minority: i64): i64 {
   while (true) {
     // median-of-three pivot value
     const mid = lo + ((hi - lo) >> 1);

@@ -20,7 +20,14 @@ let _hi: u64 = 0;
 }
 
 /** mulF: floor(a*b / 2^32) on the exact 128-bit product; saturates (MAX same sign, MIN otherwise). */
-export function mulF(a: i64, b: i64): i64 {
+// @ts-ignore: decorator
+@inline export function mulF(a: i64, b: i64): i64 {
+  // both in [0, 2^32): the product fits 64 unsigned bits (the common case: normalized values)
+  if (((a | b) >>> 32) == 0) return <i64>((<u64>a * <u64>b) >>> 32);
+  return mulWide(a, b);
+}
+
+function mulWide(a: i64, b: i64): i64 {
   const neg = (a ^ b) < 0;
   const ua: u64 = a < 0 ? <u64>(-a) : <u64>a; // |I64_MIN| = 2^63 still fits u64
   const ub: u64 = b < 0 ? <u64>(-b) : <u64>b;
@@ -39,18 +46,20 @@ export function mulF(a: i64, b: i64): i64 {
 
 /** checked_mul as the epoch uses it (vec_mul): mulF, but overflow gives 0. */
 export function mulChecked(a: i64, b: i64): i64 {
-  const neg = (a ^ b) < 0;
+  const r = mulF(a, b);
+  // saturation happened iff the true result left i64: only then can mulF return MIN/MAX
+  if ((r == I64_MAX || r == I64_MIN) && overflows(a, b)) return 0;
+  return r;
+}
+
+function overflows(a: i64, b: i64): bool {
   const ua: u64 = a < 0 ? <u64>(-a) : <u64>a;
   const ub: u64 = b < 0 ? <u64>(-b) : <u64>b;
-  let lo = mulU128(ua, ub);
-  let hi = _hi;
-  if (neg && (lo | hi) != 0) {
-    lo = ~lo + 1;
-    hi = ~hi + <u64>(lo == 0);
-  }
-  const shi = <i64>hi;
-  if ((shi >> 31) != 0 && (shi >> 31) != -1) return 0;
-  return <i64>((hi << 32) | (lo >>> 32));
+  const lo = mulU128(ua, ub);
+  const hi = _hi;
+  const LIMIT: u64 = 0x8000_0000; // |a*b| vs 2^95: the result's magnitude vs 2^63
+  if ((a ^ b) >= 0) return hi >= LIMIT;
+  return hi > LIMIT || (hi == LIMIT && lo != 0); // -2^63 itself still fits
 }
 
 /** Unsigned (u1*2^64 + u0) / v for u1 < v (quotient fits u64): two 32-bit digit steps. */
@@ -85,13 +94,24 @@ function divU128(u1: u64, u0: u64, v: u64): u64 {
 // @ts-ignore: decorator
 @inline function divShift32U(ua: u64, ub: u64): u64 {
   if (ua >>> 32 == 0) return (ua << 32) / ub; // dividend fits 64 bits
+  return divShift32Wide(ua, ub);
+}
+
+function divShift32Wide(ua: u64, ub: u64): u64 {
+  // both whole numbers (u16 weights and bonds taken as integers): (A*2^32)/(B*2^32) = A/B
+  if (((ua | ub) & 0xffff_ffff) == 0) {
+    ua >>>= 32;
+    ub >>>= 32;
+    if (ua >>> 32 == 0) return (ua << 32) / ub;
+  }
   const hi = ua >>> 32;
   if (hi >= ub) return <u64>-1; // quotient >= 2^64
   return divU128(hi, ua << 32, ub);
 }
 
 /** divF (safe_div): b == 0 -> 0; trunc(a*2^32 / b); 0 when the quotient leaves i64. */
-export function divF(a: i64, b: i64): i64 {
+// @ts-ignore: decorator
+@inline export function divF(a: i64, b: i64): i64 {
   if (b == 0) return 0;
   const neg = (a ^ b) < 0;
   const ua: u64 = a < 0 ? <u64>(-a) : <u64>a;

@@ -1,7 +1,7 @@
 // One Yuma epoch of one subnet, as the chain's sparse production path computes it
 // (spec/yuma.md section 2). Vector stages run here; every O(nnz) stage is a kernel.
 import type { EpochInput, EpochOutput, SparseU16 } from './types.js';
-import type { Kernels } from './kernels.js';
+import { MEDIAN_SCRATCH, type Kernels } from './kernels.js';
 import type { Layout } from './memory.js';
 import { defaultKernels } from './wasm.js';
 import { activity } from './stages/activity.js';
@@ -34,8 +34,11 @@ function layout(n: number, nnzW: number, nnzB: number, hp: EpochInput['hyperpara
     I: ['i64', n], Div: ['i64', n], sums: ['i64', n],
     // W: masked, row-normalized weights
     WPtr: ['u32', n + 1], WCol: ['u32', nnzW], WVal: ['i64', nnzW],
-    // scratch: the median's column copy, then the original Yuma delta or Yuma3's normalized EMA
-    colPtr: ['u32', n + 1], scratch: ['i64', nnzE], weight: ['i64', nnzW],
+    // the median's gather buffers (one block of columns at a time)
+    colPtr: ['u32', n + 1], cursor: ['u32', n],
+    medianScore: ['i64', MEDIAN_SCRATCH(n)], medianWeight: ['i64', MEDIAN_SCRATCH(n)], hist: ['i64', 256],
+    // scratch: the original Yuma delta, or Yuma3's normalized EMA
+    scratch: ['i64', nnzE],
     // Wb: weights for bonds (W itself when bonds_penalty is 0)
     WbPtr: ['u32', n + 1], WbCol: ['u32', hp.bonds_penalty === 0 ? 0 : nnzW],
     WbVal: ['i64', hp.bonds_penalty === 0 ? 0 : nnzW],
@@ -81,7 +84,9 @@ export function runEpoch(input: EpochInput, options: EpochOptions = {}): EpochOu
   );
 
   // 2.6 consensus: stake-weighted median per column
-  k.consensus(n, m.WPtr, m.WCol, m.WVal, m.a, u16p(hp.kappa), m.u, m.colPtr, m.scratch, m.weight, m.C);
+  k.consensus(
+    n, m.WPtr, m.WCol, m.WVal, m.a, u16p(hp.kappa), m.u, m.colPtr, m.cursor, m.medianScore, m.medianWeight, m.hist, m.C,
+  );
 
   // 2.7-2.10 clip, validator trust, ranks, weights for bonds
   const beta = u16p(hp.bonds_penalty);

@@ -10,6 +10,9 @@ type U8 = Buf<'u8'>;
 type F64 = Buf<'f64'>;
 type U64 = Buf<'u64'>;
 
+/** Length of the median's gather buffers: a block of columns, or one whole column. */
+export const MEDIAN_SCRATCH = (n: number) => Math.max(n, 16384);
+
 export interface Kernels {
   readonly name: string;
   /** Fresh buffers for one epoch (the previous epoch's buffers are reused). */
@@ -22,10 +25,13 @@ export interface Kernels {
     n: number, rowPtr: U32, col: U32, w: U16, forbid: U8, lastUpdate: F64, registered: F64,
     commit: F64 | null, owner: number, outPtr: U32, outCol: U32, outVal: I64,
   ): number;
-  /** yuma.md 2.6 + 3: weighted median per column; u, colPtr, score, weight are scratch. */
+  /**
+   * yuma.md 2.6 + 3: weighted median per column. Scratch: u i64[n], colPtr u32[n+1],
+   * cursor u32[n], score and weight i64[MEDIAN_SCRATCH(n)], hist i64[256].
+   */
   consensus(
     n: number, rowPtr: U32, col: U32, val: I64, a: I64, kappa: bigint,
-    u: I64, colPtr: U32, score: I64, weight: I64, C: I64,
+    u: I64, colPtr: U32, cursor: U32, score: I64, weight: I64, hist: I64, C: I64,
   ): void;
   /** yuma.md 2.7-2.10: VT, R, and Wb (unless beta == 0); returns nnz of Wb. */
   clip(

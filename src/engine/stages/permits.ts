@@ -20,17 +20,23 @@ export function newPermits(stake: BigInt64Array, K: number, owner: number | null
   const permit = new Uint8Array(n);
   for (let i = 0; i < n; i++) permit[i] = stake[i] !== 0n ? 1 : 0;
   if (n >= K) {
-    const order = Array.from({ length: n }, (_, i) => i);
-    // normalized stakes fit a double exactly; compare as numbers unless one does not
-    const safe = stake.every((s) => s <= 2n ** 53n && s >= -(2n ** 53n));
-    if (safe) {
-      const key = Float64Array.from(stake, Number);
-      order.sort((x, y) => key[x]! - key[y]! || x - y);
-    } else {
-      order.sort((x, y) => (stake[x]! < stake[y]! ? -1 : stake[x]! > stake[y]! ? 1 : x - y));
-    }
-    for (let r = 0; r < n - K; r++) permit[order[r]!] = 0;
+    for (const uid of lowestStakes(stake, n - K)) permit[uid] = 0;
   }
   if (owner !== null) permit[owner] = 1;
   return permit;
+}
+
+/** The `count` uids first in (stake, uid) ascending order. */
+function lowestStakes(stake: BigInt64Array, count: number): number[] {
+  const n = stake.length;
+  // normalized stake stays below 2^33: stake * 2^16 + uid is an exact double, sorted natively
+  if (stake.every((s) => s >= 0n && s < 1n << 36n)) {
+    const key = new Float64Array(n);
+    for (let i = 0; i < n; i++) key[i] = Number(stake[i]!) * 65536 + i;
+    key.sort();
+    return Array.from(key.subarray(0, count), (k) => k % 65536);
+  }
+  const order = Array.from({ length: n }, (_, i) => i);
+  order.sort((x, y) => (stake[x]! < stake[y]! ? -1 : stake[x]! > stake[y]! ? 1 : x - y));
+  return order.slice(0, count);
 }

@@ -14,6 +14,39 @@ export const taoWeight32 = (tw: bigint) => (tw << 32n) / U64_MAX;
  * the floor of the unfiltered combined stake (output `stake`, at most 2^63 - 1).
  */
 export function combineStake(input: EpochInput, stake: BigInt64Array): BigUint64Array {
+  const { alpha_stake, tao_stake } = input.neurons;
+  const LIMIT = 1n << 62n;
+  const fits = (v: BigUint64Array) => v.every((x) => x < LIMIT);
+  return fits(alpha_stake) && fits(tao_stake) ? combineExact(input, stake) : combineSaturating(input, stake);
+}
+
+/**
+ * Every stake below 2^62: no I64F64 operation can saturate, so the stage is exact integer
+ * arithmetic on T = alpha * 2^32 + tao * w32 (I96F32 raws): stake_i = floor(T_i * 2^32 / sum T).
+ */
+function combineExact(input: EpochInput, stake: BigInt64Array): BigUint64Array {
+  const { n, owner_uid } = input;
+  const { alpha_stake, tao_stake } = input.neurons;
+  const w32 = taoWeight32(input.tao_weight);
+  const threshold = input.hyperparameters.stake_threshold;
+  const raw = new BigUint64Array(n);
+  const T: bigint[] = new Array(n);
+  let S = 0n;
+  for (let i = 0; i < n; i++) {
+    const tao = tao_stake[i]!;
+    const t = tao === 0n ? alpha_stake[i]! << 32n : (alpha_stake[i]! << 32n) + tao * w32;
+    const r = t >> 32n;
+    raw[i] = r;
+    const f = i === owner_uid || r >= threshold ? t : 0n;
+    T[i] = f;
+    S += f;
+  }
+  for (let i = 0; i < n; i++) stake[i] = S === 0n ? 0n : (T[i]! << 32n) / S;
+  return raw;
+}
+
+/** The literal I64F64 rules of yuma.md 2.2, saturation and the wrapping i128 sum included. */
+function combineSaturating(input: EpochInput, stake: BigInt64Array): BigUint64Array {
   const { n, owner_uid } = input;
   const { alpha_stake, tao_stake } = input.neurons;
   const w32 = taoWeight32(input.tao_weight);
