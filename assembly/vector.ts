@@ -18,8 +18,3 @@ export function normalize(v: usize, n: i32): void {
   }
 }
 
-export function _probeMul(src: usize, dst: usize, n: i32, b: i64): void {
-  for (let i = 0; i < n; i++) {
-    store<i64>(dst + (<usize>i << 3), (load<i64>(src + (<usize>i << 3)) * b) >> 32);
-  }
-}
