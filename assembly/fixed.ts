@@ -44,6 +44,15 @@ function mulWide(a: i64, b: i64): i64 {
   return <i64>((hi << 32) | (lo >>> 32));
 }
 
+/** mulF for operands known to be non-negative (no sign handling). */
+// @ts-ignore: decorator
+@inline function mulFU(a: i64, b: i64): i64 {
+  if (((a | b) >>> 32) == 0) return <i64>((<u64>a * <u64>b) >>> 32);
+  const lo = mulU128(<u64>a, <u64>b);
+  const hi = _hi;
+  return hi >= 0x8000_0000 ? I64_MAX : <i64>((hi << 32) | (lo >>> 32));
+}
+
 /** checked_mul as the epoch uses it (vec_mul): mulF, but overflow gives 0. */
 export function mulChecked(a: i64, b: i64): i64 {
   const r = mulF(a, b);
@@ -162,11 +171,20 @@ export function expSafe(x: i64): i64 {
   if (x == ONE) return 11674931200; // the crate's 23-bit constant e, not the series
   const neg = x < 0;
   const y: i64 = neg ? -x : x;
+  // r = 1 + y + the 30 terms t_i = floor(mulF(t_{i-1}, y) / i), i = 2..31, no early exit
+  // (t never goes negative, so integer division is floor). Unrolled so every divisor is a
+  // constant, which the engine turns into a multiply.
+  let t = y;
   let r: i64 = ONE + y;
-  let t: i64 = y;
-  for (let i: i64 = 2; i <= 31; i++) {
-    t = mulF(t, y) / i; // non-negative: integer division is floor
-    r += t;
-  }
+  t = mulFU(t, y) / 2; r += t; t = mulFU(t, y) / 3; r += t; t = mulFU(t, y) / 4; r += t;
+  t = mulFU(t, y) / 5; r += t; t = mulFU(t, y) / 6; r += t; t = mulFU(t, y) / 7; r += t;
+  t = mulFU(t, y) / 8; r += t; t = mulFU(t, y) / 9; r += t; t = mulFU(t, y) / 10; r += t;
+  t = mulFU(t, y) / 11; r += t; t = mulFU(t, y) / 12; r += t; t = mulFU(t, y) / 13; r += t;
+  t = mulFU(t, y) / 14; r += t; t = mulFU(t, y) / 15; r += t; t = mulFU(t, y) / 16; r += t;
+  t = mulFU(t, y) / 17; r += t; t = mulFU(t, y) / 18; r += t; t = mulFU(t, y) / 19; r += t;
+  t = mulFU(t, y) / 20; r += t; t = mulFU(t, y) / 21; r += t; t = mulFU(t, y) / 22; r += t;
+  t = mulFU(t, y) / 23; r += t; t = mulFU(t, y) / 24; r += t; t = mulFU(t, y) / 25; r += t;
+  t = mulFU(t, y) / 26; r += t; t = mulFU(t, y) / 27; r += t; t = mulFU(t, y) / 28; r += t;
+  t = mulFU(t, y) / 29; r += t; t = mulFU(t, y) / 30; r += t; t = mulFU(t, y) / 31; r += t;
   return neg ? divF(ONE, r) : r;
 }

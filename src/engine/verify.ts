@@ -7,6 +7,7 @@ import { runEpoch, type EpochOptions } from './epoch.js';
 import { carryInput } from './sequence.js';
 import { compareOutputs, describeMismatch } from './compare.js';
 import { InputError, UnsupportedProfileError, type EpochOutput } from './types.js';
+import { checkCommunePair, isCommuneDocument } from './commune/index.js';
 
 export interface GoldenCase {
   name: string;
@@ -73,7 +74,14 @@ export function runCase(c: GoldenCase, options: EpochOptions = {}): CaseResult {
   try {
     if (c.kind === 'pair') {
       if (!c.expectedFile) return done('failed', 0, `no expected output beside ${c.file}`);
-      const input = parseEpochInput(readJsonFile(c.file), c.file);
+      const inputJson = readJsonFile(c.file);
+      if (isCommuneDocument(inputJson)) {
+        // a `profile: "commune"` pair runs the Commune pipeline (src/engine/commune)
+        const kernels = options.kernels ? { kernels: options.kernels } : {};
+        const m = checkCommunePair(inputJson, readJsonFile(c.expectedFile), c.file, c.expectedFile, kernels);
+        return m ? done('failed', 1, describeMismatch(m)) : done('passed', 1);
+      }
+      const input = parseEpochInput(inputJson, c.file);
       const expected = parseEpochOutput(readJsonFile(c.expectedFile), c.expectedFile);
       const got = runEpoch(input, { ...options, trace: expected.trace !== undefined });
       const m = compareOutputs(expected, got);
