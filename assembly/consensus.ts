@@ -133,7 +133,7 @@ function columnMedian(
   let bucket: i64 = 0;
   while (true) {
     const w = load<i64>(hist + (<usize>bucket << 3));
-    if (base + w > minority) break;
+    if (w > 0 && base + w > minority) break; // an empty bucket holds no score (kappa > T)
     base += w;
     if (bucket == (top >>> shift)) return top; // nothing exceeds: only when kappa == 0
     bucket++;

@@ -26,7 +26,8 @@ export interface Kernels {
     commit: F64 | null, owner: number, outPtr: U32, outCol: U32, outVal: I64,
   ): number;
   /**
-   * yuma.md 2.6 + 3: weighted median per column. Scratch: u i64[n], colPtr u32[n+1],
+   * yuma.md 2.6 + 3: weighted median per column, for a normalized active stake `a` (sum <= ONE,
+   * so every staked row keeps u_i >= 1 after the second normalization). Scratch: u i64[n], colPtr u32[n+1],
    * cursor u32[n], score and weight i64[MEDIAN_SCRATCH(n)], hist i64[256].
    */
   consensus(

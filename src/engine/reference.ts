@@ -213,7 +213,8 @@ export function createReferenceKernels(): Kernels {
     },
 
     // yuma.md 2.6 + 3: per column, the chain's quickselect weighted median under stake a.
-    consensus(n, rowPtr, col, val, a, kappa, _u, _colPtr, _score, _weight, C) {
+    // (the scratch buffers u, colPtr, cursor, score, weight, hist are not needed here)
+    consensus(n, rowPtr, col, val, a, kappa, _u, _colPtr, _cursor, _score, _weight, _hist, C) {
       // 3.1: U = uids with a_i > 0; u = normalize(a_U); T = sum(u); minority = T - kappa
       const U: number[] = [];
       for (let i = 0; i < n; i++) if (a.view[i]! > 0n) U.push(i);

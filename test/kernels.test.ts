@@ -1,0 +1,705 @@
+// Every WASM kernel against the BigInt reference kernels (src/engine/reference.ts) on random
+// sparse inputs, output arrays and returned counts compared whole; then the whole epoch on the
+// reference kernels against the golden vectors (edge, and random cases with n <= 64).
+import { describe, expect, it } from 'vitest';
+import fc from 'fast-check';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { createWasmKernels } from '../src/engine/wasm.js';
+import { createReferenceKernels, ref } from '../src/engine/reference.js';
+import { MEDIAN_SCRATCH, type Kernels } from '../src/engine/kernels.js';
+import type { Bufs, Layout } from '../src/engine/memory.js';
+import { runEpoch } from '../src/engine/epoch.js';
+import { parseEpochInput, parseEpochOutput, readJsonFile } from '../src/engine/io.js';
+import { compareOutputs, describeMismatch } from '../src/engine/compare.js';
+
+const WASM = createWasmKernels();
+const REF = createReferenceKernels();
+const ONE = 1n << 32n;
+const I64_MIN = -(1n << 63n);
+const I64_MAX = (1n << 63n) - 1n;
+const U64_MAX = (1n << 64n) - 1n;
+const RUNS = 300;
+
+// ---------------------------------------------------------------------------------------
+// generators
+
+const N_MAX = 40;
+const size = fc.oneof({ weight: 1, arbitrary: fc.integer({ min: 0, max: 3 }) }, { weight: 4, arbitrary: fc.integer({ min: 0, max: N_MAX }) });
+
+/** I32F32 proportions in [0, ONE], heavy on ties and on the edges (0, ONE, tiny values). */
+const frac = fc.oneof(
+  { weight: 3, arbitrary: fc.bigInt({ min: 0n, max: ONE }) },
+  { weight: 3, arbitrary: fc.constantFrom(0n, ONE, ONE / 2n, ONE / 4n, (3n * ONE) / 4n, 1n, ONE - 1n, 0x7fff7fffn) },
+  { weight: 1, arbitrary: fc.bigInt({ min: 0n, max: 100n }) },
+);
+/** any i64, biased toward extremes and small values */
+const anyI64 = fc.oneof(
+  fc.bigInt({ min: I64_MIN, max: I64_MAX }),
+  fc.bigInt({ min: -2n * ONE, max: 2n * ONE }),
+  fc.constantFrom(0n, 1n, -1n, ONE, -ONE, I64_MAX, I64_MIN),
+);
+const u16 = fc.oneof(
+  { weight: 3, arbitrary: fc.integer({ min: 0, max: 65535 }) },
+  { weight: 2, arbitrary: fc.constantFrom(0, 1, 2, 32767, 32768, 65534, 65535) },
+  { weight: 1, arbitrary: fc.integer({ min: 0, max: 3 }) },
+);
+const u16p = (b: number) => ref.u16p(b);
+const flag = fc.oneof(fc.constant(0), fc.constant(1), fc.integer({ min: 0, max: 1 }));
+
+const vec = <T>(n: number, v: fc.Arbitrary<T>) => fc.array(v, { minLength: n, maxLength: n });
+/** a non-negative stake-like vector: zeros likely, sometimes all zero */
+const stakeVec = (n: number) =>
+  fc.oneof(
+    { weight: 1, arbitrary: fc.constant(new Array<bigint>(n).fill(0n)) },
+    { weight: 6, arbitrary: vec(n, fc.oneof(fc.constant(0n), frac, fc.bigInt({ min: 0n, max: ONE / 16n }))) },
+  );
+
+/**
+ * Active stake as the pipeline hands it to consensus: normalized (yuma.md 2.4), or at least summing
+ * to at most ONE. (Section 3's closed form relies on it: with sum(a) > ONE a positive a_i can
+ * normalize to u_i = 0, where the literal quickselect and the closed form part ways.)
+ */
+const activeStake = (n: number) =>
+  fc.oneof(
+    stakeVec(n).map((v) => {
+      const S = v.reduce((s, x) => s + x, 0n);
+      return S === 0n ? v : v.map((x) => ref.divF(x, S));
+    }),
+    vec(n, fc.oneof(fc.constant(0n), fc.bigInt({ min: 1n, max: ONE / BigInt(Math.max(n, 64)) }), fc.bigInt({ min: 1n, max: 16n }))),
+  );
+
+/** a small seeded PRNG in [0, 1) for bulk data that fast-check need not shrink */
+function mulberry32(seed: number): () => number {
+  let t = seed >>> 0;
+  return () => {
+    t = (t + 0x6d2b79f5) >>> 0;
+    let r = Math.imul(t ^ (t >>> 15), 1 | t);
+    r = (r + Math.imul(r ^ (r >>> 7), 61 | r)) ^ r;
+    return ((r ^ (r >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+/**
+ * Exactly 2^k staked uids with ONE/2^k each (T = ONE, u = a exactly), so that cumulative stakes
+ * land exactly on minority = T - kappa for dyadic kappa: the median's strict/non-strict edges.
+ */
+const dyadicStake = (n: number) =>
+  fc
+    .integer({ min: 0, max: Math.max(0, Math.floor(Math.log2(Math.max(n, 1)))) })
+    .chain((k) => fc.shuffledSubarray(Array.from({ length: n }, (_, i) => i), { minLength: Math.min(n, 2 ** k), maxLength: Math.min(n, 2 ** k) }))
+    .map((staked) => {
+      const a = new Array<bigint>(n).fill(0n);
+      for (const i of staked) a[i] = ONE / BigInt(staked.length);
+      return a;
+    });
+
+/** normalized active stake with every uid staked (so every row takes part in the median) */
+const positiveStake = (n: number) =>
+  vec(n, fc.bigInt({ min: 1n, max: ONE })).map((v) => {
+    const S = v.reduce((s, x) => s + x, 0n);
+    return v.map((x) => ref.divF(x, S));
+  });
+
+interface Csr<T> {
+  rowPtr: number[];
+  col: number[];
+  val: T[];
+}
+/** n rows over n columns, ascending distinct columns per row; empty rows and empty columns likely. */
+function csr<T>(n: number, value: fc.Arbitrary<T>): fc.Arbitrary<Csr<T>> {
+  const cols = Array.from({ length: n }, (_, j) => j);
+  const rowArb = fc.oneof(
+    { weight: 1, arbitrary: fc.constant<number[]>([]) },
+    { weight: 2, arbitrary: fc.subarray(cols, { maxLength: Math.min(n, 3) }) },
+    { weight: 3, arbitrary: fc.subarray(cols) },
+    { weight: 1, arbitrary: fc.constant(cols) },
+  );
+  return vec(n, rowArb).chain((rows) => {
+    const nnz = rows.reduce((s, r) => s + r.length, 0);
+    return vec(nnz, value).map((val) => {
+      const rowPtr = [0];
+      for (const r of rows) rowPtr.push(rowPtr[rowPtr.length - 1]! + r.length);
+      return { rowPtr, col: rows.flat(), val };
+    });
+  });
+}
+
+// ---------------------------------------------------------------------------------------
+// harness: the same inputs into both kernel sets, outputs (read back after the call) compared
+
+type Read<L extends Layout> = (m: Bufs<L>, ret: number) => Record<string, unknown>;
+function sameOnBoth<L extends Layout>(
+  layout: L,
+  fill: (m: Bufs<L>) => void,
+  call: (k: Kernels, m: Bufs<L>) => number | void,
+  read: Read<L>,
+): void {
+  const [w, r] = [WASM, REF].map((k) => {
+    const m = k.alloc(layout); // fresh views over this kernel set's memory: fill after alloc
+    fill(m);
+    const ret = call(k, m) ?? -1;
+    return { ret, ...read(m, ret) };
+  });
+  expect(w, 'wasm (left) vs reference (right)').toEqual(r);
+}
+
+const head = (v: ArrayLike<number | bigint>, len: number) => Array.from(v).slice(0, len);
+const csrLayout = <K extends 'i64' | 'u16'>(n: number, nnz: number, valKind: K) =>
+  ({ rowPtr: ['u32', n + 1], col: ['u32', nnz], val: [valKind, nnz] }) as const;
+const fillCsr = (m: { rowPtr: { view: Uint32Array }; col: { view: Uint32Array } }, c: Csr<unknown>) => {
+  m.rowPtr.view.set(c.rowPtr);
+  m.col.view.set(c.col);
+};
+/** the output CSR as far as the kernel wrote it */
+const readOut = (m: { outPtr: { view: Uint32Array }; outCol: { view: Uint32Array }; outVal: { view: BigInt64Array } }, n: number, nnz: number) => ({
+  outPtr: head(m.outPtr.view, n + 1),
+  outCol: head(m.outCol.view, nnz),
+  outVal: head(m.outVal.view, nnz),
+});
+const property = <T>(arb: fc.Arbitrary<T>, check: (t: T) => void, numRuns = RUNS, shrink = true) =>
+  fc.assert(fc.property(arb, check), { numRuns, endOnFailure: !shrink });
+
+// ---------------------------------------------------------------------------------------
+
+describe('WASM kernels == reference kernels', () => {
+  it('normalize (proportions and arbitrary i64, wrapping sum)', () =>
+    property(
+      size.chain((n) => fc.record({ n: fc.constant(n), v: fc.oneof(stakeVec(n), vec(n, anyI64)) })),
+      ({ n, v }) =>
+        sameOnBoth(
+          { v: ['i64', n] } as const,
+          (m) => m.v.view.set(v),
+          (k, m) => k.normalize(m.v, n),
+          (m) => ({ v: head(m.v.view, n) }),
+        ),
+      1000,
+    ));
+
+  it('prepareWeights (permit, diagonal, outdated, commit-reveal masks; row normalize)', () =>
+    property(
+      size.chain((n) =>
+        fc.record({
+          n: fc.constant(n),
+          w: csr(n, u16),
+          forbid: vec(n, fc.oneof(fc.constant(0), flag)),
+          lastUpdate: vec(n, fc.oneof(fc.integer({ min: 0, max: 6 }), fc.constant(2 ** 53 - 1))),
+          registered: vec(n, fc.oneof(fc.integer({ min: 0, max: 6 }), fc.constant(0))),
+          commit: fc.option(vec(n, fc.oneof(fc.constant(Infinity), fc.integer({ min: 0, max: 6 })))),
+          owner: n === 0 ? fc.constant(-1) : fc.oneof(fc.constant(-1), fc.integer({ min: 0, max: n - 1 })),
+        }),
+      ),
+      ({ n, w, forbid, lastUpdate, registered, commit, owner }) => {
+        const nnz = w.col.length;
+        sameOnBoth(
+          {
+            ...csrLayout(n, nnz, 'u16'),
+            forbid: ['u8', n], lastUpdate: ['f64', n], registered: ['f64', n], commit: ['f64', n],
+            outPtr: ['u32', n + 1], outCol: ['u32', nnz], outVal: ['i64', nnz],
+          } as const,
+          (m) => {
+            fillCsr(m, w);
+            m.val.view.set(w.val);
+            m.forbid.view.set(forbid);
+            m.lastUpdate.view.set(lastUpdate);
+            m.registered.view.set(registered);
+            if (commit) m.commit.view.set(commit);
+          },
+          (k, m) =>
+            k.prepareWeights(
+              n, m.rowPtr, m.col, m.val, m.forbid, m.lastUpdate, m.registered, commit ? m.commit : null, owner,
+              m.outPtr, m.outCol, m.outVal,
+            ),
+          (m, ret) => readOut(m, n, ret),
+        );
+      },
+    ));
+
+  const kappaArb = fc.oneof(
+    u16.map(u16p),
+    fc.bigInt({ min: 0n, max: ONE }),
+    fc.constantFrom(0n, 1n, ONE - 1n, ONE, ONE + 1n, 0x7fff7fffn),
+    fc.integer({ min: 0, max: 32 }).map((q) => (BigInt(q) * ONE) / 32n), // dyadic: exact ties with cumulative stake
+  );
+
+  /** consensus inputs a, C and its scratch (sized as kernels.ts documents) */
+  const medianLayout = (n: number) =>
+    ({
+      a: ['i64', n], C: ['i64', n], u: ['i64', n], colPtr: ['u32', n + 1], cursor: ['u32', n],
+      score: ['i64', MEDIAN_SCRATCH(n)], weight: ['i64', MEDIAN_SCRATCH(n)], hist: ['i64', 256],
+    }) as const;
+  const callConsensus = (
+    k: Kernels, m: Bufs<ReturnType<typeof medianLayout> & ReturnType<typeof csrLayout<'i64'>>>, n: number, kappa: bigint,
+  ) => k.consensus(n, m.rowPtr, m.col, m.val, m.a, kappa, m.u, m.colPtr, m.cursor, m.score, m.weight, m.hist, m.C);
+
+  it('consensus (quickselect median vs the WASM kernel)', () =>
+    property(
+      size.chain((n) =>
+        fc.record({
+          n: fc.constant(n),
+          w: csr(n, frac),
+          a: fc.oneof(activeStake(n), dyadicStake(n)),
+          kappa: kappaArb,
+        }),
+      ),
+      ({ n, w, a, kappa }) => {
+        const nnz = w.col.length;
+        sameOnBoth(
+          {
+            ...csrLayout(n, nnz, 'i64'),
+            ...medianLayout(n),
+          } as const,
+          (m) => {
+            fillCsr(m, w);
+            m.val.view.set(w.val);
+            m.a.view.set(a);
+          },
+          (k, m) => callConsensus(k, m, n, kappa),
+          (m) => ({ C: head(m.C.view, n) }),
+        );
+      },
+      600,
+    ));
+
+  it('consensus: every U row holds a positive entry, kappa 65535 (smallest positive score)', () =>
+    property(
+      fc.oneof(fc.integer({ min: 1, max: 12 }), fc.integer({ min: 40, max: 64 })).chain((n) =>
+        fc.record({
+          n: fc.constant(n),
+          vals: vec(n * n, fc.bigInt({ min: 1n, max: 8n })),
+          a: fc.oneof(activeStake(n), positiveStake(n)),
+          kappa: fc.constantFrom(u16p(65535), u16p(65534), u16p(32767), 0n),
+        }),
+      ),
+      ({ n, vals, a, kappa }) => {
+        const rowPtr = Array.from({ length: n + 1 }, (_, i) => i * n);
+        const col = Array.from({ length: n * n }, (_, q) => q % n);
+        sameOnBoth(
+          {
+            ...csrLayout(n, n * n, 'i64'),
+            ...medianLayout(n),
+          } as const,
+          (m) => {
+            m.rowPtr.view.set(rowPtr);
+            m.col.view.set(col);
+            m.val.view.set(vals);
+            m.a.view.set(a);
+          },
+          (k, m) => callConsensus(k, m, n, kappa),
+          (m) => ({ C: head(m.C.view, n) }),
+        );
+      },
+      RUNS,
+      false, // no shrinking (slow on 64x64 data); the regression test below is the minimal case
+    ));
+
+  it('consensus: the worked example of yuma.md 3 (4 validators, u = ONE/4, scores 0.1..0.4)', () => {
+    const scores = [ONE / 10n, ONE / 5n, (3n * ONE) / 10n, (2n * ONE) / 5n];
+    const table: [number, bigint][] = [
+      [0, scores[3]!], [16383, scores[3]!], [32767, scores[2]!], [32768, scores[1]!], [49151, scores[1]!], [65535, scores[0]!],
+    ];
+    // column 0 gets the scores in a shuffled row order; kappa = ONE/2 exactly: Cum(0.2) == minority -> 0.3
+    const rows = [2, 0, 3, 1];
+    const cases: [bigint, bigint][] = [...table.map(([k, want]) => [u16p(k), want] as [bigint, bigint]), [ONE / 2n, scores[2]!]];
+    for (const [kappa, want] of cases) {
+      const n = 4;
+      const layout = { ...csrLayout(n, n, 'i64'), ...medianLayout(n) } as const;
+      const fill = (m: Bufs<typeof layout>) => {
+        for (let i = 0; i <= n; i++) m.rowPtr.view[i] = i;
+        m.col.view.fill(0);
+        m.val.view.set(rows.map((r) => scores[r]!));
+        m.a.view.fill(ONE / 4n);
+      };
+      for (const k of [WASM, REF]) {
+        const m = k.alloc(layout);
+        fill(m);
+        callConsensus(k, m, n, kappa);
+        expect(m.C.view[0], `${k.name} kappa ${kappa}`).toBe(want);
+      }
+    }
+  });
+
+  it('consensus regression: 48 equal validators, scores 1..48, kappa 65535 -> smallest score', () => {
+    // yuma.md 3.4: with every U row holding a positive entry, 0 is never the answer even when
+    // minority = T - kappa < 0 (here T = 4294967280, minority = -16); the median is the smallest score.
+    for (const n of [47, 48, 64, 100]) {
+      const w: Csr<bigint> = { rowPtr: [], col: [], val: [] };
+      for (let i = 0; i <= n; i++) w.rowPtr.push(i);
+      for (let i = 0; i < n; i++) {
+        w.col.push(0);
+        w.val.push(BigInt(i + 1));
+      }
+      const a = new Array<bigint>(n).fill(ref.divF(1n, BigInt(n))); // normalize of n equal stakes
+      const kappa = u16p(65535);
+      sameOnBoth(
+        { ...csrLayout(n, n, 'i64'), ...medianLayout(n) } as const,
+        (m) => {
+          fillCsr(m, w);
+          m.val.view.set(w.val);
+          m.a.view.set(a);
+        },
+        (k, m) => callConsensus(k, m, n, kappa),
+        (m) => ({ n, C0: m.C.view[0] }),
+      );
+      const m = REF.alloc({ ...csrLayout(n, n, 'i64'), ...medianLayout(n) } as const);
+      fillCsr(m, w);
+      m.val.view.set(w.val);
+      m.a.view.set(a);
+      callConsensus(REF, m, n, kappa);
+      expect(m.C.view[0]).toBe(1n);
+    }
+  });
+
+  it('consensus on larger columns (48+ entries per column; nnz beyond one MEDIAN_SCRATCH block)', () =>
+    property(
+      fc.oneof(fc.integer({ min: 41, max: 100 }), fc.integer({ min: 129, max: 260 })).chain((n) =>
+        fc.record({
+          n: fc.constant(n),
+          density: fc.constantFrom(0.3, 0.7, 1),
+          seed: fc.integer(),
+          pool: fc.array(frac, { minLength: 1, maxLength: 12 }),
+          a: fc.oneof(activeStake(n), positiveStake(n)),
+          kappa: kappaArb,
+        }),
+      ),
+      ({ n, density, seed, pool, a, kappa }) => {
+        // a cheap deterministic sparse pattern (fast-check shrinking on 60k entries would be slow)
+        const rnd = mulberry32(seed);
+        const w: Csr<bigint> = { rowPtr: [0], col: [], val: [] };
+        for (let i = 0; i < n; i++) {
+          for (let j = 0; j < n; j++) {
+            if (rnd() < density) {
+              w.col.push(j);
+              w.val.push(rnd() < 0.5 ? pool[Math.floor(rnd() * pool.length)]! : BigInt(Math.floor(rnd() * 2 ** 32)));
+            }
+          }
+          w.rowPtr.push(w.col.length);
+        }
+        const nnz = w.col.length;
+        sameOnBoth(
+          { ...csrLayout(n, nnz, 'i64'), ...medianLayout(n) } as const,
+          (m) => {
+            fillCsr(m, w);
+            m.val.view.set(w.val);
+            m.a.view.set(a);
+          },
+          (k, m) => callConsensus(k, m, n, kappa),
+          (m) => ({ C: head(m.C.view, n) }),
+        );
+      },
+      16,
+      false, // no shrinking: the data comes from the seed, and a failing case is already printed
+    ));
+
+  it('clip (Wc, VT, R, Wb for beta 0 / ONE / in between)', () =>
+    property(
+      size.chain((n) =>
+        fc.record({
+          n: fc.constant(n),
+          w: csr(n, frac),
+          C: vec(n, frac),
+          a: stakeVec(n),
+          beta: fc.oneof(fc.constantFrom(0n, ONE, 1n, ONE - 1n), u16.map(u16p), fc.bigInt({ min: 0n, max: ONE })),
+        }),
+      ),
+      ({ n, w, C, a, beta }) => {
+        const nnz = w.col.length;
+        sameOnBoth(
+          {
+            ...csrLayout(n, nnz, 'i64'),
+            C: ['i64', n], a: ['i64', n], VT: ['i64', n], R: ['i64', n],
+            outPtr: ['u32', n + 1], outCol: ['u32', nnz], outVal: ['i64', nnz],
+          } as const,
+          (m) => {
+            fillCsr(m, w);
+            m.val.view.set(w.val);
+            m.C.view.set(C);
+            m.a.view.set(a);
+          },
+          (k, m) => k.clip(n, m.rowPtr, m.col, m.val, m.C, m.a, beta, m.VT, m.R, m.outPtr, m.outCol, m.outVal),
+          (m, ret) => ({
+            VT: head(m.VT.view, n),
+            R: head(m.R.view, n),
+            ...(beta === 0n ? {} : readOut(m, n, ret)), // beta == 0: Wb is W, nothing written
+          }),
+        );
+      },
+      600,
+    ));
+
+  it('loadBonds (integer or proportion, recent columns dropped)', () =>
+    property(
+      size.chain((n) =>
+        fc.record({ n: fc.constant(n), b: csr(n, u16), recent: vec(n, flag), proportion: fc.boolean() }),
+      ),
+      ({ n, b, recent, proportion }) => {
+        const nnz = b.col.length;
+        sameOnBoth(
+          {
+            ...csrLayout(n, nnz, 'u16'),
+            recent: ['u8', n], outPtr: ['u32', n + 1], outCol: ['u32', nnz], outVal: ['i64', nnz],
+          } as const,
+          (m) => {
+            fillCsr(m, b);
+            m.val.view.set(b.val);
+            m.recent.view.set(recent);
+          },
+          (k, m) => k.loadBonds(n, m.rowPtr, m.col, m.val, m.recent, proportion, m.outPtr, m.outCol, m.outVal),
+          (m, ret) => readOut(m, n, ret),
+        );
+      },
+    ));
+
+  it('colnorm (in place and into another buffer)', () =>
+    property(
+      size.chain((n) =>
+        fc.record({
+          n: fc.constant(n),
+          m: csr(n, fc.oneof({ weight: 4, arbitrary: frac }, { weight: 1, arbitrary: anyI64 })),
+          inPlace: fc.boolean(),
+        }),
+      ),
+      ({ n, m: c, inPlace }) => {
+        const nnz = c.col.length;
+        sameOnBoth(
+          { ...csrLayout(n, nnz, 'i64'), out: ['i64', nnz], sums: ['i64', n] } as const,
+          (m) => {
+            fillCsr(m, c);
+            m.val.view.set(c.val);
+          },
+          (k, m) => k.colnorm(n, nnz, m.col, m.val, inPlace ? m.val : m.out, m.sums),
+          (m) => ({ out: head((inPlace ? m.val : m.out).view, nnz), val: head(m.val.view, nnz) }),
+        );
+      },
+    ));
+
+  it('scaleRows', () =>
+    property(
+      size.chain((n) =>
+        fc.record({
+          n: fc.constant(n),
+          m: csr(n, fc.oneof({ weight: 4, arbitrary: frac }, { weight: 1, arbitrary: anyI64 })),
+          a: fc.oneof(stakeVec(n), vec(n, anyI64)),
+        }),
+      ),
+      ({ n, m: c, a }) => {
+        const nnz = c.col.length;
+        sameOnBoth(
+          { ...csrLayout(n, nnz, 'i64'), a: ['i64', n], out: ['i64', nnz] } as const,
+          (m) => {
+            fillCsr(m, c);
+            m.val.view.set(c.val);
+            m.a.view.set(a);
+          },
+          (k, m) => k.scaleRows(n, m.rowPtr, m.val, m.a, m.out),
+          (m) => ({ out: head(m.out.view, nnz) }),
+        );
+      },
+    ));
+
+  const emaLayout = (n: number, nnzNew: number, nnzOld: number) =>
+    ({
+      newPtr: ['u32', n + 1], newCol: ['u32', nnzNew], newVal: ['i64', nnzNew],
+      oldPtr: ['u32', n + 1], oldCol: ['u32', nnzOld], oldVal: ['i64', nnzOld],
+      outPtr: ['u32', n + 1], outCol: ['u32', nnzNew + nnzOld], outVal: ['i64', nnzNew + nnzOld],
+      C: ['i64', n],
+    }) as const;
+  type EmaBufs = Bufs<ReturnType<typeof emaLayout>>;
+  const fillEma = (m: EmaBufs, nw: Csr<bigint>, old: Csr<bigint>) => {
+    m.newPtr.view.set(nw.rowPtr);
+    m.newCol.view.set(nw.col);
+    m.newVal.view.set(nw.val);
+    m.oldPtr.view.set(old.rowPtr);
+    m.oldCol.view.set(old.col);
+    m.oldVal.view.set(old.val);
+  };
+
+  it('emaFixed (union of patterns, keep > 0)', () =>
+    property(
+      size.chain((n) =>
+        fc.record({
+          n: fc.constant(n),
+          alpha: fc.oneof(fc.constantFrom(0n, ONE, 429496730n, 1n, ONE - 1n), fc.bigInt({ min: 0n, max: ONE })),
+          nw: csr(n, frac),
+          old: csr(n, frac),
+        }),
+      ),
+      ({ n, alpha, nw, old }) =>
+        sameOnBoth(
+          emaLayout(n, nw.col.length, old.col.length),
+          (m) => fillEma(m, nw, old),
+          (k, m) =>
+            k.emaFixed(n, alpha, m.newPtr, m.newCol, m.newVal, m.oldPtr, m.oldCol, m.oldVal, m.outPtr, m.outCol, m.outVal),
+          (m, ret) => readOut(m, n, ret),
+        ),
+    ));
+
+  it('emaLiquid (sigmoid alpha per Wb entry, lo > hi, negative steepness, kept zeros)', () =>
+    property(
+      size.chain((n) =>
+        fc.record({
+          n: fc.constant(n),
+          C: vec(n, fc.oneof(fc.constant(0n), frac)),
+          lo: u16,
+          hi: u16,
+          steep: fc.oneof(
+            fc.integer({ min: -32768, max: 32767 }),
+            fc.constantFrom(-32768, 32767, 0, 1000, -1000, 200, -200, 100, -100, 1, -1, 50, -50, 99, -99),
+          ),
+          // sometimes both sides from one small pool, so that w == b (the sigmoid's branch) happens
+          pooled: fc.boolean(),
+        }).chain((r) => {
+          const pool = fc.constantFrom(0n, u16p(1), u16p(20000), u16p(32767), u16p(50000), u16p(65534));
+          return fc.record({
+            ...Object.fromEntries(Object.entries(r).map(([key, v]) => [key, fc.constant(v)])),
+            nw: csr(r.n, r.pooled ? pool : frac),
+            old: csr(r.n, r.pooled ? pool : u16.map(u16p)),
+          }) as fc.Arbitrary<typeof r & { nw: Csr<bigint>; old: Csr<bigint> }>;
+        }),
+      ),
+      ({ n, C, lo, hi, steep, nw, old }) =>
+        sameOnBoth(
+          emaLayout(n, nw.col.length, old.col.length),
+          (m) => {
+            fillEma(m, nw, old);
+            m.C.view.set(C);
+          },
+          (k, m) =>
+            k.emaLiquid(
+              n, m.C, u16p(lo), u16p(hi), BigInt(steep) * ONE,
+              m.newPtr, m.newCol, m.newVal, m.oldPtr, m.oldCol, m.oldVal, m.outPtr, m.outCol, m.outVal,
+            ),
+          (m, ret) => readOut(m, n, ret),
+        ),
+      500,
+    ));
+
+  it('rowDotIncentive and yuma3Dividends', () =>
+    property(
+      size.chain((n) =>
+        fc.record({
+          n: fc.constant(n),
+          m: csr(n, fc.oneof({ weight: 4, arbitrary: frac }, { weight: 1, arbitrary: anyI64 })),
+          I: fc.oneof({ weight: 4, arbitrary: stakeVec(n) }, { weight: 1, arbitrary: vec(n, anyI64) }),
+          a: fc.oneof({ weight: 4, arbitrary: stakeVec(n) }, { weight: 1, arbitrary: vec(n, anyI64) }),
+        }),
+      ),
+      ({ n, m: c, I, a }) =>
+        sameOnBoth(
+          { ...csrLayout(n, c.col.length, 'i64'), I: ['i64', n], a: ['i64', n], dot: ['i64', n], div: ['i64', n] } as const,
+          (m) => {
+            fillCsr(m, c);
+            m.val.view.set(c.val);
+            m.I.view.set(I);
+            m.a.view.set(a);
+          },
+          (k, m) => {
+            k.rowDotIncentive(n, m.rowPtr, m.col, m.val, m.I, m.dot);
+            k.yuma3Dividends(n, m.rowPtr, m.col, m.val, m.I, m.a, m.div);
+          },
+          (m) => ({ dot: head(m.dot.view, n), div: head(m.div.view, n) }),
+        ),
+    ));
+
+  it('colMaxUpscale (in place; all-zero and negative columns untouched)', () =>
+    property(
+      size.chain((n) =>
+        fc.record({
+          n: fc.constant(n),
+          m: csr(n, fc.oneof({ weight: 5, arbitrary: frac }, { weight: 1, arbitrary: fc.bigInt({ min: -ONE, max: 0n }) })),
+        }),
+      ),
+      ({ n, m: c }) => {
+        const nnz = c.col.length;
+        sameOnBoth(
+          { ...csrLayout(n, nnz, 'i64'), maxes: ['i64', n] } as const,
+          (m) => {
+            fillCsr(m, c);
+            m.val.view.set(c.val);
+          },
+          (k, m) => k.colMaxUpscale(n, nnz, m.col, m.val, m.maxes),
+          (m) => ({ val: head(m.val.view, nnz) }),
+        );
+      },
+    ));
+
+  it('toU16Array', () =>
+    property(
+      fc.array(fc.oneof(anyI64, frac), { maxLength: 200 }),
+      (v) =>
+        sameOnBoth(
+          { v: ['i64', v.length], out: ['u16', v.length] } as const,
+          (m) => m.v.view.set(v),
+          (k, m) => k.toU16Array(v.length, m.v, m.out),
+          (m) => ({ out: head(m.out.view, v.length) }),
+        ),
+      1000,
+    ));
+
+  it('emission (shares of I + D, zero-emission fallbacks, rao up to u64 max)', () =>
+    property(
+      size.chain((n) =>
+        fc.record({
+          n: fc.constant(n),
+          I: stakeVec(n),
+          D: stakeVec(n),
+          a: stakeVec(n),
+          stake: stakeVec(n),
+          rao: fc.oneof(
+            fc.constantFrom(0n, 1n, 1_000_000_000n, U64_MAX, U64_MAX - 1n, 1n << 63n),
+            fc.bigInt({ min: 0n, max: U64_MAX }),
+            fc.bigInt({ min: 0n, max: 10n ** 12n }),
+          ),
+        }),
+      ),
+      ({ n, I, D, a, stake, rao }) =>
+        sameOnBoth(
+          {
+            I: ['i64', n], D: ['i64', n], a: ['i64', n], stake: ['i64', n],
+            server: ['u64', n], validator: ['u64', n], combined: ['u64', n],
+          } as const,
+          (m) => {
+            m.I.view.set(I);
+            m.D.view.set(D);
+            m.a.view.set(a);
+            m.stake.view.set(stake);
+          },
+          (k, m) => k.emission(n, m.I, m.D, m.a, m.stake, rao, m.server, m.validator, m.combined),
+          (m) => ({ server: head(m.server.view, n), validator: head(m.validator.view, n), combined: head(m.combined.view, n) }),
+        ),
+      500,
+    ));
+});
+
+// ---------------------------------------------------------------------------------------
+// the whole epoch on the reference kernels against the golden vectors
+
+const GOLDEN = fileURLToPath(new URL('./fixtures/golden/', import.meta.url));
+function goldenCases(dir: string, maxN: number): { name: string; file: string }[] {
+  const d = path.join(GOLDEN, dir);
+  return fs
+    .readdirSync(d)
+    .filter((f) => f.endsWith('.input.json'))
+    .sort()
+    .map((f) => ({ name: f.replace('.input.json', ''), file: path.join(d, f) }))
+    .filter(({ name }) => {
+      const m = /_n(\d+)_/.exec(name);
+      return !m || Number(m[1]) <= maxN;
+    });
+}
+
+describe('runEpoch on the reference kernels matches the golden vectors', () => {
+  const cases = [...goldenCases('edge', Infinity), ...goldenCases('random', 64)];
+  it('found the golden cases', () => expect(cases.length).toBeGreaterThan(65));
+  for (const { name, file } of cases) {
+    it(name, () => {
+      const input = parseEpochInput(readJsonFile(file), file);
+      const expectedFile = file.replace('.input.json', '.expected.json');
+      const expected = parseEpochOutput(readJsonFile(expectedFile), expectedFile);
+      const got = runEpoch(input, { kernels: REF, trace: true });
+      const mismatch = compareOutputs(expected, got);
+      expect(mismatch && describeMismatch(mismatch)).toBeNull();
+    });
+  }
+});
