@@ -6,8 +6,8 @@ export { prepareWeights } from './weights';
 export { consensus } from './consensus';
 export { clip } from './clip';
 export {
-  loadBonds, colnorm, scaleRows, emaFixed, emaLiquid, rowDotIncentive, yuma3Dividends,
-  colMaxUpscale, toU16Array,
+  loadBonds, colSums, divideColumns, colnorm, scaleRows, emaFixed, emaLiquid, rowDotIncentive,
+  emaDividends, yuma3Dividends, upscaleColumns, colMaxUpscale, toU16Array,
 } from './bonds';
 export { emission } from './emission';
 

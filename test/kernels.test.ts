@@ -439,14 +439,16 @@ describe('WASM kernels == reference kernels', () => {
           {
             ...csrLayout(n, nnz, 'u16'),
             recent: ['u8', n], outPtr: ['u32', n + 1], outCol: ['u32', nnz], outVal: ['i64', nnz],
+            colSum: ['i64', n],
           } as const,
           (m) => {
             fillCsr(m, b);
             m.val.view.set(b.val);
             m.recent.view.set(recent);
           },
-          (k, m) => k.loadBonds(n, m.rowPtr, m.col, m.val, m.recent, proportion, m.outPtr, m.outCol, m.outVal),
-          (m, ret) => readOut(m, n, ret),
+          (k, m) =>
+            k.loadBonds(n, m.rowPtr, m.col, m.val, m.recent, proportion, m.outPtr, m.outCol, m.outVal, m.colSum),
+          (m, ret) => ({ ...readOut(m, n, ret), colSum: head(m.colSum.view, n) }),
         );
       },
     ));
@@ -474,6 +476,30 @@ describe('WASM kernels == reference kernels', () => {
       },
     ));
 
+  it('colSums then divideColumns equals colnorm', () =>
+    property(
+      size.chain((n) =>
+        fc.record({ n: fc.constant(n), m: csr(n, fc.oneof({ weight: 4, arbitrary: frac }, { weight: 1, arbitrary: anyI64 })) }),
+      ),
+      ({ n, m: c }) => {
+        const nnz = c.col.length;
+        sameOnBoth(
+          { ...csrLayout(n, nnz, 'i64'), out: ['i64', nnz], sums: ['i64', n], out2: ['i64', nnz], sums2: ['i64', n] } as const,
+          (m) => {
+            fillCsr(m, c);
+            m.val.view.set(c.val);
+          },
+          (k, m) => {
+            k.colSums(n, nnz, m.col, m.val, m.sums);
+            k.divideColumns(nnz, m.col, m.val, m.out, m.sums);
+            k.colnorm(n, nnz, m.col, m.val, m.out2, m.sums2);
+            expect(head(m.out.view, nnz)).toEqual(head(m.out2.view, nnz));
+          },
+          (m) => ({ out: head(m.out.view, nnz), sums: head(m.sums.view, n) }),
+        );
+      },
+    ));
+
   it('scaleRows', () =>
     property(
       size.chain((n) =>
@@ -486,14 +512,14 @@ describe('WASM kernels == reference kernels', () => {
       ({ n, m: c, a }) => {
         const nnz = c.col.length;
         sameOnBoth(
-          { ...csrLayout(n, nnz, 'i64'), a: ['i64', n], out: ['i64', nnz] } as const,
+          { ...csrLayout(n, nnz, 'i64'), a: ['i64', n], out: ['i64', nnz], colSum: ['i64', n] } as const,
           (m) => {
             fillCsr(m, c);
             m.val.view.set(c.val);
             m.a.view.set(a);
           },
-          (k, m) => k.scaleRows(n, m.rowPtr, m.val, m.a, m.out),
-          (m) => ({ out: head(m.out.view, nnz) }),
+          (k, m) => k.scaleRows(n, m.rowPtr, m.col, m.val, m.a, m.out, m.colSum),
+          (m) => ({ out: head(m.out.view, nnz), colSum: head(m.colSum.view, n) }),
         );
       },
     ));
@@ -503,7 +529,7 @@ describe('WASM kernels == reference kernels', () => {
       newPtr: ['u32', n + 1], newCol: ['u32', nnzNew], newVal: ['i64', nnzNew],
       oldPtr: ['u32', n + 1], oldCol: ['u32', nnzOld], oldVal: ['i64', nnzOld],
       outPtr: ['u32', n + 1], outCol: ['u32', nnzNew + nnzOld], outVal: ['i64', nnzNew + nnzOld],
-      C: ['i64', n],
+      C: ['i64', n], colSum: ['i64', n],
     }) as const;
   type EmaBufs = Bufs<ReturnType<typeof emaLayout>>;
   const fillEma = (m: EmaBufs, nw: Csr<bigint>, old: Csr<bigint>) => {
@@ -530,8 +556,10 @@ describe('WASM kernels == reference kernels', () => {
           emaLayout(n, nw.col.length, old.col.length),
           (m) => fillEma(m, nw, old),
           (k, m) =>
-            k.emaFixed(n, alpha, m.newPtr, m.newCol, m.newVal, m.oldPtr, m.oldCol, m.oldVal, m.outPtr, m.outCol, m.outVal),
-          (m, ret) => readOut(m, n, ret),
+            k.emaFixed(
+              n, alpha, m.newPtr, m.newCol, m.newVal, m.oldPtr, m.oldCol, m.oldVal, m.outPtr, m.outCol, m.outVal, m.colSum,
+            ),
+          (m, ret) => ({ ...readOut(m, n, ret), colSum: head(m.colSum.view, n) }),
         ),
     ));
 
@@ -568,14 +596,14 @@ describe('WASM kernels == reference kernels', () => {
           (k, m) =>
             k.emaLiquid(
               n, m.C, u16p(lo), u16p(hi), BigInt(steep) * ONE,
-              m.newPtr, m.newCol, m.newVal, m.oldPtr, m.oldCol, m.oldVal, m.outPtr, m.outCol, m.outVal,
+              m.newPtr, m.newCol, m.newVal, m.oldPtr, m.oldCol, m.oldVal, m.outPtr, m.outCol, m.outVal, m.colSum,
             ),
-          (m, ret) => readOut(m, n, ret),
+          (m, ret) => ({ ...readOut(m, n, ret), colSum: head(m.colSum.view, n) }),
         ),
       500,
     ));
 
-  it('rowDotIncentive and yuma3Dividends', () =>
+  it('rowDotIncentive, emaDividends and yuma3Dividends', () =>
     property(
       size.chain((n) =>
         fc.record({
@@ -587,7 +615,10 @@ describe('WASM kernels == reference kernels', () => {
       ),
       ({ n, m: c, I, a }) =>
         sameOnBoth(
-          { ...csrLayout(n, c.col.length, 'i64'), I: ['i64', n], a: ['i64', n], dot: ['i64', n], div: ['i64', n] } as const,
+          {
+            ...csrLayout(n, c.col.length, 'i64'), I: ['i64', n], a: ['i64', n], dot: ['i64', n], div: ['i64', n],
+            sums: ['i64', n], emaDiv: ['i64', n], colMax: ['i64', n],
+          } as const,
           (m) => {
             fillCsr(m, c);
             m.val.view.set(c.val);
@@ -595,10 +626,16 @@ describe('WASM kernels == reference kernels', () => {
             m.a.view.set(a);
           },
           (k, m) => {
+            const nnz = c.col.length;
             k.rowDotIncentive(n, m.rowPtr, m.col, m.val, m.I, m.dot);
-            k.yuma3Dividends(n, m.rowPtr, m.col, m.val, m.I, m.a, m.div);
+            k.colSums(n, nnz, m.col, m.val, m.sums);
+            k.yuma3Dividends(n, m.rowPtr, m.col, m.val, m.sums, m.I, m.a, m.div);
+            k.emaDividends(n, m.rowPtr, m.col, m.val, m.sums, m.I, m.emaDiv, m.colMax); // normalizes val in place
           },
-          (m) => ({ dot: head(m.dot.view, n), div: head(m.div.view, n) }),
+          (m) => ({
+            dot: head(m.dot.view, n), div: head(m.div.view, n), emaDiv: head(m.emaDiv.view, n),
+            colMax: head(m.colMax.view, n), val: head(m.val.view, c.col.length),
+          }),
         ),
     ));
 
@@ -619,7 +656,7 @@ describe('WASM kernels == reference kernels', () => {
             m.val.view.set(c.val);
           },
           (k, m) => k.colMaxUpscale(n, nnz, m.col, m.val, m.maxes),
-          (m) => ({ val: head(m.val.view, nnz) }),
+          (m) => ({ val: head(m.val.view, nnz), maxes: head(m.maxes.view, n) }),
         );
       },
     ));

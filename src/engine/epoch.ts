@@ -31,14 +31,14 @@ function layout(n: number, nnzW: number, nnzB: number, hp: EpochInput['hyperpara
     lastUpdate: ['f64', n], registered: ['f64', n], commit: ['f64', hp.commit_reveal ? n : 0],
     // vectors (raw I32F32)
     stake: ['i64', n], a: ['i64', n], u: ['i64', n], C: ['i64', n], VT: ['i64', n],
-    I: ['i64', n], Div: ['i64', n], sums: ['i64', n],
+    I: ['i64', n], Div: ['i64', n], sums: ['i64', n], colMax: ['i64', n],
     // W: masked, row-normalized weights
     WPtr: ['u32', n + 1], WCol: ['u32', nnzW], WVal: ['i64', nnzW],
     // the median's gather buffers (one block of columns at a time)
     colPtr: ['u32', n + 1], cursor: ['u32', n],
     medianScore: ['i64', MEDIAN_SCRATCH(n)], medianWeight: ['i64', MEDIAN_SCRATCH(n)], hist: ['i64', 256],
-    // scratch: the original Yuma delta, or Yuma3's normalized EMA
-    scratch: ['i64', nnzE],
+    // the original Yuma delta (same pattern as Wb)
+    scratch: ['i64', hp.yuma3 ? 0 : nnzW],
     // Wb: weights for bonds (W itself when bonds_penalty is 0)
     WbPtr: ['u32', n + 1], WbCol: ['u32', hp.bonds_penalty === 0 ? 0 : nnzW],
     WbVal: ['i64', hp.bonds_penalty === 0 ? 0 : nnzW],
@@ -102,33 +102,33 @@ export function runEpoch(input: EpochInput, options: EpochOptions = {}): EpochOu
   m.bCol.view.set(input.bonds.col);
   m.bVal.view.set(input.bonds.val);
   m.recent.view.set(recent);
-  const nnzB = k.loadBonds(n, m.bPtr, m.bCol, m.bVal, m.recent, hp.yuma3, m.BPtr, m.BCol, m.BVal);
+  const nnzB = k.loadBonds(
+    n, m.bPtr, m.bCol, m.bVal, m.recent, hp.yuma3, m.BPtr, m.BCol, m.BVal, m.sums,
+  );
 
   const alpha = emaAlpha(hp.bonds_moving_average);
   let nnzE: number;
   if (!hp.yuma3) {
-    // 2.12 original Yuma
-    k.colnorm(n, nnzB, m.BCol, m.BVal, m.BVal, m.sums);
+    // 2.12 original Yuma: B and the stake-weighted delta column-normalized, their EMA,
+    // then dividends and the storage form (column max-upscaled EMA)
+    k.divideColumns(nnzB, m.BCol, m.BVal, m.BVal, m.sums);
     const D = m.scratch;
-    k.scaleRows(n, Wb.ptr, Wb.val, m.a, D);
-    k.colnorm(n, nnzWb, Wb.col, D, D, m.sums);
-    nnzE = k.emaFixed(n, alpha, Wb.ptr, Wb.col, D, m.BPtr, m.BCol, m.BVal, m.EPtr, m.ECol, m.EVal);
-    k.colnorm(n, nnzE, m.ECol, m.EVal, m.EVal, m.sums);
-    k.rowDotIncentive(n, m.EPtr, m.ECol, m.EVal, m.I, m.Div);
+    k.scaleRows(n, Wb.ptr, Wb.col, Wb.val, m.a, D, m.sums);
+    k.divideColumns(nnzWb, Wb.col, D, D, m.sums);
+    nnzE = k.emaFixed(n, alpha, Wb.ptr, Wb.col, D, m.BPtr, m.BCol, m.BVal, m.EPtr, m.ECol, m.EVal, m.sums);
+    k.emaDividends(n, m.EPtr, m.ECol, m.EVal, m.sums, m.I, m.Div, m.colMax);
     k.normalize(m.Div, n);
-    k.colMaxUpscale(n, nnzE, m.ECol, m.EVal, m.sums); // storage form
+    k.upscaleColumns(nnzE, m.ECol, m.EVal, m.colMax);
   } else {
-    // 2.13 Yuma3: liquid alpha only once some consensus is non-zero
+    // 2.13 Yuma3: liquid alpha only once some consensus is non-zero; the EMA is stored as is
     const liquid = hp.liquid_alpha && m.C.view.some((c) => c !== 0n);
     nnzE = liquid
       ? k.emaLiquid(
           n, m.C, u16p(hp.alpha_low), u16p(hp.alpha_high), BigInt(hp.alpha_sigmoid_steepness) * ONE,
-          Wb.ptr, Wb.col, Wb.val, m.BPtr, m.BCol, m.BVal, m.EPtr, m.ECol, m.EVal,
+          Wb.ptr, Wb.col, Wb.val, m.BPtr, m.BCol, m.BVal, m.EPtr, m.ECol, m.EVal, m.sums,
         )
-      : k.emaFixed(n, alpha, Wb.ptr, Wb.col, Wb.val, m.BPtr, m.BCol, m.BVal, m.EPtr, m.ECol, m.EVal);
-    const N = m.scratch;
-    k.colnorm(n, nnzE, m.ECol, m.EVal, N, m.sums);
-    k.yuma3Dividends(n, m.EPtr, m.ECol, N, m.I, m.a, m.Div);
+      : k.emaFixed(n, alpha, Wb.ptr, Wb.col, Wb.val, m.BPtr, m.BCol, m.BVal, m.EPtr, m.ECol, m.EVal, m.sums);
+    k.yuma3Dividends(n, m.EPtr, m.ECol, m.EVal, m.sums, m.I, m.a, m.Div);
     k.normalize(m.Div, n);
   }
 

@@ -39,30 +39,47 @@ export interface Kernels {
     n: number, rowPtr: U32, col: U32, val: I64, C: I64, a: I64, beta: bigint,
     VT: I64, R: I64, outPtr: U32, outCol: U32, outVal: I64,
   ): number;
-  /** yuma.md 2.11: stored bonds to raw, recent columns dropped; returns nnz out. */
+  /**
+   * yuma.md 2.11: stored bonds to raw, recent columns dropped; returns nnz out. Like every
+   * kernel that produces a matrix below, it also writes that matrix's column sums (colSum).
+   */
   loadBonds(
     n: number, rowPtr: U32, col: U32, b: U16, recent: U8, proportion: boolean,
-    outPtr: U32, outCol: U32, outVal: I64,
+    outPtr: U32, outCol: U32, outVal: I64, colSum: I64,
   ): number;
-  /** yuma.md 2.12 colnorm, into `out` (may equal `val`). */
+  /** Column sums (plain, wrapping) of a matrix's entries. */
+  colSums(n: number, nnz: number, col: U32, val: I64, sums: I64): void;
+  /** Second half of colnorm: out = divF(v, colSum_j) where colSum_j != 0, else v (out may be val). */
+  divideColumns(nnz: number, col: U32, val: I64, out: I64, colSum: I64): void;
+  /** yuma.md 2.12 colnorm (colSums + divideColumns), into `out` (may equal `val`). */
   colnorm(n: number, nnz: number, col: U32, val: I64, out: I64, sums: I64): void;
-  /** yuma.md 2.12b: out_ij = mulF(val_ij, a_i). */
-  scaleRows(n: number, rowPtr: U32, val: I64, a: I64, out: I64): void;
+  /** yuma.md 2.12b: out_ij = mulF(val_ij, a_i), and its column sums. */
+  scaleRows(n: number, rowPtr: U32, col: U32, val: I64, a: I64, out: I64, colSum: I64): void;
   /** yuma.md 2.12c / 2.13b fixed alpha: union EMA, keep > 0; returns nnz out. */
   emaFixed(
     n: number, alpha: bigint, newPtr: U32, newCol: U32, newVal: I64,
-    oldPtr: U32, oldCol: U32, oldVal: I64, outPtr: U32, outCol: U32, outVal: I64,
+    oldPtr: U32, oldCol: U32, oldVal: I64, outPtr: U32, outCol: U32, outVal: I64, colSum: I64,
   ): number;
   /** yuma.md 2.13a-b liquid alpha EMA; returns nnz out. */
   emaLiquid(
     n: number, C: I64, lo: bigint, hi: bigint, steepness: bigint,
     newPtr: U32, newCol: U32, newVal: I64, oldPtr: U32, oldCol: U32, oldVal: I64,
-    outPtr: U32, outCol: U32, outVal: I64,
+    outPtr: U32, outCol: U32, outVal: I64, colSum: I64,
   ): number;
-  /** yuma.md 2.12e: out_i = sum_j mulF(I_j, M_ij). */
+  /** out_i = sum_j mulF(I_j, M_ij) (yuma.md 2.12e on an already normalized M). */
   rowDotIncentive(n: number, rowPtr: U32, col: U32, val: I64, I: I64, out: I64): void;
-  /** yuma.md 2.13c: out_i = checked mulF(sum_j mulF(N_ij, I_j), a_i). */
-  yuma3Dividends(n: number, rowPtr: U32, col: U32, val: I64, I: I64, a: I64, out: I64): void;
+  /**
+   * yuma.md 2.12d-f fused: the EMA is column-normalized in place by colSum, out_i = sum_j
+   * mulF(I_j, N_ij), colMax_j = max(0, max_i N_ij) (for upscaleColumns).
+   */
+  emaDividends(n: number, rowPtr: U32, col: U32, val: I64, colSum: I64, I: I64, out: I64, colMax: I64): void;
+  /**
+   * yuma.md 2.13c: out_i = checked mulF(sum_j mulF(N_ij, I_j), a_i), N = the EMA divided by its
+   * column sums colSum (on the fly; val is not modified).
+   */
+  yuma3Dividends(n: number, rowPtr: U32, col: U32, val: I64, colSum: I64, I: I64, a: I64, out: I64): void;
+  /** yuma.md 2.12f given the column maxima: divF(v, colMax_j) where colMax_j != 0, in place. */
+  upscaleColumns(nnz: number, col: U32, val: I64, colMax: I64): void;
   /** yuma.md 2.12f: column max-upscale in place; maxes is scratch. */
   colMaxUpscale(n: number, nnz: number, col: U32, val: I64, maxes: I64): void;
   /** yuma.md 1.2 toU16 of len raws. */

@@ -171,6 +171,37 @@ function weightedMedian(stake: bigint[], score: bigint[], minority: bigint, tota
 }
 
 // ---------------------------------------------------------------------------------------
+// Column helpers
+
+/** Plain (wrapping) column sums of a matrix's entries. */
+function columnSums(n: number, nnz: number, col: Buf<'u32'>, val: Buf<'i64'>, sums: Buf<'i64'>): void {
+  for (let j = 0; j < n; j++) sums.view[j] = 0n;
+  for (let q = 0; q < nnz; q++) sums.view[col.view[q]!] = add(sums.view[col.view[q]!]!, val.view[q]!);
+}
+
+/** Entries divF(v, s_j) where the column sum s_j != 0, else unchanged. */
+function divideColumns(nnz: number, col: Buf<'u32'>, val: Buf<'i64'>, out: Buf<'i64'>, sums: Buf<'i64'>): void {
+  for (let q = 0; q < nnz; q++) {
+    const s = sums.view[col.view[q]!]!;
+    out.view[q] = s !== 0n ? divF(val.view[q]!, s) : val.view[q]!;
+  }
+}
+
+/** m_j = max(0, max of column j). */
+function columnMaxima(n: number, nnz: number, col: Buf<'u32'>, val: Buf<'i64'>, maxes: Buf<'i64'>): void {
+  for (let j = 0; j < n; j++) maxes.view[j] = 0n;
+  for (let q = 0; q < nnz; q++) maxes.view[col.view[q]!] = max(maxes.view[col.view[q]!]!, val.view[q]!);
+}
+
+/** Entries divF(v, m_j) where the column maximum m_j != 0. */
+function upscaleColumns(nnz: number, col: Buf<'u32'>, val: Buf<'i64'>, maxes: Buf<'i64'>): void {
+  for (let q = 0; q < nnz; q++) {
+    const m = maxes.view[col.view[q]!]!;
+    if (m !== 0n) val.view[q] = divF(val.view[q]!, m);
+  }
+}
+
+// ---------------------------------------------------------------------------------------
 // The kernels
 
 export function createReferenceKernels(): Kernels {
@@ -271,7 +302,7 @@ export function createReferenceKernels(): Kernels {
     },
 
     // yuma.md 2.11: b*ONE (original) or u16p(b) (Yuma3); drop columns j with recent_j.
-    loadBonds(n, rowPtr, col, b, recent, proportion, outPtr, outCol, outVal) {
+    loadBonds(n, rowPtr, col, b, recent, proportion, outPtr, outCol, outVal, colSum) {
       const rows: Entry[][] = [];
       for (let i = 0; i < n; i++) {
         const r: Entry[] = [];
@@ -282,31 +313,37 @@ export function createReferenceKernels(): Kernels {
         }
         rows.push(r);
       }
-      return writeRows(rows, outPtr, outCol, outVal);
+      const nnz = writeRows(rows, outPtr, outCol, outVal);
+      columnSums(n, nnz, outCol, outVal, colSum);
+      return nnz;
     },
+
+    colSums: columnSums,
+    divideColumns,
 
     // yuma.md 2.12 colnorm: s_j = column sum; entries divF(v, s_j) where s_j != 0.
     colnorm(n, nnz, col, val, out, sums) {
-      for (let j = 0; j < n; j++) sums.view[j] = 0n;
-      for (let q = 0; q < nnz; q++) sums.view[col.view[q]!] = add(sums.view[col.view[q]!]!, val.view[q]!);
-      for (let q = 0; q < nnz; q++) {
-        const s = sums.view[col.view[q]!]!;
-        out.view[q] = s !== 0n ? divF(val.view[q]!, s) : val.view[q]!;
-      }
+      columnSums(n, nnz, col, val, sums);
+      divideColumns(nnz, col, val, out, sums);
     },
 
     // yuma.md 2.12b: D_ij = mulF(Wb_ij, a_i) for every entry (zeros kept).
-    scaleRows(n, rowPtr, val, a, out) {
+    scaleRows(n, rowPtr, col, val, a, out, colSum) {
       for (let i = 0; i < n; i++) {
         for (let q = rowPtr.view[i]!; q < rowPtr.view[i + 1]!; q++) out.view[q] = mulF(val.view[q]!, a.view[i]!);
       }
+      columnSums(n, rowPtr.view[n]!, col, out, colSum);
     },
 
     // yuma.md 2.12c / 2.13b fixed alpha: mulF(alpha, new) + mulF(ONE - alpha, old) on the union; keep > 0.
-    emaFixed(n, alpha, newPtr, newCol, newVal, oldPtr, oldCol, oldVal, outPtr, outCol, outVal) {
+    emaFixed(n, alpha, newPtr, newCol, newVal, oldPtr, oldCol, oldVal, outPtr, outCol, outVal, colSum) {
       const om = ONE - alpha;
       const rows: Entry[][] = [];
       for (let i = 0; i < n; i++) {
+        if (newPtr.view[i] === newPtr.view[i + 1] && oldPtr.view[i] === oldPtr.view[i + 1]) {
+          rows.push([]); // both rows empty: nothing to densify
+          continue;
+        }
         const dense: bigint[] = new Array<bigint>(n).fill(0n);
         for (const { j, v } of row(i, newPtr, newCol, newVal)) dense[j] = add(dense[j]!, mulF(alpha, v));
         for (const { j, v } of row(i, oldPtr, oldCol, oldVal)) dense[j] = add(dense[j]!, mulF(om, v));
@@ -316,11 +353,13 @@ export function createReferenceKernels(): Kernels {
         });
         rows.push(r);
       }
-      return writeRows(rows, outPtr, outCol, outVal);
+      const nnz = writeRows(rows, outPtr, outCol, outVal);
+      columnSums(n, nnz, outCol, outVal, colSum);
+      return nnz;
     },
 
     // yuma.md 2.13a-b: per Wb entry, sigmoid alpha, then decayed bond + alpha*w, capped at ONE, keep > 0.
-    emaLiquid(n, C, lo, hi, steepness, newPtr, newCol, newVal, oldPtr, oldCol, oldVal, outPtr, outCol, outVal) {
+    emaLiquid(n, C, lo, hi, steepness, newPtr, newCol, newVal, oldPtr, oldCol, oldVal, outPtr, outCol, outVal, colSum) {
       const k = divSat(steepness, -100n * ONE); // truncates toward zero
       const sigmoidAlpha = (c: bigint, w: bigint, b: bigint): bigint => {
         const d = w >= b ? clamp(satSub(w, c), 0n, ONE) : clamp(satSub(b, w), 0n, ONE);
@@ -342,7 +381,9 @@ export function createReferenceKernels(): Kernels {
         }
         rows.push(r);
       }
-      return writeRows(rows, outPtr, outCol, outVal);
+      const nnz = writeRows(rows, outPtr, outCol, outVal);
+      columnSums(n, nnz, outCol, outVal, colSum);
+      return nnz;
     },
 
     // yuma.md 2.12e: out_i = sum over row i of mulF(I_j, M_ij).
@@ -352,22 +393,33 @@ export function createReferenceKernels(): Kernels {
       }
     },
 
-    // yuma.md 2.13c: tb_i = sum mulF(N_ij, I_j); out_i = checked mulF(tb_i, a_i).
-    yuma3Dividends(n, rowPtr, col, val, I, a, out) {
+    // yuma.md 2.12d-f: EMA column-normalized in place, Div_i = sum mulF(I_j, N_ij), column maxima.
+    emaDividends(n, rowPtr, col, val, colSum, I, out, colMax) {
+      divideColumns(rowPtr.view[n]!, col, val, val, colSum);
       for (let i = 0; i < n; i++) {
-        const tb = sum(row(i, rowPtr, col, val).map(({ j, v }) => mulF(v, I.view[j]!)));
+        out.view[i] = sum(row(i, rowPtr, col, val).map(({ j, v }) => mulF(I.view[j]!, v)));
+      }
+      columnMaxima(n, rowPtr.view[n]!, col, val, colMax);
+    },
+
+    // yuma.md 2.13c: N = EMA / column sums; tb_i = sum mulF(N_ij, I_j); out_i = checked mulF(tb_i, a_i).
+    yuma3Dividends(n, rowPtr, col, val, colSum, I, a, out) {
+      for (let i = 0; i < n; i++) {
+        const N = row(i, rowPtr, col, val).map(({ j, v }) => {
+          const s = colSum.view[j]!;
+          return { j, v: s !== 0n ? divF(v, s) : v };
+        });
+        const tb = sum(N.map(({ j, v }) => mulF(v, I.view[j]!)));
         out.view[i] = mulChecked(tb, a.view[i]!);
       }
     },
 
+    upscaleColumns,
+
     // yuma.md 2.12f: m_j = max(0, column max); entries divF(v, m_j) where m_j != 0.
     colMaxUpscale(n, nnz, col, val, maxes) {
-      for (let j = 0; j < n; j++) maxes.view[j] = 0n;
-      for (let q = 0; q < nnz; q++) maxes.view[col.view[q]!] = max(maxes.view[col.view[q]!]!, val.view[q]!);
-      for (let q = 0; q < nnz; q++) {
-        const m = maxes.view[col.view[q]!]!;
-        if (m !== 0n) val.view[q] = divF(val.view[q]!, m);
-      }
+      columnMaxima(n, nnz, col, val, maxes);
+      upscaleColumns(nnz, col, val, maxes);
     },
 
     // yuma.md 1.2 toU16 (fixed_proportion_to_u16) of each raw.

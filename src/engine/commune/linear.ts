@@ -56,8 +56,8 @@ export function communeLinear(input: CommuneEpochInput, k: Kernels): ConsensusRu
 
   // 2.11 stored bonds: only checked (column >= n fails, by the caller), then discarded.
   // 2.12 bond delta dB_ij = mul(W_ij, A_i), column-normalized; every entry of W kept
-  k.scaleRows(n, m.WPtr, m.WVal, m.A, m.delta);
-  k.colnorm(n, nnz, m.WCol, m.delta, m.delta, m.sums);
+  k.scaleRows(n, m.WPtr, m.WCol, m.WVal, m.A, m.delta, m.sums);
+  k.divideColumns(nnz, m.WCol, m.delta, m.delta, m.sums);
   // 2.13 dividends D_i = sum_j mul(I_j, dB_ij); weight-delegation fee; normalize
   k.rowDotIncentive(n, m.WPtr, m.WCol, m.delta, m.I, m.Div);
   const dividendsRaw = m.Div.view.slice(0, n);

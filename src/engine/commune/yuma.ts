@@ -56,8 +56,8 @@ export function communeYuma(input: CommuneEpochInput, k: Kernels): ConsensusRun 
   for (let q = 0; q < nnzB; q++) m.BVal.view[q] = BigInt(stored.val[q]!) << 32n;
   k.colnorm(n, nnzB, m.BCol, m.BVal, m.BVal, m.sums);
   // 1.6.3 bond delta: row_hadamard(W', A), column-normalized
-  k.scaleRows(n, m.WcPtr, m.WcVal, m.A, m.delta);
-  k.colnorm(n, nnzWc, m.WcCol, m.delta, m.delta, m.sums);
+  k.scaleRows(n, m.WcPtr, m.WcCol, m.WcVal, m.A, m.delta, m.sums);
+  k.divideColumns(nnzWc, m.WcCol, m.delta, m.delta, m.sums);
 
   // 1.6.4 EMA: Commune's liquid alpha with weight encryption (unless its fallback applies),
   // else the scalar alpha of bonds_moving_average
@@ -68,7 +68,10 @@ export function communeYuma(input: CommuneEpochInput, k: Kernels): ConsensusRun 
   const old = csrOf(m.BPtr, m.BCol, m.BVal);
   const nnzE = liquid
     ? emaPerColumn(n, liquid.alpha, delta, old, csrOf(m.EPtr, m.ECol, m.EVal))
-    : k.emaFixed(n, emaAlpha(hp.bonds_moving_average), m.WcPtr, m.WcCol, m.delta, m.BPtr, m.BCol, m.BVal, m.EPtr, m.ECol, m.EVal);
+    : k.emaFixed(
+        n, emaAlpha(hp.bonds_moving_average), m.WcPtr, m.WcCol, m.delta, m.BPtr, m.BCol, m.BVal,
+        m.EPtr, m.ECol, m.EVal, m.sums,
+      );
   // 1.6.5 column-normalize B; 1.6.6 dividends D_i = sum_j mul(I_j, B_ij)
   k.colnorm(n, nnzE, m.ECol, m.EVal, m.EVal, m.sums);
   k.rowDotIncentive(n, m.EPtr, m.ECol, m.EVal, m.I, m.Div);
