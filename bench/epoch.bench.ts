@@ -8,28 +8,49 @@ import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { syntheticInput, type SyntheticShape } from '../src/engine/synthetic.js';
 import { runEpoch } from '../src/engine/epoch.js';
+import { syntheticCommuneInput } from '../src/engine/commune/synthetic.js';
+import { runCommuneEpoch } from '../src/engine/commune/index.js';
+import type { Kernels } from '../src/engine/kernels.js';
 import { createWasmKernels } from '../src/engine/wasm.js';
 import { createReferenceKernels } from '../src/engine/reference.js';
 import { writeFileAtomic } from '../src/engine/io.js';
 
 interface Case {
   name: string;
-  shape: SyntheticShape;
-  /** the chain's native epoch, ms, as quoted by issue 2 (a Zen 4 machine, not measured here) */
+  /** runs one epoch of this case on the given kernels; returns the weight entry count */
+  make(): { entries: number; run(kernels: Kernels): void };
+  /** the chain's native epoch, ms, as quoted by issues 2 and 3 (a Zen 4 core, not measured here) */
   nativeMs: number;
 }
 
-const CASES: Case[] = [
-  { name: 'n=256 V=64 full', shape: { n: 256, validators: 64 }, nativeMs: 1.7 },
-  { name: 'n=1024 V=128 full', shape: { n: 1024, validators: 128 }, nativeMs: 13.5 },
-  { name: 'n=4096 V=256 full', shape: { n: 4096, validators: 256 }, nativeMs: 119 },
-  { name: 'n=4096 V=256 256/row', shape: { n: 4096, validators: 256, rowLen: 256 }, nativeMs: 21 },
-  { name: 'n=16384 V=512 1024/row', shape: { n: 16384, validators: 512, rowLen: 1024 }, nativeMs: 270 },
-  {
-    name: 'yuma3+liquid n=4096 V=256 full',
-    shape: { n: 4096, validators: 256, yuma3: true, liquidAlpha: true },
-    nativeMs: 4900,
+const bittensor = (name: string, shape: SyntheticShape, nativeMs: number): Case => ({
+  name,
+  nativeMs,
+  make() {
+    const input = syntheticInput(shape);
+    return { entries: input.weights.col.length, run: (kernels) => void runEpoch(input, { kernels }) };
   },
+});
+const commune = (name: string, n: number, validators: number, consensus: 'yuma' | 'linear', nativeMs: number): Case => ({
+  name,
+  nativeMs,
+  make() {
+    const input = syntheticCommuneInput({ n, validators, consensus });
+    return { entries: input.weights.col.length, run: (kernels) => void runCommuneEpoch(input, { kernels }) };
+  },
+});
+
+const CASES: Case[] = [
+  bittensor('n=256 V=64 full', { n: 256, validators: 64 }, 1.7),
+  bittensor('n=1024 V=128 full', { n: 1024, validators: 128 }, 13.5),
+  bittensor('n=4096 V=256 full', { n: 4096, validators: 256 }, 119),
+  bittensor('n=4096 V=256 256/row', { n: 4096, validators: 256, rowLen: 256 }, 21),
+  bittensor('n=16384 V=512 1024/row', { n: 16384, validators: 512, rowLen: 1024 }, 270),
+  bittensor('yuma3+liquid n=4096 V=256 full', { n: 4096, validators: 256, yuma3: true, liquidAlpha: true }, 4900),
+  commune('commune yuma n=256 V=64 full', 256, 64, 'yuma', 2.4),
+  commune('commune yuma n=4096 V=256 full', 4096, 256, 'yuma', 168),
+  commune('commune linear n=256 V=64 full', 256, 64, 'linear', 1.2),
+  commune('commune linear n=4096 V=256 full', 4096, 256, 'linear', 85),
 ];
 
 const args = process.argv.slice(2);
@@ -54,13 +75,10 @@ interface Row {
 const rows: Row[] = [];
 
 for (const c of CASES.filter((c) => c.name.includes(only))) {
-  const input = syntheticInput(c.shape);
-  const entries = input.weights.col.length;
-  const run = async (kernels: typeof wasm, time: number, iterations: number, warmup = true) => {
+  const { entries, run: epoch } = c.make();
+  const run = async (kernels: Kernels, time: number, iterations: number, warmup = true) => {
     const bench = new Bench({ time, iterations, warmup, warmupIterations: 5, throws: true });
-    bench.add(kernels.name, () => {
-      runEpoch(input, { kernels });
-    });
+    bench.add(kernels.name, () => epoch(kernels));
     await bench.run();
     return bench.tasks[0]!.result as unknown as { latency: { p50: number; p99: number; samplesCount: number } };
   };
@@ -95,7 +113,7 @@ for (const [i, r] of table.entries()) {
   if (i === 0) process.stdout.write(widths.map((w) => '-'.repeat(w)).join('  ') + '\n');
 }
 process.stdout.write(
-  '* the chain\'s native epoch as quoted by issue 2 (measured elsewhere, on a Zen 4 core); the ts-ref ratio is the\n' +
+  '* the chain\'s native epoch as quoted by issues 2 and 3 (measured elsewhere, on a Zen 4 core); the ts-ref ratio is the\n' +
     '  one measured in this run. Single thread, synthetic input from src/engine/synthetic.ts (seed 1).\n',
 );
 

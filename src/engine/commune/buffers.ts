@@ -28,6 +28,7 @@ export function communeLayout(n: number, nnzW: number, nnzB: number, yuma: boole
     // the bond delta, on the pattern of W' (Yuma) or W (Linear)
     delta: ['i64', nnzW],
     // Yuma: B (masked stored bonds) and E (the EMA)
+    bPtr: ['u32', y(n + 1)], bCol: ['u32', nnzB], bVal: ['u16', nnzB], noRecent: ['u8', y(n)],
     BPtr: ['u32', y(n + 1)], BCol: ['u32', nnzB], BVal: ['i64', nnzB],
     EPtr: ['u32', y(n + 1)], ECol: ['u32', nnzE], EVal: ['i64', nnzE],
     // u16 storage form of the new bond rows

@@ -51,10 +51,12 @@ export function communeYuma(input: CommuneEpochInput, k: Kernels): ConsensusRun 
 
   // 1.6.1-2 old bonds: raw integers, column-normalized
   const nnzB = stored.col.length;
-  m.BPtr.view.set(stored.rowPtr);
-  m.BCol.view.set(stored.col);
-  for (let q = 0; q < nnzB; q++) m.BVal.view[q] = BigInt(stored.val[q]!) << 32n;
-  k.colnorm(n, nnzB, m.BCol, m.BVal, m.BVal, m.sums);
+  m.bPtr.view.set(stored.rowPtr);
+  m.bCol.view.set(stored.col);
+  m.bVal.view.set(stored.val);
+  m.noRecent.view.fill(0); // the per-entry mask already ran (maskStoredBonds)
+  k.loadBonds(n, m.bPtr, m.bCol, m.bVal, m.noRecent, false, m.BPtr, m.BCol, m.BVal, m.sums);
+  k.divideColumns(nnzB, m.BCol, m.BVal, m.BVal, m.sums);
   // 1.6.3 bond delta: row_hadamard(W', A), column-normalized
   k.scaleRows(n, m.WcPtr, m.WcCol, m.WcVal, m.A, m.delta, m.sums);
   k.divideColumns(nnzWc, m.WcCol, m.delta, m.delta, m.sums);
