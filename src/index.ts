@@ -1,5 +1,5 @@
 // yuma-engine: the public API. Everything not exported here is internal.
-export { runEpoch, type EpochOptions } from './engine/epoch.js';
+export { runEpoch, EPOCH_STAGES, type EpochOptions, type EpochStage } from './engine/epoch.js';
 export {
   parseEpochInput,
   parseEpochOutput,
@@ -44,3 +44,16 @@ export {
   type CommuneOutcome,
   type CommuneConsensus,
 } from './engine/commune/index.js';
+// the worker pool (issue 4): many subnets' epochs on worker threads, bit-identical to runEpoch
+export {
+  createPool,
+  PoolError,
+  POOL_DEFAULTS,
+  type Pool,
+  type PoolOptions,
+  type ResolvedPoolOptions,
+  type RunOptions as PoolRunOptions,
+  type WarmupReport,
+  type PoolErrorKind,
+  type Fault as PoolFault,
+} from './pool/index.js';

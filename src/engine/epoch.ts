@@ -13,6 +13,26 @@ export interface EpochOptions {
   trace?: boolean;
   /** the kernels to run on (default: this thread's WASM instance) */
   kernels?: Kernels;
+  /** called after each stage with its wall time (for profiling; costs nothing when absent) */
+  onStage?: (stage: EpochStage, ms: number) => void;
+}
+
+/** The pipeline's stages, in order (named as in spec/yuma-stages.md). */
+export const EPOCH_STAGES = [
+  'activity', 'stake', 'permits', 'active_stake', 'weights', 'consensus', 'clip_trust_ranks',
+  'bonds_load', 'ema_bonds', 'dividends', 'emission', 'outputs',
+] as const;
+export type EpochStage = (typeof EPOCH_STAGES)[number];
+
+/** mark(stage) reports the time since the previous mark; a no-op without a listener. */
+function stageClock(onStage?: (stage: EpochStage, ms: number) => void): (stage: EpochStage) => void {
+  if (!onStage) return () => {};
+  let last = performance.now();
+  return (stage) => {
+    const now = performance.now();
+    onStage(stage, now - last);
+    last = now;
+  };
 }
 
 const ONE = 1n << 32n;
@@ -54,20 +74,25 @@ function layout(n: number, nnzW: number, nnzB: number, hp: EpochInput['hyperpara
 export function runEpoch(input: EpochInput, options: EpochOptions = {}): EpochOutput {
   const k = options.kernels ?? defaultKernels();
   const { n, hyperparameters: hp } = input;
+  const mark = stageClock(options.onStage);
   const m = k.alloc(layout(n, input.weights.col.length, input.bonds.col.length, hp));
 
   // 2.1 activity
   const { active, recent } = activity(input);
+  mark('activity');
   // 2.2 stake
   const stake = m.stake.view;
   const rawStake = combineStake(input, stake);
+  mark('stake');
   // 2.3 validator permits: last epoch's gate this one; new ones only pick stored bond rows
   const forbid = forbidden(input);
   const newPermit = newPermits(stake, hp.max_allowed_validators, input.owner_uid);
+  mark('permits');
   // 2.4 active stake
   const a = m.a.view;
   for (let i = 0; i < n; i++) a[i] = active[i] && !forbid[i] ? stake[i]! : 0n;
   k.normalize(m.a, n);
+  mark('active_stake');
 
   // 2.5 weights: masks and row normalization
   m.wPtr.view.set(input.weights.rowPtr);
@@ -82,11 +107,13 @@ export function runEpoch(input: EpochInput, options: EpochOptions = {}): EpochOu
     n, m.wPtr, m.wCol, m.wVal, m.forbid, m.lastUpdate, m.registered, commit,
     input.owner_uid ?? -1, m.WPtr, m.WCol, m.WVal,
   );
+  mark('weights');
 
   // 2.6 consensus: stake-weighted median per column
   k.consensus(
     n, m.WPtr, m.WCol, m.WVal, m.a, u16p(hp.kappa), m.u, m.colPtr, m.cursor, m.medianScore, m.medianWeight, m.hist, m.C,
   );
+  mark('consensus');
 
   // 2.7-2.10 clip, validator trust, ranks, weights for bonds
   const beta = u16p(hp.bonds_penalty);
@@ -96,6 +123,7 @@ export function runEpoch(input: EpochInput, options: EpochOptions = {}): EpochOu
   const Wb = beta === 0n ? { ptr: m.WPtr, col: m.WCol, val: m.WVal } : { ptr: m.WbPtr, col: m.WbCol, val: m.WbVal };
   // 2.9 incentive = normalize(ranks)
   k.normalize(m.I, n);
+  mark('clip_trust_ranks');
 
   // 2.11 stored bonds, recently registered columns dropped
   m.bPtr.view.set(input.bonds.rowPtr);
@@ -105,6 +133,7 @@ export function runEpoch(input: EpochInput, options: EpochOptions = {}): EpochOu
   const nnzB = k.loadBonds(
     n, m.bPtr, m.bCol, m.bVal, m.recent, hp.yuma3, m.BPtr, m.BCol, m.BVal, m.sums,
   );
+  mark('bonds_load');
 
   const alpha = emaAlpha(hp.bonds_moving_average);
   let nnzE: number;
@@ -116,9 +145,11 @@ export function runEpoch(input: EpochInput, options: EpochOptions = {}): EpochOu
     k.scaleRows(n, Wb.ptr, Wb.col, Wb.val, m.a, D, m.sums);
     k.divideColumns(nnzWb, Wb.col, D, D, m.sums);
     nnzE = k.emaFixed(n, alpha, Wb.ptr, Wb.col, D, m.BPtr, m.BCol, m.BVal, m.EPtr, m.ECol, m.EVal, m.sums);
+    mark('ema_bonds');
     k.emaDividends(n, m.EPtr, m.ECol, m.EVal, m.sums, m.I, m.Div, m.colMax);
     k.normalize(m.Div, n);
     k.upscaleColumns(nnzE, m.ECol, m.EVal, m.colMax);
+    mark('dividends');
   } else {
     // 2.13 Yuma3: liquid alpha only once some consensus is non-zero; the EMA is stored as is
     const liquid = hp.liquid_alpha && m.C.view.some((c) => c !== 0n);
@@ -128,12 +159,15 @@ export function runEpoch(input: EpochInput, options: EpochOptions = {}): EpochOu
           Wb.ptr, Wb.col, Wb.val, m.BPtr, m.BCol, m.BVal, m.EPtr, m.ECol, m.EVal, m.sums,
         )
       : k.emaFixed(n, alpha, Wb.ptr, Wb.col, Wb.val, m.BPtr, m.BCol, m.BVal, m.EPtr, m.ECol, m.EVal, m.sums);
+    mark('ema_bonds');
     k.yuma3Dividends(n, m.EPtr, m.ECol, m.EVal, m.sums, m.I, m.a, m.Div);
     k.normalize(m.Div, n);
+    mark('dividends');
   }
 
   // 2.14 emission
   k.emission(n, m.I, m.Div, m.a, m.stake, input.rao_emission, m.serverEm, m.validatorEm, m.em);
+  mark('emission');
 
   // 2.15 outputs: u16 vectors, and a bond row for every uid (EMA row if newly permitted)
   const u16 = (v: typeof m.C) => {
@@ -167,6 +201,7 @@ export function runEpoch(input: EpochInput, options: EpochOptions = {}): EpochOu
       dividends: m.Div.view.slice(),
     };
   }
+  mark('outputs');
   return out;
 }
 
