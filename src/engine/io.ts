@@ -12,6 +12,10 @@ import * as path from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { gunzipSync } from 'node:zlib';
 import {
+  BLOCK_MAX, WHAT_BLOCK, WHAT_N, WHAT_U16, WHAT_UID_J, WHAT_VALUE,
+  Reader, checkInt, checkObject, checkArrayN, fail, show, type Obj,
+} from './json-check.js';
+import {
   FORMAT,
   InputError,
   UnsupportedProfileError,
@@ -23,203 +27,14 @@ import {
 } from './types.js';
 
 // ---------------------------------------------------------------------------------------
-// limits and messages
+// limits and messages (the shared ones live in json-check.ts)
 
-const U64_MAX = (1n << 64n) - 1n;
-const I64_MIN = -(1n << 63n);
-const I64_MAX = (1n << 63n) - 1n;
-/** 2^53 - 1: the largest integer a JSON number (an IEEE double) holds exactly. */
-const BLOCK_MAX = Number.MAX_SAFE_INTEGER;
 /** bonds_moving_average above this: the chain's two code paths disagree. */
 const BMA_MAX = 2 ** 31 * 1e6 - 1;
 
-const U64_RE = /^[0-9]+$/;
-const I64_RE = /^-?[0-9]+$/;
-
-const WHAT_U16 = 'an integer 0..65535 (u16)';
 const WHAT_I16 = 'an integer -32768..32767 (i16)';
-const WHAT_N = 'an integer 0..65535 (the subnetwork size)';
-const WHAT_BLOCK = 'an integer 0..2^53-1 (u64 block number; larger values are not exact in JSON)';
 const WHAT_BMA =
   'an integer 0..2147483647999999 (per million, below 2^31 * 10^6; above it the chain\'s two code paths disagree)';
-const WHAT_UID_J = 'a uid_j: an integer 0..65535';
-const WHAT_VALUE = 'a u16 value: an integer 0..65535';
-
-type Obj = Record<string, unknown>;
-
-/**
- * A short, human rendering of a JSON value for error messages; strings are tagged as such
- * where the expected value is not a string.
- */
-function show(v: unknown, tagStrings = true): string {
-  if (v === undefined) return 'nothing';
-  if (v === null) return 'null';
-  switch (typeof v) {
-    case 'string':
-      return JSON.stringify(v.length > 48 ? `${v.slice(0, 45)}...` : v) + (tagStrings ? ' (a string)' : '');
-    case 'number':
-      return Number.isInteger(v) || !Number.isFinite(v) ? String(v) : `${v} (not an integer)`;
-    case 'boolean':
-      return String(v);
-    case 'bigint':
-      return `${v}n (a bigint)`;
-    case 'object':
-      return Array.isArray(v) ? `an array of length ${v.length}` : 'an object';
-    default:
-      return `a ${typeof v}`;
-  }
-}
-
-/** Like show, for places where a string is expected: strings are shown without the tag. */
-function showForString(v: unknown): string {
-  if (typeof v === 'number') return `the number ${v} (write it as a decimal string)`;
-  return show(v, false);
-}
-
-function fail(message: string, field: string, file: string): never {
-  throw new InputError(message, field, file);
-}
-
-function join(base: string, key: string): string {
-  return base === '' ? key : `${base}.${key}`;
-}
-
-// ---------------------------------------------------------------------------------------
-// scalar checks
-
-function checkInt(v: unknown, lo: number, hi: number, what: string, field: string, file: string): number {
-  if (typeof v === 'number' && Number.isInteger(v) && v >= lo && v <= hi) return v;
-  return fail(`expected ${what}, got ${show(v)}`, field, file);
-}
-
-function checkU64(v: unknown, field: string, file: string): bigint {
-  if (typeof v === 'string' && U64_RE.test(v)) {
-    const b = BigInt(v);
-    if (b <= U64_MAX) return b;
-    return fail(`expected a u64 decimal string, got ${showForString(v)} (above 2^64-1)`, field, file);
-  }
-  return fail(`expected a u64 decimal string, got ${showForString(v)}`, field, file);
-}
-
-function checkI64(v: unknown, field: string, file: string): bigint {
-  if (typeof v === 'string' && I64_RE.test(v)) {
-    const b = BigInt(v);
-    if (b >= I64_MIN && b <= I64_MAX) return b;
-    return fail(`expected an i64 decimal string, got ${showForString(v)} (outside -2^63..2^63-1)`, field, file);
-  }
-  return fail(`expected an i64 decimal string, got ${showForString(v)}`, field, file);
-}
-
-function checkBool(v: unknown, field: string, file: string): boolean {
-  if (typeof v === 'boolean') return v;
-  return fail(`expected true or false, got ${show(v)}`, field, file);
-}
-
-function checkObject(v: unknown, field: string, file: string): Obj {
-  if (typeof v === 'object' && v !== null && !Array.isArray(v)) return v as Obj;
-  return fail(`expected an object, got ${show(v)}`, field, file);
-}
-
-/** An array of exactly n elements; `of` describes an element for the type message. */
-function checkArrayN(v: unknown, n: number, of: string, field: string, file: string): unknown[] {
-  if (!Array.isArray(v)) return fail(`expected an array of ${n} ${of}, got ${show(v)}`, field, file);
-  if (v.length !== n) return fail(`expected an array of length n = ${n}, got length ${v.length}`, field, file);
-  return v;
-}
-
-// ---------------------------------------------------------------------------------------
-// a reader over one JSON object, which knows its own path
-
-class Reader {
-  constructor(
-    readonly o: Obj,
-    readonly path: string,
-    readonly file: string,
-  ) {}
-
-  at(key: string): string {
-    return join(this.path, key);
-  }
-
-  get(key: string): unknown {
-    const v = Object.prototype.hasOwnProperty.call(this.o, key) ? this.o[key] : undefined;
-    if (v === undefined) fail('missing field', this.at(key), this.file);
-    return v;
-  }
-
-  int(key: string, lo: number, hi: number, what: string): number {
-    return checkInt(this.get(key), lo, hi, what, this.at(key), this.file);
-  }
-  u16(key: string): number {
-    return this.int(key, 0, 65535, WHAT_U16);
-  }
-  block(key: string): number {
-    return this.int(key, 0, BLOCK_MAX, WHAT_BLOCK);
-  }
-  u64(key: string): bigint {
-    return checkU64(this.get(key), this.at(key), this.file);
-  }
-  bool(key: string): boolean {
-    return checkBool(this.get(key), this.at(key), this.file);
-  }
-  obj(key: string): Reader {
-    return new Reader(checkObject(this.get(key), this.at(key), this.file), this.at(key), this.file);
-  }
-
-  u64Vec(key: string, n: number): BigUint64Array {
-    const field = this.at(key);
-    const a = checkArrayN(this.get(key), n, 'u64 decimal strings', field, this.file);
-    const out = new BigUint64Array(n);
-    for (let i = 0; i < n; i++) out[i] = checkU64(a[i], `${field}[${i}]`, this.file);
-    return out;
-  }
-
-  i64Vec(key: string, n: number): BigInt64Array {
-    const field = this.at(key);
-    const a = checkArrayN(this.get(key), n, 'i64 decimal strings', field, this.file);
-    const out = new BigInt64Array(n);
-    for (let i = 0; i < n; i++) out[i] = checkI64(a[i], `${field}[${i}]`, this.file);
-    return out;
-  }
-
-  u16Vec(key: string, n: number): Uint16Array {
-    const field = this.at(key);
-    const a = checkArrayN(this.get(key), n, 'u16 integers', field, this.file);
-    const out = new Uint16Array(n);
-    for (let i = 0; i < n; i++) {
-      const x = a[i];
-      if (typeof x === 'number' && Number.isInteger(x) && x >= 0 && x <= 65535) out[i] = x;
-      else fail(`expected ${WHAT_U16}, got ${show(x)}`, `${field}[${i}]`, this.file);
-    }
-    return out;
-  }
-
-  boolVec(key: string, n: number): Uint8Array {
-    const field = this.at(key);
-    const a = checkArrayN(this.get(key), n, 'booleans', field, this.file);
-    const out = new Uint8Array(n);
-    for (let i = 0; i < n; i++) {
-      const x = a[i];
-      if (x === true) out[i] = 1;
-      else if (x !== false) fail(`expected true or false, got ${show(x)}`, `${field}[${i}]`, this.file);
-    }
-    return out;
-  }
-
-  /** Block numbers; with `nullable`, null stands for "none" and becomes Infinity. */
-  blockVec(key: string, n: number, nullable = false): Float64Array {
-    const field = this.at(key);
-    const a = checkArrayN(this.get(key), n, nullable ? 'block numbers or nulls' : 'block numbers', field, this.file);
-    const out = new Float64Array(n);
-    for (let i = 0; i < n; i++) {
-      const x = a[i];
-      if (typeof x === 'number' && Number.isInteger(x) && x >= 0 && x <= BLOCK_MAX) out[i] = x;
-      else if (nullable && x === null) out[i] = Infinity;
-      else fail(`expected ${nullable ? `null or ${WHAT_BLOCK}` : WHAT_BLOCK}, got ${show(x)}`, `${field}[${i}]`, this.file);
-    }
-    return out;
-  }
-}
 
 /** The document header: object, format tag, profile, kind. */
 function header(json: unknown, kind: string, base: string, file: string): Reader {

@@ -3,9 +3,13 @@
 // back in the layout of the golden files. Validation stops at the first problem and throws
 // an InputError naming the file, the field path (with indexes) and what was expected.
 //
-// Files are read with ../io.ts's readJsonFile; the small checkers below mirror its private
-// ones (same messages) so that both profiles report problems the same way.
-import { FORMAT, InputError, type SparseU16 } from '../types.js';
+// Files are read with ../io.ts's readJsonFile, and checked with the same primitives
+// (../json-check.ts), so that both profiles report problems the same way.
+import { FORMAT, type SparseU16 } from '../types.js';
+import {
+  BLOCK_MAX, WHAT_BLOCK, WHAT_N, WHAT_U16, WHAT_UID_J, WHAT_VALUE,
+  Reader, checkArray, checkArrayN, checkI64, checkInt, checkString, checkU64, fail, show, type Obj,
+} from '../json-check.js';
 import type {
   CommuneBonds,
   CommuneConsensus,
@@ -23,12 +27,8 @@ export const COMMUNE_PROFILE = 'commune';
 // ---------------------------------------------------------------------------------------
 // limits and messages
 
-const U64_MAX = (1n << 64n) - 1n;
 /** I64F64 holds stake and token amounts: their totals must stay below 2^63. */
 const I64F64_LIMIT = 1n << 63n;
-const I64_MIN = -(1n << 63n);
-const I64_MAX = (1n << 63n) - 1n;
-const BLOCK_MAX = Number.MAX_SAFE_INTEGER;
 /**
  * bonds_moving_average above this: |alpha| would reach 2^15, and EMA column sums over 65535
  * rows could leave I32F32, where the chain's wrapping arithmetic is no longer modelled.
@@ -36,62 +36,9 @@ const BLOCK_MAX = Number.MAX_SAFE_INTEGER;
  */
 export const COMMUNE_BMA_MAX = 32_767_000_000;
 
-const U64_RE = /^[0-9]+$/;
-const I64_RE = /^-?[0-9]+$/;
-
-const WHAT_U16 = 'an integer 0..65535 (u16)';
-const WHAT_N = 'an integer 0..65535 (the subnetwork size)';
-const WHAT_BLOCK = 'an integer 0..2^53-1 (u64 block number; larger values are not exact in JSON)';
 const WHAT_PERCENT = 'an integer 0..100 (whole percent)';
 const WHAT_BMA = `an integer 0..${COMMUNE_BMA_MAX} (per million; |alpha| must stay below 2^15 for exact I32F32 EMA sums)`;
-const WHAT_UID_J = 'a uid_j: an integer 0..65535';
-const WHAT_VALUE = 'a u16 value: an integer 0..65535';
 const OUTCOMES: readonly CommuneOutcome[] = ['ok', 'skipped', 'no_weights', 'failed'];
-
-type Obj = Record<string, unknown>;
-
-function show(v: unknown, tagStrings = true): string {
-  if (v === undefined) return 'nothing';
-  if (v === null) return 'null';
-  switch (typeof v) {
-    case 'string':
-      return JSON.stringify(v.length > 48 ? `${v.slice(0, 45)}...` : v) + (tagStrings ? ' (a string)' : '');
-    case 'number':
-      return Number.isInteger(v) || !Number.isFinite(v) ? String(v) : `${v} (not an integer)`;
-    case 'boolean':
-      return String(v);
-    case 'object':
-      return Array.isArray(v) ? `an array of length ${v.length}` : 'an object';
-    default:
-      return `a ${typeof v}`;
-  }
-}
-
-function showForString(v: unknown): string {
-  if (typeof v === 'number') return `the number ${v} (write it as a decimal string)`;
-  return show(v, false);
-}
-
-function fail(message: string, field: string, file: string): never {
-  throw new InputError(message, field, file);
-}
-
-// ---------------------------------------------------------------------------------------
-// scalar checks
-
-function checkInt(v: unknown, lo: number, hi: number, what: string, field: string, file: string): number {
-  if (typeof v === 'number' && Number.isInteger(v) && v >= lo && v <= hi) return v;
-  return fail(`expected ${what}, got ${show(v)}`, field, file);
-}
-
-function checkU64(v: unknown, field: string, file: string): bigint {
-  if (typeof v === 'string' && U64_RE.test(v)) {
-    const b = BigInt(v);
-    if (b <= U64_MAX) return b;
-    return fail(`expected a u64 decimal string, got ${showForString(v)} (above 2^64-1)`, field, file);
-  }
-  return fail(`expected a u64 decimal string, got ${showForString(v)}`, field, file);
-}
 
 /** A u64 amount that the chain widens to I64F64: below 2^63. */
 function checkAmount(v: unknown, field: string, file: string): bigint {
@@ -100,110 +47,8 @@ function checkAmount(v: unknown, field: string, file: string): bigint {
   return b;
 }
 
-function checkI64(v: unknown, field: string, file: string): bigint {
-  if (typeof v === 'string' && I64_RE.test(v)) {
-    const b = BigInt(v);
-    if (b >= I64_MIN && b <= I64_MAX) return b;
-    return fail(`expected an i64 decimal string, got ${showForString(v)} (outside -2^63..2^63-1)`, field, file);
-  }
-  return fail(`expected an i64 decimal string, got ${showForString(v)}`, field, file);
-}
-
-function checkBool(v: unknown, field: string, file: string): boolean {
-  if (typeof v === 'boolean') return v;
-  return fail(`expected true or false, got ${show(v)}`, field, file);
-}
-
-function checkString(v: unknown, field: string, file: string): string {
-  if (typeof v === 'string') return v;
-  return fail(`expected a string, got ${show(v)}`, field, file);
-}
-
-function checkObject(v: unknown, field: string, file: string): Obj {
-  if (typeof v === 'object' && v !== null && !Array.isArray(v)) return v as Obj;
-  return fail(`expected an object, got ${show(v)}`, field, file);
-}
-
-function checkArrayN(v: unknown, n: number, of: string, field: string, file: string): unknown[] {
-  if (!Array.isArray(v)) return fail(`expected an array of ${n} ${of}, got ${show(v)}`, field, file);
-  if (v.length !== n) return fail(`expected an array of length n = ${n}, got length ${v.length}`, field, file);
-  return v;
-}
-
-function checkArray(v: unknown, of: string, field: string, file: string): unknown[] {
-  if (!Array.isArray(v)) return fail(`expected an array of ${of}, got ${show(v)}`, field, file);
-  return v;
-}
-
-// ---------------------------------------------------------------------------------------
-// a reader over one JSON object, which knows its own path
-
-class Reader {
-  constructor(
-    readonly o: Obj,
-    readonly path: string,
-    readonly file: string,
-  ) {}
-
-  at(key: string): string {
-    return this.path === '' ? key : `${this.path}.${key}`;
-  }
-  has(key: string): boolean {
-    return Object.prototype.hasOwnProperty.call(this.o, key) && this.o[key] !== undefined;
-  }
-  get(key: string): unknown {
-    if (!this.has(key)) fail('missing field', this.at(key), this.file);
-    return this.o[key];
-  }
-  int(key: string, lo: number, hi: number, what: string): number {
-    return checkInt(this.get(key), lo, hi, what, this.at(key), this.file);
-  }
-  u16(key: string): number {
-    return this.int(key, 0, 65535, WHAT_U16);
-  }
-  u16OrNull(key: string): number | null {
-    const v = this.get(key);
-    return v === null ? null : checkInt(v, 0, 65535, `null or ${WHAT_U16}`, this.at(key), this.file);
-  }
-  block(key: string): number {
-    return this.int(key, 0, BLOCK_MAX, WHAT_BLOCK);
-  }
-  u64(key: string): bigint {
-    return checkU64(this.get(key), this.at(key), this.file);
-  }
-  amount(key: string): bigint {
-    return checkAmount(this.get(key), this.at(key), this.file);
-  }
-  bool(key: string): boolean {
-    return checkBool(this.get(key), this.at(key), this.file);
-  }
-  obj(key: string): Reader {
-    return new Reader(checkObject(this.get(key), this.at(key), this.file), this.at(key), this.file);
-  }
-
-  vec<T>(key: string, n: number, of: string, each: (x: unknown, field: string) => T): T[] {
-    const field = this.at(key);
-    const a = checkArrayN(this.get(key), n, of, field, this.file);
-    const out = new Array<T>(n);
-    for (let i = 0; i < n; i++) out[i] = each(a[i], `${field}[${i}]`);
-    return out;
-  }
-  u64Vec(key: string, n: number): BigUint64Array {
-    return BigUint64Array.from(this.vec(key, n, 'u64 decimal strings', (x, f) => checkU64(x, f, this.file)));
-  }
-  i64Vec(key: string, n: number): BigInt64Array {
-    return BigInt64Array.from(this.vec(key, n, 'i64 decimal strings', (x, f) => checkI64(x, f, this.file)));
-  }
-  intVec(key: string, n: number, lo: number, hi: number, what: string): number[] {
-    return this.vec(key, n, 'integers', (x, f) => checkInt(x, lo, hi, what, f, this.file));
-  }
-  boolVec(key: string, n: number): Uint8Array {
-    return Uint8Array.from(this.vec(key, n, 'booleans', (x, f) => (checkBool(x, f, this.file) ? 1 : 0)));
-  }
-  blockVec(key: string, n: number): Float64Array {
-    return Float64Array.from(this.intVec(key, n, 0, BLOCK_MAX, WHAT_BLOCK));
-  }
-}
+/** An amount field of a reader (checkAmount). */
+const amount = (r: Reader, key: string): bigint => checkAmount(r.get(key), r.at(key), r.file);
 
 /** The document header: object, format tag, profile "commune", kind. */
 function header(json: unknown, kind: string, file: string): Reader {
@@ -370,7 +215,7 @@ export function parseCommuneInput(json: unknown, file = ''): CommuneEpochInput {
   const netuid = r.u16('netuid');
   const n = r.int('n', 0, 65535, WHAT_N);
   const current_block = r.block('current_block');
-  const pending_emission = r.amount('pending_emission');
+  const pending_emission = amount(r, 'pending_emission');
   const founderRaw = r.get('founder_uid');
   const founder_uid =
     founderRaw === null
@@ -384,7 +229,7 @@ export function parseCommuneInput(json: unknown, file = ''): CommuneEpochInput {
     activity_cutoff: h.block('activity_cutoff'),
     bonds_moving_average: h.int('bonds_moving_average', 0, COMMUNE_BMA_MAX, WHAT_BMA),
     max_allowed_validators: h.u16OrNull('max_allowed_validators'),
-    min_validator_stake: h.amount('min_validator_stake'),
+    min_validator_stake: amount(h, 'min_validator_stake'),
     use_weights_encryption: h.bool('use_weights_encryption'),
     alpha_low: h.u16('alpha_low'),
     alpha_high: h.u16('alpha_high'),
