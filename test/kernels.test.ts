@@ -46,6 +46,15 @@ const u16 = fc.oneof(
   { weight: 1, arbitrary: fc.integer({ min: 0, max: 3 }) },
 );
 const u16p = (b: number) => ref.u16p(b);
+/**
+ * Column values for the dividing kernels: proportions, whole numbers (u16 * ONE, as original
+ * Yuma's bonds: their columns divide as integers), and anything at all.
+ */
+const divisible = fc.oneof(
+  { weight: 3, arbitrary: fc.bigInt({ min: 0n, max: 1n << 32n }) },
+  { weight: 2, arbitrary: fc.integer({ min: 0, max: 65535 }).map((b) => BigInt(b) << 32n) },
+  { weight: 1, arbitrary: fc.bigInt({ min: -(1n << 63n), max: (1n << 63n) - 1n }) },
+);
 const flag = fc.oneof(fc.constant(0), fc.constant(1), fc.integer({ min: 0, max: 1 }));
 
 const vec = <T>(n: number, v: fc.Arbitrary<T>) => fc.array(v, { minLength: n, maxLength: n });
@@ -458,7 +467,7 @@ describe('WASM kernels == reference kernels', () => {
       size.chain((n) =>
         fc.record({
           n: fc.constant(n),
-          m: csr(n, fc.oneof({ weight: 4, arbitrary: frac }, { weight: 1, arbitrary: anyI64 })),
+          m: csr(n, divisible),
           inPlace: fc.boolean(),
         }),
       ),
@@ -476,10 +485,29 @@ describe('WASM kernels == reference kernels', () => {
       },
     ));
 
+  it('colnorm on whole numbers only (original Yuma bonds: u16 * ONE, divided as integers)', () =>
+    property(
+      size.chain((n) =>
+        fc.record({ n: fc.constant(n), m: csr(n, fc.integer({ min: 0, max: 65535 }).map((b) => BigInt(b) << 32n)) }),
+      ),
+      ({ n, m: c }) => {
+        const nnz = c.col.length;
+        sameOnBoth(
+          { ...csrLayout(n, nnz, 'i64'), sums: ['i64', n] } as const,
+          (m) => {
+            fillCsr(m, c);
+            m.val.view.set(c.val);
+          },
+          (k, m) => k.colnorm(n, nnz, m.col, m.val, m.val, m.sums),
+          (m) => ({ val: head(m.val.view, nnz) }),
+        );
+      },
+    ));
+
   it('colSums then divideColumns equals colnorm', () =>
     property(
       size.chain((n) =>
-        fc.record({ n: fc.constant(n), m: csr(n, fc.oneof({ weight: 4, arbitrary: frac }, { weight: 1, arbitrary: anyI64 })) }),
+        fc.record({ n: fc.constant(n), m: csr(n, divisible) }),
       ),
       ({ n, m: c }) => {
         const nnz = c.col.length;
@@ -608,7 +636,7 @@ describe('WASM kernels == reference kernels', () => {
       size.chain((n) =>
         fc.record({
           n: fc.constant(n),
-          m: csr(n, fc.oneof({ weight: 4, arbitrary: frac }, { weight: 1, arbitrary: anyI64 })),
+          m: csr(n, divisible),
           I: fc.oneof({ weight: 4, arbitrary: stakeVec(n) }, { weight: 1, arbitrary: vec(n, anyI64) }),
           a: fc.oneof({ weight: 4, arbitrary: stakeVec(n) }, { weight: 1, arbitrary: vec(n, anyI64) }),
         }),
@@ -644,7 +672,7 @@ describe('WASM kernels == reference kernels', () => {
       size.chain((n) =>
         fc.record({
           n: fc.constant(n),
-          m: csr(n, fc.oneof({ weight: 5, arbitrary: frac }, { weight: 1, arbitrary: fc.bigInt({ min: -ONE, max: 0n }) })),
+          m: csr(n, fc.oneof({ weight: 5, arbitrary: divisible }, { weight: 1, arbitrary: fc.bigInt({ min: -ONE, max: 0n }) })),
         }),
       ),
       ({ n, m: c }) => {
