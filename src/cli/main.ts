@@ -41,6 +41,18 @@ function main(argv: string[]): void {
       process.exitCode = verifyCommand(paths, opts);
     });
 
+  program
+    .command('bench')
+    .description('worker-pool throughput vs the main thread on synthetic subnets (tinybench): table, optional JSON')
+    .option('--threads <list>', 'pool sizes to measure, comma separated', '1,2')
+    .option('--json <file>', 'also write the results as JSON (atomically)')
+    .option('--quick', 'fewer samples')
+    .option('--only <text>', 'only the cases whose name contains this text')
+    // imported on use: the pool (piscina) and tinybench stay out of the other commands' start-up
+    .action((opts: { threads?: string; json?: string; quick?: boolean; only?: string }) =>
+      import('./bench.js').then((m) => m.benchCommand(opts)),
+    );
+
   program.parse(argv);
 }
 

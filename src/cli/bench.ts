@@ -1,0 +1,252 @@
+// `yuma bench` and bench/pool.bench.ts (the same code): throughput of the worker pool against
+// the main thread on deterministic synthetic subnets, measured with tinybench in one run
+// (interleaved rounds, see below).
+//   - 64 subnets of n=256, V=64 full rows; 16 subnets of n=4096, V=256, 256 entries per row:
+//     main thread vs a pool of each size in --threads (default 1,2).
+//   - the giant subnets (n=16384 V=512 and n=65535 V=1024, 1024 entries per row) run WHOLE in one
+//     worker (a column split of a single epoch is not implemented): main thread vs 1 worker.
+// ms per epoch = a whole batch's latency / its subnets (p50, p99 over the batch samples);
+// speed-up = the main thread's p50 / the pool's p50, same case, same run.
+import { cpus, availableParallelism } from 'node:os';
+import { mkdirSync } from 'node:fs';
+import { dirname } from 'node:path';
+import { syntheticInput, type SyntheticShape } from '../engine/synthetic.js';
+import { runEpoch } from '../engine/epoch.js';
+import { compareOutputs, describeMismatch } from '../engine/compare.js';
+import { writeFileAtomic } from '../engine/io.js';
+import { InputError, type EpochInput } from '../engine/types.js';
+import { createPool, type Pool } from '../pool/index.js';
+
+export interface PoolBenchCase {
+  name: string;
+  shape: SyntheticShape;
+  /** subnets per batch (seeds 1..subnets, netuids 1..subnets) */
+  subnets: number;
+  /** one subnet, run whole on one worker (no split): compared on a 1-thread pool only */
+  whole?: boolean;
+}
+
+export const POOL_BENCH_CASES: readonly PoolBenchCase[] = Object.freeze([
+  { name: '64 x n=256 V=64 full', shape: { n: 256, validators: 64 }, subnets: 64 },
+  { name: '16 x n=4096 V=256 256/row', shape: { n: 4096, validators: 256, rowLen: 256 }, subnets: 16 },
+  { name: '1 x n=16384 V=512 1024/row', shape: { n: 16384, validators: 512, rowLen: 1024 }, subnets: 1, whole: true },
+  { name: '1 x n=65535 V=1024 1024/row', shape: { n: 65535, validators: 1024, rowLen: 1024 }, subnets: 1, whole: true },
+]);
+
+export interface PoolBenchOptions {
+  /** pool sizes to measure (default [1, 2]) */
+  threads: number[];
+  quick: boolean;
+  /** only the cases whose name contains this */
+  only?: string;
+  /** write the report here (atomically) */
+  json?: string;
+  /** progress lines (default: stderr) */
+  log?: (line: string) => void;
+}
+
+export interface PoolBenchRow {
+  case: string;
+  subnets: number;
+  n: number;
+  /** stored weight entries per subnet */
+  entries: number;
+  /** 0 = the main thread */
+  threads: number;
+  /** ran whole on one worker (a giant subnet) */
+  whole: boolean;
+  p50EpochMs: number;
+  p99EpochMs: number;
+  epochsPerSec: number;
+  /** main thread p50 / this p50 (1 for the main thread itself) */
+  speedup: number;
+  samples: number;
+}
+
+export interface PoolBenchReport {
+  bench: 'pool';
+  date: string;
+  node: string;
+  cpu: { model: string; count: number; availableParallelism: number };
+  quick: boolean;
+  rows: PoolBenchRow[];
+}
+
+/** `--threads 1,2` -> [1, 2]; bad input throws InputError naming the option. */
+export function parseThreadList(text: string): number[] {
+  const parts = text.split(',').map((s) => s.trim());
+  const out: number[] = [];
+  for (const p of parts) {
+    const t = Number(p);
+    if (p === '' || !Number.isInteger(t) || t < 1 || t > 256) {
+      throw new InputError(`expected a comma-separated list of integers 1..256 (e.g. 1,2), got ${JSON.stringify(text)}`, '--threads');
+    }
+    if (!out.includes(t)) out.push(t);
+  }
+  return out;
+}
+
+type Latency = { p50: number; p99: number; samplesCount: number };
+
+/** The q-quantile of sorted samples, linearly interpolated. */
+function quantile(sorted: number[], q: number): number {
+  if (sorted.length === 0) return NaN;
+  const at = (sorted.length - 1) * q;
+  const lo = Math.floor(at);
+  const hi = Math.min(lo + 1, sorted.length - 1);
+  return sorted[lo]! + (sorted[hi]! - sorted[lo]!) * (at - lo);
+}
+
+async function loadTinybench(): Promise<typeof import('tinybench')> {
+  try {
+    return await import('tinybench');
+  } catch {
+    throw new Error('`yuma bench` needs tinybench (a dev dependency): run it from a checkout after `npm ci`');
+  }
+}
+
+export async function runPoolBench(o: PoolBenchOptions): Promise<PoolBenchReport> {
+  const log = o.log ?? ((s: string) => process.stderr.write(`${s}\n`));
+  const { Bench } = await loadTinybench();
+  const cases = POOL_BENCH_CASES.filter((c) => c.name.includes(o.only ?? ''));
+  if (cases.length === 0) throw new InputError(`no case matches ${JSON.stringify(o.only)}`, '--only');
+  const sizes = [...o.threads].sort((a, b) => a - b);
+  const wantOne = cases.some((c) => c.whole) && !sizes.includes(1);
+  const pools = new Map<number, Pool>();
+  const rows: PoolBenchRow[] = [];
+  try {
+    for (const t of wantOne ? [1, ...sizes] : sizes) pools.set(t, createPool({ threads: t }));
+    for (const c of cases) {
+      const inputs: EpochInput[] = Array.from({ length: c.subnets }, (_, k) => ({
+        ...syntheticInput({ ...c.shape, seed: k + 1 }),
+        netuid: k + 1,
+      }));
+      const runWith = c.whole ? [1] : sizes;
+      log(`${c.name}: warming ${runWith.map((t) => `${t}-thread`).join(', ')} pool(s)...`);
+      for (const t of runWith) {
+        const pool = pools.get(t)!;
+        // every worker runs this case's subnet once: instantiated kernels, grown and touched memory
+        await pool.warmup(inputs[0]);
+        // and the pool gives the main thread's bits (catches a dist/ older than the source)
+        const m = compareOutputs(runEpoch(inputs[0]!), await pool.runEpoch(inputs[0]!));
+        if (m) throw new Error(`${c.name}: the ${t}-thread pool differs from the main thread (${describeMismatch(m)}); is dist/ stale? run \`npm run build\``);
+      }
+      // The machine is shared and a core's speed drifts 20-35% between runs: the configurations
+      // are measured in interleaved ROUNDS (one small tinybench run each, the order rotated every
+      // round) and the samples pooled, so that drift hits main thread and pools alike.
+      const configs: { name: string; fn: () => unknown }[] = [
+        { name: 'main', fn: () => { for (const input of inputs) runEpoch(input); } },
+        ...runWith.map((t) => ({ name: `pool ${t}`, fn: () => pools.get(t)!.runEpochs(inputs) })),
+      ];
+      const samples = new Map<string, number[]>(configs.map((c) => [c.name, []]));
+      const rounds = o.quick ? 3 : 8;
+      log(`${c.name}: measuring main thread and ${runWith.map((t) => `${t} thread(s)`).join(', ')} in ${rounds} rounds...`);
+      for (let r = 0; r < rounds; r++) {
+        const bench = new Bench({
+          time: 0,
+          iterations: o.quick ? 2 : 3,
+          warmup: r === 0,
+          warmupIterations: o.quick ? 1 : 2,
+          retainSamples: true,
+          throws: true,
+        });
+        for (let q = 0; q < configs.length; q++) {
+          const cfg = configs[(q + r) % configs.length]!;
+          bench.add(cfg.name, cfg.fn as () => void);
+        }
+        await bench.run();
+        for (const task of bench.tasks) {
+          const got = (task.result as unknown as { latency: { samples?: ArrayLike<number> } }).latency.samples;
+          samples.get(task.name)!.push(...Array.from(got ?? []));
+        }
+      }
+      const lat = (name: string): Latency => {
+        const xs = [...samples.get(name)!].sort((a, b) => a - b);
+        return { p50: quantile(xs, 0.5), p99: quantile(xs, 0.99), samplesCount: xs.length };
+      };
+      const main = lat('main');
+      for (const [threads, l] of [[0, main], ...runWith.map((t) => [t, lat(`pool ${t}`)] as const)] as [number, Latency][]) {
+        rows.push({
+          case: c.name,
+          subnets: c.subnets,
+          n: c.shape.n,
+          entries: inputs[0]!.weights.col.length,
+          threads,
+          whole: c.whole === true && threads > 0,
+          p50EpochMs: l.p50 / c.subnets,
+          p99EpochMs: l.p99 / c.subnets,
+          epochsPerSec: (1000 * c.subnets) / l.p50,
+          speedup: main.p50 / l.p50,
+          samples: l.samplesCount,
+        });
+      }
+    }
+  } finally {
+    await Promise.all([...pools.values()].map((p) => p.close()));
+  }
+  const cpu = cpus();
+  const report: PoolBenchReport = {
+    bench: 'pool',
+    date: new Date().toISOString(),
+    node: process.version,
+    cpu: { model: cpu[0]?.model ?? 'unknown', count: cpu.length, availableParallelism: availableParallelism() },
+    quick: o.quick,
+    rows,
+  };
+  if (o.json) {
+    mkdirSync(dirname(o.json), { recursive: true });
+    writeFileAtomic(o.json, JSON.stringify(report, null, 2) + '\n');
+    log(`wrote ${o.json}`);
+  }
+  return report;
+}
+
+const fmt = (x: number) => (x >= 100 ? x.toFixed(0) : x >= 10 ? x.toFixed(1) : x.toFixed(2));
+
+/** The table: case, threads, ms per epoch p50/p99, epochs/s, speed-up. */
+export function formatPoolBench(r: PoolBenchReport): string {
+  const table = [
+    ['case', 'threads', 'ms/epoch p50', 'ms/epoch p99', 'epochs/s', 'speed-up', 'samples'],
+    ...r.rows.map((x) => [
+      x.case,
+      x.threads === 0 ? 'main' : `${x.threads}${x.whole ? ' (whole)' : ''}`,
+      fmt(x.p50EpochMs),
+      fmt(x.p99EpochMs),
+      fmt(x.epochsPerSec),
+      `${x.speedup.toFixed(2)}x`,
+      String(x.samples),
+    ]),
+  ];
+  const widths = table[0]!.map((_, c) => Math.max(...table.map((row) => row[c]!.length)));
+  const lines = table.map((row) => row.map((s, c) => (c === 0 ? s.padEnd(widths[c]!) : s.padStart(widths[c]!))).join('  '));
+  lines.splice(1, 0, widths.map((w) => '-'.repeat(w)).join('  '));
+  lines.push(
+    `${r.cpu.count} cpus (${r.cpu.model}), node ${r.node}${r.quick ? ', --quick' : ''}. ms/epoch = a batch's latency / its`,
+    'subnets; speed-up = main p50 / pool p50 in this run. "whole": one giant subnet in one worker (no column split).',
+  );
+  return lines.join('\n') + '\n';
+}
+
+/**
+ * `yuma bench [--threads 1,2] [--json out.json] [--quick] [--only text]`. Never rejects: bad
+ * options print one line and set exit code 2, a failed run prints one line and sets 1.
+ */
+export async function benchCommand(opts: { threads?: string; json?: string; quick?: boolean; only?: string }): Promise<void> {
+  try {
+    const report = await runPoolBench({
+      threads: parseThreadList(opts.threads ?? '1,2'),
+      quick: opts.quick === true,
+      ...(opts.only !== undefined ? { only: opts.only } : {}),
+      ...(opts.json !== undefined ? { json: opts.json } : {}),
+    });
+    process.stdout.write(formatPoolBench(report));
+  } catch (err) {
+    if (err instanceof InputError) {
+      process.stderr.write(`yuma: ${err.describe()}\n`);
+      process.exitCode = 2;
+      return;
+    }
+    process.stderr.write(`yuma: bench failed: ${err instanceof Error ? err.message : String(err)}\n`);
+    process.exitCode = 1;
+  }
+}

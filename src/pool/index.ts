@@ -1,0 +1,399 @@
+// A worker pool for many subnets' epochs at once (issue 4), on piscina.
+//
+// - The WASM kernels are compiled ONCE, here on the main thread (`wasmModule()`), and the
+//   compiled WebAssembly.Module is handed to every worker in workerData (a Module is
+//   structured-cloneable: workers instantiate it, they never recompile). Each worker creates
+//   its kernels once (`createWasmKernels(module)`) and keeps them for every task.
+// - One task = one subnet's whole epoch, run by `runEpoch` in a worker: the same code, the same
+//   WASM on the same inputs, so the outputs are bit-identical to `runEpoch` on the main thread.
+// - The worker runs from the BUILD: dist/pool/worker.js (a plain .js file piscina can load),
+//   resolved relative to this package, so the pool works from dist/ and from src/ (tests,
+//   tsx) alike. `npm run build` (which `npm ci` runs) must have produced it.
+import { Piscina } from 'piscina';
+import { setMaxListeners } from 'node:events';
+import { existsSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
+import { fileURLToPath } from 'node:url';
+import { wasmModule } from '../engine/wasm.js';
+import type { EpochInput, EpochOutput } from '../engine/types.js';
+import type { EpochReply, EpochTask, Fault, WarmupReply, WarmupTask, WorkerConfig } from './protocol.js';
+
+export type { Fault } from './protocol.js';
+
+// From dist/pool/index.js this is dist/pool/worker.js (the same as '../pool/worker.js');
+// from src/pool/index.ts (vitest, tsx) it is still the built dist/pool/worker.js.
+const WORKER_URL = new URL('../../dist/pool/worker.js', import.meta.url);
+
+export interface PoolOptions {
+  /** the most workers (default: os.availableParallelism()); an integer >= 1 */
+  threads?: number;
+  /** workers kept alive while idle (default: `threads`, all of them); an integer 0..threads */
+  minThreads?: number;
+  /**
+   * ms an idle worker above `minThreads` lives on (default Infinity). A worker's value is its
+   * instantiated kernels and its already grown and touched WASM memory (the first write into
+   * fresh pages costs about 10x a warm one, and a fresh worker needs 35-40 ms to start): a
+   * subnet's next epoch comes one tempo later (360 blocks, about 72 minutes), longer than any
+   * timeout worth setting, so a finite default would make every epoch start cold. With the
+   * default minThreads (= threads) no worker is ever retired; idle workers do not keep the
+   * process alive (piscina unrefs them) and `close()` ends them. Lower minThreads and set a
+   * finite idleTimeout to give memory back between bursts.
+   */
+  idleTimeout?: number;
+  /**
+   * The most tasks that may wait for a worker (default Infinity): a call whose tasks, with the
+   * tasks already pending, would exceed threads + maxQueue is rejected whole, before any of
+   * its tasks starts (never half run).
+   */
+  maxQueue?: number;
+  /**
+   * TESTS ONLY: called once per task on the main thread; a returned fault is injected in the
+   * worker ('throw', 'exit': the worker dies mid-task, 'hang': blocks it for `hangMs`).
+   */
+  faultInjection?: (input: EpochInput, index: number) => Fault | { fault: Fault; hangMs?: number } | undefined;
+}
+
+export interface ResolvedPoolOptions {
+  readonly threads: number;
+  readonly minThreads: number;
+  readonly idleTimeout: number;
+  readonly maxQueue: number;
+}
+
+/** The defaults (threads defaults to os.availableParallelism() and minThreads to threads). */
+export const POOL_DEFAULTS: Readonly<{ idleTimeout: number; maxQueue: number }> = Object.freeze({
+  idleTimeout: Infinity,
+  maxQueue: Infinity,
+});
+
+export interface RunOptions {
+  /** abort the whole call: running tasks are stopped (their workers replaced), nothing returned */
+  signal?: AbortSignal;
+  /** abort the whole call after this many ms (a number > 0) */
+  timeoutMs?: number;
+  /** include the raw I32F32 intermediate vectors (output `trace`), as runEpoch does */
+  trace?: boolean;
+}
+
+export interface WarmupReport {
+  /** the worker thread ids that ran a warm-up epoch (one per thread) */
+  threadIds: number[];
+  /** wall time of the whole warm-up, ms */
+  ms: number;
+}
+
+export interface Pool {
+  readonly options: ResolvedPoolOptions;
+  /**
+   * Runs one epoch on EVERY thread at once (each worker gets exactly one: a barrier holds it
+   * until all have started), so that later timings see started workers with instantiated
+   * kernels and warm memory. `input` (default: a tiny synthetic subnet) should be the largest
+   * subnet to come when memory growth matters.
+   */
+  warmup(input?: EpochInput): Promise<WarmupReport>;
+  /** One task per subnet; outputs in input order, bit-identical to runEpoch. All or nothing. */
+  runEpochs(inputs: readonly EpochInput[], options?: RunOptions): Promise<EpochOutput[]>;
+  /** One subnet, whole, in one worker. */
+  runEpoch(input: EpochInput, options?: RunOptions): Promise<EpochOutput>;
+  /**
+   * Ends every worker. Waits for running calls to finish first; `force` aborts them (they
+   * reject with a PoolError of kind 'closed'). Later calls reject; close() again is a no-op.
+   */
+  close(options?: { force?: boolean }): Promise<void>;
+  /** workers alive now */
+  readonly workers: number;
+  readonly closed: boolean;
+}
+
+export type PoolErrorKind = 'failed' | 'timeout' | 'aborted' | 'closed' | 'queue-full';
+
+/** Why a pool call failed. `netuid`/`index` name the subnet (the failed one, or the first unfinished). */
+export class PoolError extends Error {
+  constructor(
+    message: string,
+    readonly kind: PoolErrorKind,
+    readonly netuid: number | null = null,
+    readonly index: number | null = null,
+    options?: { cause?: unknown },
+  ) {
+    super(message, options);
+    this.name = 'PoolError';
+  }
+}
+
+const OPTION_KEYS = new Set(['threads', 'minThreads', 'idleTimeout', 'maxQueue', 'faultInjection']);
+const RUN_KEYS = new Set(['signal', 'timeoutMs', 'trace']);
+
+const show = (v: unknown) => (typeof v === 'string' ? JSON.stringify(v) : typeof v === 'bigint' ? `${v}n` : String(v));
+
+function resolveOptions(o: PoolOptions): ResolvedPoolOptions {
+  if (o === null || typeof o !== 'object') throw new TypeError(`createPool: options must be an object, got ${show(o)}`);
+  for (const k of Object.keys(o)) {
+    if (!OPTION_KEYS.has(k)) throw new TypeError(`createPool: unknown option ${JSON.stringify(k)}`);
+  }
+  const threads = o.threads ?? availableParallelism();
+  if (!Number.isInteger(threads) || threads < 1) {
+    throw new RangeError(`createPool: threads must be an integer >= 1, got ${show(threads)}`);
+  }
+  const minThreads = o.minThreads ?? threads;
+  if (!Number.isInteger(minThreads) || minThreads < 0 || minThreads > threads) {
+    throw new RangeError(`createPool: minThreads must be an integer 0..threads (${threads}), got ${show(minThreads)}`);
+  }
+  const idleTimeout = o.idleTimeout ?? POOL_DEFAULTS.idleTimeout;
+  if (typeof idleTimeout !== 'number' || !(idleTimeout >= 0)) {
+    throw new RangeError(`createPool: idleTimeout must be a number of ms >= 0 (or Infinity), got ${show(idleTimeout)}`);
+  }
+  const maxQueue = o.maxQueue ?? POOL_DEFAULTS.maxQueue;
+  if (typeof maxQueue !== 'number' || !(maxQueue >= 0) || !(Number.isInteger(maxQueue) || maxQueue === Infinity)) {
+    throw new RangeError(`createPool: maxQueue must be an integer >= 0 (or Infinity), got ${show(maxQueue)}`);
+  }
+  if (o.faultInjection !== undefined && typeof o.faultInjection !== 'function') {
+    throw new TypeError(`createPool: faultInjection must be a function, got ${show(o.faultInjection)}`);
+  }
+  return Object.freeze({ threads, minThreads, idleTimeout, maxQueue });
+}
+
+function checkRunOptions(what: string, o: RunOptions): void {
+  if (o === null || typeof o !== 'object') throw new TypeError(`${what}: options must be an object, got ${show(o)}`);
+  for (const k of Object.keys(o)) {
+    if (!RUN_KEYS.has(k)) throw new TypeError(`${what}: unknown option ${JSON.stringify(k)}`);
+  }
+  if (o.signal !== undefined && !(o.signal instanceof AbortSignal)) {
+    throw new TypeError(`${what}: signal must be an AbortSignal, got ${show(o.signal)}`);
+  }
+  if (o.timeoutMs !== undefined && (typeof o.timeoutMs !== 'number' || !(o.timeoutMs > 0))) {
+    throw new RangeError(`${what}: timeoutMs must be a number > 0, got ${show(o.timeoutMs)}`);
+  }
+  if (o.trace !== undefined && typeof o.trace !== 'boolean') {
+    throw new TypeError(`${what}: trace must be a boolean, got ${show(o.trace)}`);
+  }
+}
+
+const errorText = (e: unknown) => (e instanceof Error ? `${e.message}` : String(e));
+
+/** Why a task failed, in words: a worker that died says so. */
+function describeCause(e: unknown): string {
+  const text = errorText(e);
+  return /^worker exited with code/.test(text) ? `the worker died (${text})` : text;
+}
+
+function netuidsText(inputs: readonly EpochInput[], indices: number[]): string {
+  const shown = indices.slice(0, 8).map((i) => inputs[i]!.netuid).join(', ');
+  return indices.length > 8 ? `${shown} and ${indices.length - 8} more` : shown;
+}
+
+/** A pool of `threads` workers, each with its own WASM kernels instance. */
+export function createPool(options: PoolOptions = {}): Pool {
+  const opts = resolveOptions(options);
+  const faultInjection = options.faultInjection;
+  const filename = fileURLToPath(WORKER_URL);
+  if (!existsSync(filename)) {
+    throw new Error(`createPool: the pool worker is not built: ${filename} is missing (run \`npm run build\`)`);
+  }
+  const config: WorkerConfig = { module: wasmModule(), faults: faultInjection !== undefined };
+  const piscina = new Piscina({
+    filename,
+    minThreads: opts.minThreads,
+    maxThreads: opts.threads,
+    idleTimeout: opts.idleTimeout,
+    // the queue bound is enforced per CALL (see runEpochs), so piscina never rejects one task of many
+    maxQueue: Infinity,
+    // one task per worker at a time, no prefetch: prefetching would hide the ~0.3-0.6 ms between
+    // tasks, but piscina never queues an abortable task (ours all are) behind another, and
+    // aborting a task already queued in a worker terminates that worker, failing whatever other
+    // call's task it is running
+    concurrentTasksPerWorker: 1,
+    workerData: config,
+  });
+  // A worker that dies while idle (no task to fail) is reported as an 'error' event; without a
+  // listener it would crash the process. piscina replaces it; the next task is unaffected.
+  piscina.on('error', () => {});
+
+  let closed = false;
+  let closing: Promise<void> | undefined;
+  /** epoch tasks submitted and not yet settled, over all calls */
+  let pending = 0;
+  /** the stop functions of the calls in flight (close({ force }) aborts them) */
+  const active = new Set<(kind: 'closed') => void>();
+  /** every call not yet settled: a graceful close() lets them finish first */
+  const inflight = new Set<Promise<unknown>>();
+  const track = <T>(p: Promise<T>): Promise<T> => {
+    const settled: Promise<unknown> = p.then(
+      (): void => void inflight.delete(settled),
+      (): void => void inflight.delete(settled),
+    );
+    inflight.add(settled);
+    return p;
+  };
+
+  function runEpochs(inputs: readonly EpochInput[], runOptions: RunOptions = {}): Promise<EpochOutput[]> {
+    return closed ? runEpochsNow(inputs, runOptions) : track(runEpochsNow(inputs, runOptions));
+  }
+
+  async function runEpochsNow(inputs: readonly EpochInput[], runOptions: RunOptions): Promise<EpochOutput[]> {
+    checkRunOptions('runEpochs', runOptions);
+    if (!Array.isArray(inputs)) throw new TypeError(`runEpochs: inputs must be an array of EpochInput, got ${show(inputs)}`);
+    inputs.forEach((inp, i) => {
+      if (inp === null || typeof inp !== 'object' || typeof inp.n !== 'number' || typeof inp.netuid !== 'number') {
+        throw new TypeError(`runEpochs: inputs[${i}] is not an EpochInput`);
+      }
+    });
+    const count = inputs.length;
+    if (closed) throw new PoolError('runEpochs: the pool is closed', 'closed');
+    if (count === 0) return [];
+    if (pending + count > opts.threads + opts.maxQueue) {
+      throw new PoolError(
+        `runEpochs: queue full: ${count} task(s) with ${pending} pending exceed threads (${opts.threads}) + maxQueue (${opts.maxQueue}); nothing was run`,
+        'queue-full',
+      );
+    }
+    const { signal, timeoutMs } = runOptions;
+    if (signal?.aborted) {
+      throw new PoolError(`runEpochs: aborted before start (${errorText(signal.reason)}); nothing was run`, 'aborted',
+        inputs[0]!.netuid, 0, { cause: signal.reason });
+    }
+
+    // Inputs cross to the worker by STRUCTURED CLONE, not transfer: transferring (Piscina.move)
+    // would detach the caller's arrays, and the clone is small next to the epoch. Measured here
+    // (post + receive of one input, 2-core machine): n=256/V=64 (0.2 MB) 0.15-0.2 ms vs a
+    // 2.5-3 ms epoch; n=4096/V=256 at 256 per row (1 MB) 0.3-0.8 ms vs 11-21 ms; n=65535/V=1024
+    // at 1024 per row (15 MB) 7.5-12 ms vs 200-230 ms. Copying into a fresh buffer and
+    // transferring that instead measured 6.3 ms at 15 MB (fresh pages fault in): no real gain.
+    // Outputs come back by TRANSFER (the worker's own fresh buffers, see worker.ts): zero copy.
+    const cancel = new Int32Array(new SharedArrayBuffer(4));
+    const tasks: EpochTask[] = inputs.map((input, i) => {
+      const task: EpochTask = { kind: 'epoch', input, trace: runOptions.trace === true, cancel };
+      const f = faultInjection?.(input, i);
+      if (typeof f === 'string') task.fault = f;
+      else if (f) {
+        task.fault = f.fault;
+        if (f.hangMs !== undefined) task.hangMs = f.hangMs;
+      }
+      return task;
+    });
+    // Skip what has not started: the flag for tasks already posted, and no input to clone for
+    // tasks still in the queue (piscina posts the task object when a worker takes it).
+    const cancelRest = () => {
+      Atomics.store(cancel, 0, 1);
+      for (const t of tasks) t.input = undefined;
+    };
+
+    const outputs: (EpochOutput | undefined)[] = new Array(count);
+    let first: { kind: PoolErrorKind; index?: number; cause?: unknown } | undefined;
+    const controller = new AbortController();
+    // piscina adds one abort listener per task to this signal: a call of many subnets is expected
+    setMaxListeners(count + 8, controller.signal);
+    const stop = (kind: 'timeout' | 'aborted' | 'closed', cause?: unknown) => {
+      if (first) return;
+      first = { kind, cause };
+      cancelRest();
+      controller.abort(cause);
+    };
+    const onAbort = () => stop('aborted', signal!.reason);
+    signal?.addEventListener('abort', onAbort, { once: true });
+    const timer = timeoutMs !== undefined ? setTimeout(() => stop('timeout'), timeoutMs) : undefined;
+    active.add(stop);
+    pending += count;
+    try {
+      await Promise.all(
+        tasks.map((task, i) =>
+          (piscina.run(task, { signal: controller.signal }) as Promise<EpochReply>).then(
+            (reply) => {
+              pending--;
+              if (reply.kind === 'epoch') outputs[i] = reply.output;
+            },
+            (err: unknown) => {
+              pending--;
+              if (first) return; // already failing: this is the abort, or a later failure
+              first = { kind: 'failed', index: i, cause: err };
+              // let the tasks already running finish (their workers stay warm); skip the rest
+              cancelRest();
+            },
+          ),
+        ),
+      );
+    } finally {
+      if (timer !== undefined) clearTimeout(timer);
+      signal?.removeEventListener('abort', onAbort);
+      active.delete(stop);
+    }
+
+    if (first) {
+      const f = first as { kind: PoolErrorKind; index?: number; cause?: unknown };
+      if (f.kind === 'failed') {
+        const i = f.index!;
+        const netuid = inputs[i]!.netuid;
+        throw new PoolError(
+          `subnet netuid ${netuid} (input ${i + 1} of ${count}) failed: ${describeCause(f.cause)}; nothing was returned`,
+          'failed', netuid, i, { cause: f.cause },
+        );
+      }
+      const unfinished = [...outputs.keys()].filter((i) => outputs[i] === undefined);
+      const at = unfinished[0] ?? 0;
+      const why =
+        f.kind === 'timeout'
+          ? `timed out after ${timeoutMs} ms`
+          : f.kind === 'closed'
+            ? 'the pool was closed'
+            : `aborted (${errorText(f.cause)})`;
+      throw new PoolError(
+        `runEpochs: ${why}; unfinished subnets: netuid ${netuidsText(inputs, unfinished)}; nothing was returned`,
+        f.kind, inputs[at]!.netuid, at, { cause: f.cause },
+      );
+    }
+    for (let i = 0; i < count; i++) {
+      // cannot happen: a task is only skipped after a failure or an abort
+      if (outputs[i] === undefined) throw new PoolError(`subnet netuid ${inputs[i]!.netuid}: no output`, 'failed', inputs[i]!.netuid, i);
+    }
+    return outputs as EpochOutput[];
+  }
+
+  async function warmupNow(input: EpochInput | undefined): Promise<WarmupReport> {
+    const t0 = performance.now();
+    const barrier = new Int32Array(new SharedArrayBuffer(4));
+    const task: WarmupTask = { kind: 'warmup', input, barrier, parties: opts.threads };
+    try {
+      const replies = (await Promise.all(
+        Array.from({ length: opts.threads }, () => piscina.run(task)),
+      )) as WarmupReply[];
+      return { threadIds: replies.map((r) => r.threadId), ms: performance.now() - t0 };
+    } catch (err) {
+      const what = input ? `subnet netuid ${input.netuid}` : 'the warm-up epoch';
+      throw new PoolError(`warmup: ${what} failed: ${describeCause(err)}`, 'failed', input?.netuid ?? null, null, { cause: err });
+    }
+    }
+
+  const pool: Pool = {
+    options: opts,
+    runEpochs,
+    async runEpoch(input, runOptions = {}) {
+      checkRunOptions('runEpoch', runOptions);
+      const [out] = await runEpochs([input], runOptions);
+      return out!;
+    },
+    warmup(input) {
+      return closed ? Promise.reject(new PoolError('warmup: the pool is closed', 'closed')) : track(warmupNow(input));
+    },
+    close({ force = false } = {}) {
+      if (!closing) {
+        closed = true;
+        if (force) {
+          for (const stop of [...active]) stop('closed');
+          closing = piscina.destroy();
+        } else {
+          // piscina's own close() may end workers while tasks still wait in its queue: let every
+          // call in flight settle first (new calls are refused from now on), then close
+          closing = Promise.allSettled([...inflight]).then(() => piscina.close());
+        }
+      }
+      return closing;
+    },
+    get workers() {
+      return piscina.threads.length;
+    },
+    get closed() {
+      return closed;
+    },
+  };
+  return pool;
+}

@@ -1,0 +1,94 @@
+// A pool worker (piscina loads the BUILT file, dist/pool/worker.js). Each worker instantiates
+// the kernels once, from the WebAssembly.Module compiled on the main thread, and keeps that
+// instance (and its already-grown, already-touched memory) for every task it runs.
+import { threadId, workerData } from 'node:worker_threads';
+import { move, transferableSymbol, valueSymbol } from 'piscina';
+import { runEpoch } from '../engine/epoch.js';
+import { createWasmKernels } from '../engine/wasm.js';
+import { syntheticInput } from '../engine/synthetic.js';
+import type { EpochOutput } from '../engine/types.js';
+import type { EpochReply, EpochTask, Task, WarmupReply, WarmupTask, WorkerConfig } from './protocol.js';
+
+const config = workerData as WorkerConfig;
+if (!(config?.module instanceof WebAssembly.Module)) {
+  throw new Error('yuma pool worker: workerData.module is not a WebAssembly.Module (start workers through createPool)');
+}
+const kernels = createWasmKernels(config.module);
+
+/** Every buffer the output owns outright: handed back by transfer, not copied. */
+function ownedBuffers(out: EpochOutput): ArrayBuffer[] {
+  const views: ArrayBufferView[] = [
+    ...Object.values(out.neurons),
+    out.bonds.rowPtr, out.bonds.col, out.bonds.val,
+    ...(out.trace ? Object.values(out.trace) : []),
+  ];
+  const seen = new Set<ArrayBuffer>();
+  for (const v of views) {
+    const b = v.buffer;
+    // a view over part of a larger (or shared) buffer is left to structured clone
+    if (b instanceof ArrayBuffer && v.byteOffset === 0 && v.byteLength === b.byteLength) seen.add(b);
+  }
+  return [...seen];
+}
+
+/** A piscina Transferable: the reply is the value, the output's buffers the transfer list. */
+function movable<T extends object>(value: T, buffers: ArrayBuffer[]): T {
+  return move({
+    get [transferableSymbol]() {
+      return buffers;
+    },
+    get [valueSymbol]() {
+      return value;
+    },
+  } as never) as unknown as T;
+}
+
+function injectFault(task: EpochTask): void {
+  switch (task.fault) {
+    case 'throw':
+      throw new Error(`injected fault: task threw inside worker ${threadId}`);
+    case 'exit':
+      process.exit(3); // in a worker thread this ends the thread, not the process
+      break;
+    case 'hang': {
+      const until = performance.now() + (task.hangMs ?? 60_000);
+      while (performance.now() < until) {
+        // a stuck synchronous epoch: only terminating the worker ends it
+      }
+      break;
+    }
+  }
+}
+
+function epoch(task: EpochTask): EpochReply {
+  if (task.input === undefined || Atomics.load(task.cancel, 0) !== 0) return { kind: 'cancelled', threadId };
+  if (task.fault !== undefined && config.faults) injectFault(task);
+  const t0 = performance.now();
+  const output = runEpoch(task.input, { kernels, trace: task.trace });
+  const reply: EpochReply = { kind: 'epoch', output, threadId, ms: performance.now() - t0 };
+  return movable(reply, ownedBuffers(output));
+}
+
+function warmup(task: WarmupTask): WarmupReply {
+  const t0 = performance.now();
+  runEpoch(task.input ?? syntheticInput({ n: 64, validators: 16, seed: 7 }), { kernels, trace: true });
+  const ms = performance.now() - t0;
+  // barrier: hold this worker until every warm-up task has a worker of its own
+  const b = task.barrier;
+  Atomics.add(b, 0, 1);
+  Atomics.notify(b, 0);
+  const deadline = performance.now() + 10_000;
+  let met = true;
+  for (let v = Atomics.load(b, 0); v < task.parties; v = Atomics.load(b, 0)) {
+    const left = deadline - performance.now();
+    if (left <= 0 || Atomics.wait(b, 0, v, left) === 'timed-out') {
+      met = Atomics.load(b, 0) >= task.parties;
+      break;
+    }
+  }
+  return { kind: 'warmup', threadId, ms, met };
+}
+
+export default function handle(task: Task): EpochReply | WarmupReply {
+  return task.kind === 'warmup' ? warmup(task) : epoch(task);
+}
