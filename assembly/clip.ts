@@ -5,16 +5,16 @@ import { ONE, mulF } from './fixed';
 /**
  * In: W CSR (rowPtr, col, val), consensus C i64[n], active stake a i64[n], beta raw.
  * Out: VT i64[n] (row sums of Wc), R i64[n] (ranks: column sums of mulF(a_i, Wc_ij)),
- *      and unless beta == 0 (then Wb is W itself) Wb CSR (outPtr, outCol, outVal):
- *      Wc when beta == ONE, else W + beta*(Wc - W) with entries <= 0 dropped.
- * Returns nnz of Wb (or of W when beta == 0).
+ *      and unless beta == 0 (then Wb is W itself) or outPtr is 0 (not wanted), Wb CSR
+ *      (outPtr, outCol, outVal): Wc when beta == ONE, else W + beta*(Wc - W), entries <= 0 dropped.
+ * Returns nnz of Wb (or of W when Wb is not written).
  */
 export function clip(
   n: i32, rowPtr: usize, col: usize, val: usize, C: usize, a: usize, beta: i64,
   VT: usize, R: usize, outPtr: usize, outCol: usize, outVal: usize,
 ): i32 {
   for (let j = 0; j < n; j++) store<i64>(R + (<usize>j << 3), 0);
-  const emit = beta != 0;
+  const emit = beta != 0 && outPtr != 0;
   const interp = beta != ONE;
   let k = 0;
   if (emit) store<u32>(outPtr, 0);

@@ -9,6 +9,7 @@ export {
   loadBonds, colSums, divideColumns, colnorm, scaleRows, emaFixed, emaLiquid, rowDotIncentive,
   emaDividends, yuma3Dividends, upscaleColumns, colMaxUpscale, toU16Array,
 } from './bonds';
+export { emaOriginal } from './emaOriginal';
 export { emission } from './emission';
 
 /** First byte JS may use: everything below holds the module's static data. */

@@ -437,6 +437,75 @@ describe('WASM kernels == reference kernels', () => {
       600,
     ));
 
+  it('clip without Wb (out buffers null): VT and R only, W\'s nnz returned', () =>
+    property(
+      size.chain((n) =>
+        fc.record({ n: fc.constant(n), w: csr(n, frac), C: vec(n, frac), a: stakeVec(n), beta: fc.bigInt({ min: 0n, max: ONE }) }),
+      ),
+      ({ n, w, C, a, beta }) =>
+        sameOnBoth(
+          { ...csrLayout(n, w.col.length, 'i64'), C: ['i64', n], a: ['i64', n], VT: ['i64', n], R: ['i64', n] } as const,
+          (m) => {
+            fillCsr(m, w);
+            m.val.view.set(w.val);
+            m.C.view.set(C);
+            m.a.view.set(a);
+          },
+          (k, m) => {
+            const ret = k.clip(n, m.rowPtr, m.col, m.val, m.C, m.a, beta, m.VT, m.R, null, null, null);
+            expect(ret).toBe(w.col.length);
+            return ret;
+          },
+          (m) => ({ VT: head(m.VT.view, n), R: head(m.R.view, n) }),
+        ),
+    ));
+
+  it('emaOriginal (Wb, B, both colnorms and the EMA on the fly) == the spec\'s sequence of matrices', () =>
+    property(
+      size.chain((n) =>
+        fc.record({
+          n: fc.constant(n),
+          // kept zeros, entries above and below consensus, zero consensus columns
+          w: csr(n, fc.oneof({ weight: 4, arbitrary: frac }, { weight: 1, arbitrary: fc.constant(0n) })),
+          C: vec(n, fc.oneof({ weight: 3, arbitrary: frac }, { weight: 1, arbitrary: fc.constant(0n) })),
+          a: stakeVec(n),
+          beta: fc.oneof(fc.constantFrom(0n, ONE, 1n, ONE - 1n), u16.map(u16p)),
+          b: csr(n, u16),
+          recent: vec(n, flag),
+          alpha: fc.oneof(fc.constantFrom(0n, ONE, 429496730n, ONE - 1n), fc.bigInt({ min: -ONE, max: 2n * ONE })),
+        }),
+      ),
+      ({ n, w, C, a, beta, b, recent, alpha }) => {
+        const nnzW = w.col.length;
+        const nnzB = b.col.length;
+        sameOnBoth(
+          {
+            ...csrLayout(n, nnzW, 'i64'), C: ['i64', n], a: ['i64', n],
+            bPtr: ['u32', n + 1], bCol: ['u32', nnzB], bVal: ['u16', nnzB], recent: ['u8', n],
+            outPtr: ['u32', n + 1], outCol: ['u32', nnzW + nnzB], outVal: ['i64', nnzW + nnzB],
+            colSum: ['i64', n], sumD: ['i64', n], sumB: ['i64', n],
+          } as const,
+          (m) => {
+            fillCsr(m, w);
+            m.val.view.set(w.val);
+            m.C.view.set(C);
+            m.a.view.set(a);
+            m.bPtr.view.set(b.rowPtr);
+            m.bCol.view.set(b.col);
+            m.bVal.view.set(b.val);
+            m.recent.view.set(recent);
+          },
+          (k, m) =>
+            k.emaOriginal(
+              n, m.rowPtr, m.col, m.val, m.C, m.a, beta, m.bPtr, m.bCol, m.bVal, m.recent, alpha,
+              m.outPtr, m.outCol, m.outVal, m.colSum, m.sumD, m.sumB,
+            ),
+          (m, ret) => ({ ...readOut(m, n, ret), colSum: head(m.colSum.view, n) }),
+        );
+      },
+      400,
+    ));
+
   it('loadBonds (integer or proportion, recent columns dropped)', () =>
     property(
       size.chain((n) =>

@@ -43,6 +43,9 @@ const emaAlpha = (bma: number) => ONE - (BigInt(bma) << 32n) / 1_000_000n;
 
 function layout(n: number, nnzW: number, nnzB: number, hp: EpochInput['hyperparameters']) {
   const nnzE = nnzW + nnzB;
+  // Yuma3 keeps the weights for bonds and the loaded bonds as matrices; original Yuma does not
+  const wb = hp.yuma3 && hp.bonds_penalty !== 0 ? nnzW : 0;
+  const y3B = hp.yuma3 ? nnzB : 0;
   return {
     // inputs, copied in once
     wPtr: ['u32', n + 1], wCol: ['u32', nnzW], wVal: ['u16', nnzW],
@@ -57,13 +60,10 @@ function layout(n: number, nnzW: number, nnzB: number, hp: EpochInput['hyperpara
     // the median's gather buffers (one block of columns at a time)
     colPtr: ['u32', n + 1], cursor: ['u32', n],
     medianScore: ['i64', MEDIAN_SCRATCH(n)], medianWeight: ['i64', MEDIAN_SCRATCH(n)], hist: ['i64', 256],
-    // the original Yuma delta (same pattern as Wb)
-    scratch: ['i64', hp.yuma3 ? 0 : nnzW],
-    // Wb: weights for bonds (W itself when bonds_penalty is 0)
-    WbPtr: ['u32', n + 1], WbCol: ['u32', hp.bonds_penalty === 0 ? 0 : nnzW],
-    WbVal: ['i64', hp.bonds_penalty === 0 ? 0 : nnzW],
+    // Wb: Yuma3's weights for bonds (W itself when bonds_penalty is 0)
+    WbPtr: ['u32', n + 1], WbCol: ['u32', wb], WbVal: ['i64', wb],
     // B: stored bonds, E: the new bonds (EMA)
-    BPtr: ['u32', n + 1], BCol: ['u32', nnzB], BVal: ['i64', nnzB],
+    BPtr: ['u32', n + 1], BCol: ['u32', y3B], BVal: ['i64', y3B], sumD: ['i64', n], sumB: ['i64', n],
     EPtr: ['u32', n + 1], ECol: ['u32', nnzE], EVal: ['i64', nnzE],
     // outputs
     u16: ['u16', Math.max(n, nnzE)],
@@ -115,12 +115,13 @@ export function runEpoch(input: EpochInput, options: EpochOptions = {}): EpochOu
   );
   mark('consensus');
 
-  // 2.7-2.10 clip, validator trust, ranks, weights for bonds
+  // 2.7-2.10 clip, validator trust, ranks, and (Yuma3 only) the weights for bonds
   const beta = u16p(hp.bonds_penalty);
-  const nnzWb = k.clip(
-    n, m.WPtr, m.WCol, m.WVal, m.C, m.a, beta, m.VT, m.I, m.WbPtr, m.WbCol, m.WbVal,
+  const wantWb = hp.yuma3 && beta !== 0n;
+  k.clip(
+    n, m.WPtr, m.WCol, m.WVal, m.C, m.a, beta, m.VT, m.I,
+    wantWb ? m.WbPtr : null, wantWb ? m.WbCol : null, wantWb ? m.WbVal : null,
   );
-  const Wb = beta === 0n ? { ptr: m.WPtr, col: m.WCol, val: m.WVal } : { ptr: m.WbPtr, col: m.WbCol, val: m.WbVal };
   // 2.9 incentive = normalize(ranks)
   k.normalize(m.I, n);
   mark('clip_trust_ranks');
@@ -130,28 +131,28 @@ export function runEpoch(input: EpochInput, options: EpochOptions = {}): EpochOu
   m.bCol.view.set(input.bonds.col);
   m.bVal.view.set(input.bonds.val);
   m.recent.view.set(recent);
-  const nnzB = k.loadBonds(
-    n, m.bPtr, m.bCol, m.bVal, m.recent, hp.yuma3, m.BPtr, m.BCol, m.BVal, m.sums,
-  );
   mark('bonds_load');
 
   const alpha = emaAlpha(hp.bonds_moving_average);
   let nnzE: number;
   if (!hp.yuma3) {
-    // 2.12 original Yuma: B and the stake-weighted delta column-normalized, their EMA,
-    // then dividends and the storage form (column max-upscaled EMA)
-    k.divideColumns(nnzB, m.BCol, m.BVal, m.BVal, m.sums);
-    const D = m.scratch;
-    k.scaleRows(n, Wb.ptr, Wb.col, Wb.val, m.a, D, m.sums);
-    k.divideColumns(nnzWb, Wb.col, D, D, m.sums);
-    nnzE = k.emaFixed(n, alpha, Wb.ptr, Wb.col, D, m.BPtr, m.BCol, m.BVal, m.EPtr, m.ECol, m.EVal, m.sums);
+    // 2.10-2.12c original Yuma: the EMA of the column-normalized stake-weighted delta and of
+    // the column-normalized stored bonds, read straight from W and the u16 bonds
+    nnzE = k.emaOriginal(
+      n, m.WPtr, m.WCol, m.WVal, m.C, m.a, beta, m.bPtr, m.bCol, m.bVal, m.recent, alpha,
+      m.EPtr, m.ECol, m.EVal, m.sums, m.sumD, m.sumB,
+    );
     mark('ema_bonds');
+    // 2.12d-f dividends, then the storage form (column max-upscaled EMA)
     k.emaDividends(n, m.EPtr, m.ECol, m.EVal, m.sums, m.I, m.Div, m.colMax);
     k.normalize(m.Div, n);
     k.upscaleColumns(nnzE, m.ECol, m.EVal, m.colMax);
     mark('dividends');
   } else {
-    // 2.13 Yuma3: liquid alpha only once some consensus is non-zero; the EMA is stored as is
+    // 2.11 Yuma3 bonds are u16 proportions; 2.13 liquid alpha only once some consensus is
+    // non-zero; the EMA is stored as is
+    const Wb = beta === 0n ? { ptr: m.WPtr, col: m.WCol, val: m.WVal } : { ptr: m.WbPtr, col: m.WbCol, val: m.WbVal };
+    k.loadBonds(n, m.bPtr, m.bCol, m.bVal, m.recent, true, m.BPtr, m.BCol, m.BVal, m.sums);
     const liquid = hp.liquid_alpha && m.C.view.some((c) => c !== 0n);
     nnzE = liquid
       ? k.emaLiquid(

@@ -34,10 +34,13 @@ export interface Kernels {
     n: number, rowPtr: U32, col: U32, val: I64, a: I64, kappa: bigint,
     u: I64, colPtr: U32, cursor: U32, score: I64, weight: I64, hist: I64, C: I64,
   ): void;
-  /** yuma.md 2.7-2.10: VT, R, and Wb (unless beta == 0); returns nnz of Wb. */
+  /**
+   * yuma.md 2.7-2.10: VT, R, and Wb (unless beta == 0, or the out buffers are null: not
+   * wanted); returns nnz of Wb (of W when no Wb is written).
+   */
   clip(
     n: number, rowPtr: U32, col: U32, val: I64, C: I64, a: I64, beta: bigint,
-    VT: I64, R: I64, outPtr: U32, outCol: U32, outVal: I64,
+    VT: I64, R: I64, outPtr: U32 | null, outCol: U32 | null, outVal: I64 | null,
   ): number;
   /**
    * yuma.md 2.11: stored bonds to raw, recent columns dropped; returns nnz out. Like every
@@ -53,6 +56,16 @@ export interface Kernels {
   divideColumns(nnz: number, col: U32, val: I64, out: I64, colSum: I64): void;
   /** yuma.md 2.12 colnorm (colSums + divideColumns), into `out` (may equal `val`). */
   colnorm(n: number, nnz: number, col: U32, val: I64, out: I64, sums: I64): void;
+  /**
+   * yuma.md 2.10-2.12c for original Yuma in one stage, from W (with C, a, beta) and the stored
+   * u16 bonds (with the recent-column mask): the EMA of the column-normalized delta and bonds;
+   * returns nnz out; colSum = the EMA's column sums; sumD, sumB are scratch i64[n].
+   */
+  emaOriginal(
+    n: number, rowPtr: U32, col: U32, val: I64, C: I64, a: I64, beta: bigint,
+    bPtr: U32, bCol: U32, bVal: U16, recent: U8, alpha: bigint,
+    outPtr: U32, outCol: U32, outVal: I64, colSum: I64, sumD: I64, sumB: I64,
+  ): number;
   /** yuma.md 2.12b: out_ij = mulF(val_ij, a_i), and its column sums. */
   scaleRows(n: number, rowPtr: U32, col: U32, val: I64, a: I64, out: I64, colSum: I64): void;
   /** yuma.md 2.12c / 2.13b fixed alpha: union EMA, keep > 0; returns nnz out. */

@@ -201,6 +201,14 @@ function upscaleColumns(nnz: number, col: Buf<'u32'>, val: Buf<'i64'>, maxes: Bu
   }
 }
 
+/** The intermediate matrices of the reference emaOriginal. */
+const emaOriginalScratch = (n: number, nnzW: number, nnzB: number) =>
+  ({
+    VT: ['i64', n], R: ['i64', n],
+    WbPtr: ['u32', n + 1], WbCol: ['u32', nnzW], WbVal: ['i64', nnzW], D: ['i64', nnzW],
+    BPtr: ['u32', n + 1], BCol: ['u32', nnzB], BVal: ['i64', nnzB],
+  }) as const;
+
 // ---------------------------------------------------------------------------------------
 // The kernels
 
@@ -286,7 +294,7 @@ export function createReferenceKernels(): Kernels {
         for (const { j, v } of c) R.view[j] = add(R.view[j]!, mulF(a.view[i]!, v)); // 2.9
       }
       // 2.10 weights for bonds
-      if (beta === 0n) return rowPtr.view[n]!; // Wb = W: nothing written, its nnz returned
+      if (beta === 0n || !outPtr || !outCol || !outVal) return rowPtr.view[n]!; // no Wb written: W's nnz
       if (beta === ONE) return writeRows(Wc, outPtr, outCol, outVal);
       const Wb = W.map((w, i) => {
         const out: Entry[] = [];
@@ -299,6 +307,21 @@ export function createReferenceKernels(): Kernels {
         return out;
       });
       return writeRows(Wb, outPtr, outCol, outVal);
+    },
+
+    // yuma.md 2.10-2.12c in the spec's own order, on the intermediate matrices the WASM kernel
+    // never writes: Wb, B, colnorm(B), D = Wb x a, colnorm(D), then the union EMA.
+    emaOriginal(n, rowPtr, col, val, C, a, beta, bPtr, bCol, bVal, recent, alpha, outPtr, outCol, outVal, colSum, sumD, sumB) {
+      const nnzW = rowPtr.view[n]!;
+      const nnzB = bPtr.view[n]!;
+      const t = carve(new ArrayBuffer(layoutBytes(emaOriginalScratch(n, nnzW, nnzB))), 0, emaOriginalScratch(n, nnzW, nnzB));
+      const nnzWb = this.clip(n, rowPtr, col, val, C, a, beta, t.VT, t.R, t.WbPtr, t.WbCol, t.WbVal);
+      const Wb = beta === 0n ? { ptr: rowPtr, col, val } : { ptr: t.WbPtr, col: t.WbCol, val: t.WbVal };
+      const nnzBl = this.loadBonds(n, bPtr, bCol, bVal, recent, false, t.BPtr, t.BCol, t.BVal, sumB);
+      divideColumns(nnzBl, t.BCol, t.BVal, t.BVal, sumB);
+      this.scaleRows(n, Wb.ptr, Wb.col, Wb.val, a, t.D, sumD);
+      divideColumns(nnzWb, Wb.col, t.D, t.D, sumD);
+      return this.emaFixed(n, alpha, Wb.ptr, Wb.col, t.D, t.BPtr, t.BCol, t.BVal, outPtr, outCol, outVal, colSum);
     },
 
     // yuma.md 2.11: b*ONE (original) or u16p(b) (Yuma3); drop columns j with recent_j.

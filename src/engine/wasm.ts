@@ -56,7 +56,7 @@ export function createWasmKernels(module: WebAssembly.Module = wasmModule()): Ke
   } as Record<string, unknown>;
   for (const name of [
     'normalize', 'prepareWeights', 'consensus', 'clip', 'loadBonds', 'colSums', 'divideColumns',
-    'colnorm', 'scaleRows', 'emaFixed', 'emaLiquid', 'rowDotIncentive', 'emaDividends',
+    'colnorm', 'scaleRows', 'emaOriginal', 'emaFixed', 'emaLiquid', 'rowDotIncentive', 'emaDividends',
     'yuma3Dividends', 'upscaleColumns', 'colMaxUpscale', 'toU16Array', 'emission',
   ]) {
     kernels[name] = call(name);

@@ -1,0 +1,95 @@
+// Original Yuma's bonds EMA (spec/yuma.md 2.10, 2.11, 2.12a-c) as one stage that reads W and the
+// stored u16 bonds directly: the weights for bonds, the stake-weighted delta D, the loaded bonds
+// B and both column normalizations are computed on the fly instead of being written out as four
+// intermediate matrices (memory traffic is what an epoch costs at scale).
+//
+// Why on the fly is exact here: in this EMA a Wb entry that clip or the penalty interpolation
+// would drop behaves exactly like an entry of value 0 (it adds 0 to D's column sum, and
+// mulF(alpha, 0) + mulF(1 - alpha, old) is what the union gives an absent new side), so W's
+// pattern can stand in for Wb's. (Not so in Yuma3 with liquid alpha: it keeps the Wb matrix.)
+import { ONE, mulF, divF } from './fixed';
+
+/** The weight for bonds of one entry: W, Wc (clipped at consensus, dropped = 0) or between. */
+// @ts-ignore: decorator
+@inline function weightForBonds(v: i64, c: i64, beta: i64): i64 {
+  if (beta == 0) return v;
+  const wc: i64 = c < v ? (c > 0 ? c : 0) : v;
+  if (beta == ONE) return wc;
+  return v + mulF(beta, wc - v); // in [0, v]: 0 is what dropping it would give
+}
+
+/**
+ * In: W CSR (rowPtr, col, val), consensus C, active stake a, beta (u16p of bonds_penalty),
+ * stored bonds CSR (bPtr, bCol, bVal u16), recent u8[n] (bond columns to drop), alpha.
+ * Out: the EMA CSR (outPtr, outCol, outVal: entries > 0, rows ascending in j) and its column
+ * sums colSum. Scratch: sumD, sumB i64[n]. Returns nnz out.
+ */
+export function emaOriginal(
+  n: i32, rowPtr: usize, col: usize, val: usize, C: usize, a: usize, beta: i64,
+  bPtr: usize, bCol: usize, bVal: usize, recent: usize, alpha: i64,
+  outPtr: usize, outCol: usize, outVal: usize, colSum: usize, sumD: usize, sumB: usize,
+): i32 {
+  memory.fill(sumD, 0, <usize>n << 3);
+  memory.fill(sumB, 0, <usize>n << 3);
+  memory.fill(colSum, 0, <usize>n << 3);
+  // column sums of D = mulF(Wb, a_i) and of B = b * ONE (plain sums, as the chain's colnorm)
+  for (let i = 0; i < n; i++) {
+    const ai = load<i64>(a + (<usize>i << 3));
+    let e = load<u32>(rowPtr + (<usize>(i + 1) << 2));
+    for (let q = load<u32>(rowPtr + (<usize>i << 2)); q < e; q++) {
+      const j = load<u32>(col + (<usize>q << 2));
+      const wb = weightForBonds(load<i64>(val + (<usize>q << 3)), load<i64>(C + (<usize>j << 3)), beta);
+      const p = sumD + (<usize>j << 3);
+      store<i64>(p, load<i64>(p) + mulF(wb, ai));
+    }
+    e = load<u32>(bPtr + (<usize>(i + 1) << 2));
+    for (let q = load<u32>(bPtr + (<usize>i << 2)); q < e; q++) {
+      const j = load<u32>(bCol + (<usize>q << 2));
+      if (load<u8>(recent + <usize>j) != 0) continue;
+      const p = sumB + (<usize>j << 3);
+      store<i64>(p, load<i64>(p) + <i64>load<u16>(bVal + (<usize>q << 1)) * ONE);
+    }
+  }
+  // EMA over the union of both rows' patterns: alpha * D/sumD + (1 - alpha) * B/sumB, keep > 0
+  const om = ONE - alpha;
+  let k = 0;
+  store<u32>(outPtr, 0);
+  for (let i = 0; i < n; i++) {
+    const ai = load<i64>(a + (<usize>i << 3));
+    let x = load<u32>(rowPtr + (<usize>i << 2));
+    const xe = load<u32>(rowPtr + (<usize>(i + 1) << 2));
+    let y = load<u32>(bPtr + (<usize>i << 2));
+    const ye = load<u32>(bPtr + (<usize>(i + 1) << 2));
+    while (x < xe || y < ye) {
+      const jx: u32 = x < xe ? load<u32>(col + (<usize>x << 2)) : 0xffff_ffff;
+      const jy: u32 = y < ye ? load<u32>(bCol + (<usize>y << 2)) : 0xffff_ffff;
+      const j = min(jx, jy);
+      let dn: i64 = 0, bo: i64 = 0;
+      if (jx == j) {
+        const wb = weightForBonds(load<i64>(val + (<usize>x << 3)), load<i64>(C + (<usize>j << 3)), beta);
+        const d = mulF(wb, ai);
+        const s = load<i64>(sumD + (<usize>j << 3));
+        dn = s != 0 ? divF(d, s) : d;
+        x++;
+      }
+      if (jy == j) {
+        if (load<u8>(recent + <usize>j) == 0) {
+          const b = <i64>load<u16>(bVal + (<usize>y << 1)) * ONE;
+          const s = load<i64>(sumB + (<usize>j << 3));
+          bo = s != 0 ? divF(b, s) : b;
+        }
+        y++;
+      }
+      const v = mulF(alpha, dn) + mulF(om, bo);
+      if (v > 0) {
+        store<u32>(outCol + (<usize>k << 2), j);
+        store<i64>(outVal + (<usize>k << 3), v);
+        const p = colSum + (<usize>j << 3);
+        store<i64>(p, load<i64>(p) + v);
+        k++;
+      }
+    }
+    store<u32>(outPtr + (<usize>(i + 1) << 2), k);
+  }
+  return k;
+}
