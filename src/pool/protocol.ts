@@ -17,15 +17,30 @@ export interface WorkerConfig {
   faults: boolean;
 }
 
+/** A fault to inject before one subnet of a task. */
+export interface FaultSpec {
+  fault: Fault;
+  hangMs?: number;
+}
+
+/** A batch of consecutive subnets of one call, run one after another by one worker. */
 export interface EpochTask {
   kind: 'epoch';
   /** undefined when the call was cancelled before this task was posted (nothing to clone) */
-  input: EpochInput | undefined;
+  inputs: EpochInput[] | undefined;
+  /** the call index of inputs[0] */
+  first: number;
   trace: boolean;
-  /** the call's cancel flag (one Int32 on a SharedArrayBuffer): non-zero = skip this task */
+  /** the call's cancel flag (one Int32 on a SharedArrayBuffer): non-zero = skip what is left */
   cancel: Int32Array;
-  fault?: Fault;
-  hangMs?: number;
+  /**
+   * progress[batch] = 1 + the call index of the subnet this task is running (a SharedArrayBuffer
+   * written before each epoch): names the subnet when the worker dies or throws mid-batch
+   */
+  progress: Int32Array;
+  batch: number;
+  /** per subnet of the batch (tests only) */
+  faults?: (FaultSpec | undefined)[];
 }
 
 export interface WarmupTask {
@@ -40,7 +55,7 @@ export interface WarmupTask {
 export type Task = EpochTask | WarmupTask;
 
 export type EpochReply =
-  | { kind: 'epoch'; output: EpochOutput; threadId: number; ms: number }
+  | { kind: 'epoch'; outputs: EpochOutput[]; threadId: number; ms: number }
   | { kind: 'cancelled'; threadId: number };
 
 export interface WarmupReply {

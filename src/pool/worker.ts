@@ -7,7 +7,7 @@ import { runEpoch } from '../engine/epoch.js';
 import { createWasmKernels } from '../engine/wasm.js';
 import { syntheticInput } from '../engine/synthetic.js';
 import type { EpochOutput } from '../engine/types.js';
-import type { EpochReply, EpochTask, Task, WarmupReply, WarmupTask, WorkerConfig } from './protocol.js';
+import type { EpochReply, EpochTask, FaultSpec, Task, WarmupReply, WarmupTask, WorkerConfig } from './protocol.js';
 
 const config = workerData as WorkerConfig;
 if (!(config?.module instanceof WebAssembly.Module)) {
@@ -43,7 +43,7 @@ function movable<T extends object>(value: T, buffers: ArrayBuffer[]): T {
   } as never) as unknown as T;
 }
 
-function injectFault(task: EpochTask): void {
+function injectFault(task: FaultSpec): void {
   switch (task.fault) {
     case 'throw':
       throw new Error(`injected fault: task threw inside worker ${threadId}`);
@@ -60,13 +60,20 @@ function injectFault(task: EpochTask): void {
   }
 }
 
-function epoch(task: EpochTask): EpochReply {
-  if (task.input === undefined || Atomics.load(task.cancel, 0) !== 0) return { kind: 'cancelled', threadId };
-  if (task.fault !== undefined && config.faults) injectFault(task);
+function epochs(task: EpochTask): EpochReply {
+  const { inputs, cancel, progress, batch } = task;
+  if (inputs === undefined) return { kind: 'cancelled', threadId };
   const t0 = performance.now();
-  const output = runEpoch(task.input, { kernels, trace: task.trace });
-  const reply: EpochReply = { kind: 'epoch', output, threadId, ms: performance.now() - t0 };
-  return movable(reply, ownedBuffers(output));
+  const outputs: EpochOutput[] = [];
+  for (let k = 0; k < inputs.length; k++) {
+    if (Atomics.load(cancel, 0) !== 0) return { kind: 'cancelled', threadId };
+    Atomics.store(progress, batch, task.first + k + 1);
+    const fault = config.faults ? task.faults?.[k] : undefined;
+    if (fault) injectFault(fault);
+    outputs.push(runEpoch(inputs[k]!, { kernels, trace: task.trace }));
+  }
+  const reply: EpochReply = { kind: 'epoch', outputs, threadId, ms: performance.now() - t0 };
+  return movable(reply, outputs.flatMap(ownedBuffers));
 }
 
 function warmup(task: WarmupTask): WarmupReply {
@@ -90,5 +97,5 @@ function warmup(task: WarmupTask): WarmupReply {
 }
 
 export default function handle(task: Task): EpochReply | WarmupReply {
-  return task.kind === 'warmup' ? warmup(task) : epoch(task);
+  return task.kind === 'warmup' ? warmup(task) : epochs(task);
 }
