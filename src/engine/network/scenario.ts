@@ -1,0 +1,591 @@
+// The scenario file (`yuma-scenario/1`): which profile, how many subnets of which size, the
+// economic parameters and the workload model. Documented in docs/simulate.md; this module
+// validates a parsed document (errors name the file, the field path and the index), fills in
+// the defaults, and expands subnet groups into one resolved config per subnet.
+import { InputError } from '../types.js';
+
+export const SCENARIO_FORMAT = 'yuma-scenario/1';
+
+export type ProfileName = 'bittensor' | 'commune';
+
+/** An amount (u64) range [min, max]. */
+export type AmountRange = [bigint, bigint];
+
+export interface HyperparameterOverrides {
+  activity_cutoff?: number;
+  kappa?: number;
+  bonds_penalty?: number;
+  bonds_moving_average?: number;
+  max_allowed_validators?: number | null;
+  stake_threshold?: bigint;
+  yuma3?: boolean;
+  liquid_alpha?: boolean;
+  alpha_low?: number;
+  alpha_high?: number;
+  alpha_sigmoid_steepness?: number;
+  min_validator_stake?: bigint;
+}
+
+export interface SubnetGroup {
+  count: number;
+  /** uids per subnet; a list is cycled over the group's subnets */
+  uids: number[];
+  /** validators per subnet (the top-staked uids with weight rows); a list is cycled */
+  validators: number[];
+  tempo?: number;
+  /** relative share of block emission (integer weight) */
+  emissionShare: bigint;
+  immunityPeriod?: number;
+  registrationsPerDay: number;
+  stakeEventsPerDay: number;
+  registrationCost?: bigint;
+  hyperparameters: HyperparameterOverrides;
+  // bittensor
+  rootProp?: number;
+  alphaReserve?: bigint;
+  alphaInPerBlock?: bigint;
+  alphaPrice?: bigint;
+  taoReserve?: bigint;
+  // commune
+  consensus?: 'yuma' | 'linear';
+  founderShare?: number;
+}
+
+export interface NetworkOverrides {
+  scheduler?: 'stateful' | 'legacy';
+  maxEpochsPerBlock?: number;
+  taoWeight?: bigint;
+  ownerCut?: number;
+  ownerCutEnabled?: boolean;
+  rootSell?: boolean;
+  ownerIncentive?: 'burn' | 'recycle';
+  delegateTake?: number;
+  /** TotalIssuance at the start; what the modelled accounts do not hold is booked to `external` */
+  totalIssuance?: bigint;
+  unitEmission?: bigint;
+  halvingInterval?: bigint;
+  maxSupply?: bigint;
+  cap?: bigint;
+  stakeDelegationFee?: number;
+  validatorWeightFee?: number;
+}
+
+export interface Workload {
+  qualityDrift: number;
+  observationNoise: number;
+  copierFraction: number;
+  selfDealerFraction: number;
+  weightsPerValidator: number;
+  weightCadence: [number, number];
+  validatorStake: AmountRange;
+  rootStake: AmountRange;
+  minerStake: AmountRange;
+  ownerStake: bigint;
+  nominators: number;
+  nominatorBalance: AmountRange;
+  nominationsPerNominator: number;
+  nominationAmount: AmountRange;
+  stakeAmount: AmountRange;
+  minerColdkeys: number;
+  minerBalance: bigint;
+}
+
+export interface Scenario {
+  format: typeof SCENARIO_FORMAT;
+  name: string;
+  profile: ProfileName;
+  seed: number;
+  /** blocks to simulate */
+  blocks: number;
+  startBlock: number;
+  network: NetworkOverrides;
+  subnets: SubnetGroup[];
+  workload: Workload;
+}
+
+// ---------------------------------------------------------------------------------------
+// validation
+
+const ONE = 1_000_000_000n;
+const U64_MAX = (1n << 64n) - 1n;
+
+class Reader {
+  constructor(
+    readonly file: string,
+    readonly path: string,
+    readonly obj: Record<string, unknown>,
+  ) {}
+
+  static root(json: unknown, file: string): Reader {
+    if (json === null || typeof json !== 'object' || Array.isArray(json)) {
+      throw new InputError('a scenario must be a JSON object', '', file);
+    }
+    return new Reader(file, '', json as Record<string, unknown>);
+  }
+
+  fail(key: string, msg: string): never {
+    throw new InputError(msg, this.at(key), this.file);
+  }
+  at(key: string | number): string {
+    return typeof key === 'number' ? `${this.path}[${key}]` : this.path ? `${this.path}.${key}` : key;
+  }
+  allow(keys: readonly string[]): void {
+    for (const k of Object.keys(this.obj)) {
+      if (!keys.includes(k)) this.fail(k, `unknown field (expected one of: ${keys.join(', ')})`);
+    }
+  }
+  has(key: string): boolean {
+    return this.obj[key] !== undefined;
+  }
+  child(key: string): Reader | undefined {
+    const v = this.obj[key];
+    if (v === undefined) return undefined;
+    if (v === null || typeof v !== 'object' || Array.isArray(v)) this.fail(key, 'must be an object');
+    return new Reader(this.file, this.at(key), v as Record<string, unknown>);
+  }
+  int(key: string, min: number, max: number): number | undefined {
+    const v = this.obj[key];
+    if (v === undefined) return undefined;
+    return intValue(v, min, max, () => this.fail(key, `must be an integer in ${min}..${max}, got ${show(v)}`));
+  }
+  /** an integer or a non-empty list of integers */
+  ints(key: string, min: number, max: number): number[] | undefined {
+    const v = this.obj[key];
+    if (v === undefined) return undefined;
+    if (!Array.isArray(v)) return [this.int(key, min, max)!];
+    if (v.length === 0) this.fail(key, 'must not be an empty list');
+    return v.map((x, i) =>
+      intValue(x, min, max, () => {
+        throw new InputError(`must be an integer in ${min}..${max}, got ${show(x)}`, `${this.at(key)}[${i}]`, this.file);
+      }),
+    );
+  }
+  bool(key: string): boolean | undefined {
+    const v = this.obj[key];
+    if (v === undefined) return undefined;
+    if (typeof v !== 'boolean') this.fail(key, `must be true or false, got ${show(v)}`);
+    return v;
+  }
+  str(key: string): string | undefined {
+    const v = this.obj[key];
+    if (v === undefined) return undefined;
+    if (typeof v !== 'string') this.fail(key, `must be a string, got ${show(v)}`);
+    return v;
+  }
+  oneOf<T extends string>(key: string, options: readonly T[]): T | undefined {
+    const v = this.obj[key];
+    if (v === undefined) return undefined;
+    if (typeof v !== 'string' || !options.includes(v as T)) {
+      this.fail(key, `must be one of ${options.map((o) => JSON.stringify(o)).join(', ')}, got ${show(v)}`);
+    }
+    return v as T;
+  }
+  /** a ratio in [0, 1] with at most 9 decimals */
+  ratio(key: string): number | undefined {
+    const v = this.obj[key];
+    if (v === undefined) return undefined;
+    if (typeof v !== 'number' || !(v >= 0 && v <= 1)) this.fail(key, `must be a number in 0..1, got ${show(v)}`);
+    return v;
+  }
+  amount(key: string, max: bigint = U64_MAX): bigint | undefined {
+    const v = this.obj[key];
+    if (v === undefined) return undefined;
+    return amountValue(v, max, (why) => this.fail(key, why));
+  }
+  amountRange(key: string): AmountRange | undefined {
+    const v = this.obj[key];
+    if (v === undefined) return undefined;
+    if (!Array.isArray(v) || v.length !== 2) this.fail(key, `must be [min, max] (two amounts), got ${show(v)}`);
+    const r = v.map((x, i) =>
+      amountValue(x, U64_MAX, (why) => {
+        throw new InputError(why, `${this.at(key)}[${i}]`, this.file);
+      }),
+    ) as AmountRange;
+    if (r[0] > r[1]) this.fail(key, `min ${r[0]} is above max ${r[1]}`);
+    return r;
+  }
+  intRange(key: string, min: number, max: number): [number, number] | undefined {
+    const v = this.obj[key];
+    if (v === undefined) return undefined;
+    if (!Array.isArray(v) || v.length !== 2) this.fail(key, `must be [min, max] (two integers), got ${show(v)}`);
+    const r = v.map((x, i) =>
+      intValue(x, min, max, () => {
+        throw new InputError(`must be an integer in ${min}..${max}, got ${show(x)}`, `${this.at(key)}[${i}]`, this.file);
+      }),
+    ) as [number, number];
+    if (r[0] > r[1]) this.fail(key, `min ${r[0]} is above max ${r[1]}`);
+    return r;
+  }
+}
+
+function show(v: unknown): string {
+  const s = JSON.stringify(v);
+  return s === undefined ? String(v) : s.length > 60 ? `${s.slice(0, 57)}...` : s;
+}
+
+function intValue(v: unknown, min: number, max: number, bad: () => never): number {
+  if (typeof v !== 'number' || !Number.isInteger(v) || v < min || v > max) bad();
+  return v as number;
+}
+
+function amountValue(v: unknown, max: bigint, fail: (why: string) => never): bigint {
+  let x: bigint;
+  if (typeof v === 'string' && /^(0|[1-9][0-9]*)$/.test(v)) x = BigInt(v);
+  else if (typeof v === 'number' && Number.isSafeInteger(v) && v >= 0) x = BigInt(v);
+  else fail(`must be an amount: a non-negative integer (a decimal string above 2^53), got ${show(v)}`);
+  if (x > max) fail(`must be at most ${max}, got ${x}`);
+  return x;
+}
+
+const GROUP_KEYS = {
+  common: [
+    'count', 'uids', 'validators', 'tempo', 'emissionShare', 'immunityPeriod', 'registrationsPerDay',
+    'stakeEventsPerDay', 'registrationCost', 'hyperparameters',
+  ],
+  bittensor: ['rootProp', 'alphaReserve', 'alphaInPerBlock', 'alphaPrice', 'taoReserve'],
+  commune: ['consensus', 'founderShare'],
+} as const;
+
+const NETWORK_KEYS = {
+  bittensor: [
+    'scheduler', 'maxEpochsPerBlock', 'taoWeight', 'ownerCut', 'ownerCutEnabled', 'rootSell', 'ownerIncentive',
+    'delegateTake', 'totalIssuance', 'unitEmission', 'cap',
+  ],
+  commune: ['totalIssuance', 'unitEmission', 'halvingInterval', 'maxSupply', 'stakeDelegationFee', 'validatorWeightFee'],
+} as const;
+
+const HP_KEYS = {
+  bittensor: [
+    'activity_cutoff', 'kappa', 'bonds_penalty', 'bonds_moving_average', 'max_allowed_validators', 'stake_threshold',
+    'yuma3', 'liquid_alpha', 'alpha_low', 'alpha_high', 'alpha_sigmoid_steepness',
+  ],
+  commune: ['activity_cutoff', 'kappa', 'bonds_moving_average', 'max_allowed_validators', 'min_validator_stake', 'alpha_low', 'alpha_high'],
+} as const;
+
+const WORKLOAD_KEYS = [
+  'qualityDrift', 'observationNoise', 'copierFraction', 'selfDealerFraction', 'weightsPerValidator', 'weightCadence',
+  'validatorStake', 'rootStake', 'minerStake', 'ownerStake', 'nominators', 'nominatorBalance',
+  'nominationsPerNominator', 'nominationAmount', 'stakeAmount', 'minerColdkeys', 'minerBalance',
+] as const;
+
+/**
+ * The workload defaults of a profile (amounts in 1e-9 units: 1 TAO / alpha / COMAI = 1e9).
+ * Bittensor stakes are the subnet's alpha (root stake and balances TAO); Commune's are COMAI.
+ */
+export function defaultWorkload(profile: ProfileName = 'bittensor'): Workload {
+  const common = {
+    qualityDrift: 1500,
+    observationNoise: 6000,
+    copierFraction: 0.1,
+    selfDealerFraction: 0.05,
+    weightsPerValidator: 256,
+    weightCadence: [100, 720] as [number, number],
+    nominators: 256,
+    nominationsPerNominator: 3,
+    minerColdkeys: 16,
+  };
+  return profile === 'bittensor'
+    ? {
+        ...common,
+        validatorStake: [5_000n * ONE, 100_000n * ONE],
+        rootStake: [0n, 2_000n * ONE],
+        minerStake: [0n, 200n * ONE],
+        ownerStake: 1_000n * ONE,
+        nominatorBalance: [100n * ONE, 5_000n * ONE],
+        nominationAmount: [10n * ONE, 5_000n * ONE],
+        stakeAmount: [1n * ONE, 500n * ONE],
+        minerBalance: 100n * ONE,
+      }
+    : {
+        ...common,
+        validatorStake: [1_000n * ONE, 40_000n * ONE],
+        rootStake: [0n, 0n],
+        minerStake: [0n, 100n * ONE],
+        ownerStake: 0n,
+        nominatorBalance: [100n * ONE, 5_000n * ONE],
+        nominationAmount: [10n * ONE, 2_000n * ONE],
+        stakeAmount: [1n * ONE, 500n * ONE],
+        minerBalance: 500n * ONE,
+      };
+}
+
+/** Largest uid count a subnet may have in a scenario (u16 uids). */
+export const MAX_UIDS = 4096;
+
+/**
+ * Validates a parsed scenario document and fills in the defaults. `file` names the document
+ * in errors. Throws InputError (`file: field[index]: message`).
+ */
+export function parseScenario(json: unknown, file = ''): Scenario {
+  const r = Reader.root(json, file);
+  r.allow(['format', 'name', 'profile', 'seed', 'blocks', 'days', 'startBlock', 'network', 'subnets', 'workload', '$comment']);
+  const format = r.str('format');
+  if (format !== undefined && format !== SCENARIO_FORMAT) r.fail('format', `must be "${SCENARIO_FORMAT}", got ${show(format)}`);
+  const profile = r.oneOf('profile', ['bittensor', 'commune'] as const) ?? 'bittensor';
+  const blocksPerDay = profile === 'bittensor' ? 7200 : 10_800;
+  if (r.has('blocks') && r.has('days')) r.fail('days', 'give either "blocks" or "days", not both');
+  const days = r.int('days', 1, 3650);
+  const blocks = days !== undefined ? days * blocksPerDay : (r.int('blocks', 1, 100_000_000) ?? blocksPerDay);
+  const startBlock = r.int('startBlock', 0, 2 ** 40) ?? 5_000_000;
+
+  const net = r.child('network');
+  const network: NetworkOverrides = {};
+  if (net) {
+    net.allow(NETWORK_KEYS[profile]);
+    const set = <K extends keyof NetworkOverrides>(k: K, v: NetworkOverrides[K] | undefined) => {
+      if (v !== undefined) network[k] = v;
+    };
+    set('scheduler', net.oneOf('scheduler', ['stateful', 'legacy'] as const));
+    set('maxEpochsPerBlock', net.int('maxEpochsPerBlock', 1, 256));
+    set('taoWeight', net.amount('taoWeight'));
+    set('ownerCut', net.int('ownerCut', 0, 65535));
+    set('ownerCutEnabled', net.bool('ownerCutEnabled'));
+    set('rootSell', net.bool('rootSell'));
+    set('ownerIncentive', net.oneOf('ownerIncentive', ['burn', 'recycle'] as const));
+    set('delegateTake', net.int('delegateTake', 0, 65535));
+    set('totalIssuance', net.amount('totalIssuance'));
+    set('unitEmission', net.amount('unitEmission'));
+    set('halvingInterval', net.amount('halvingInterval'));
+    set('maxSupply', net.amount('maxSupply'));
+    set('cap', net.amount('cap'));
+    set('stakeDelegationFee', net.int('stakeDelegationFee', 0, 100));
+    set('validatorWeightFee', net.int('validatorWeightFee', 0, 100));
+    if (network.halvingInterval === 0n) net.fail('halvingInterval', 'must be > 0');
+    if (network.cap === 0n) net.fail('cap', 'must be > 0');
+  }
+
+  const list = r.obj['subnets'];
+  let subnets: SubnetGroup[];
+  if (list === undefined) subnets = defaultGroups(profile);
+  else {
+    if (!Array.isArray(list) || list.length === 0) r.fail('subnets', 'must be a non-empty list of subnet groups');
+    subnets = (list as unknown[]).map((g, i) => parseGroup(r, g, i, profile));
+  }
+  const total = subnets.reduce((s, g) => s + g.count, 0);
+  const maxSubnets = profile === 'bittensor' ? 255 : 256;
+  if (total > maxSubnets) r.fail('subnets', `${total} subnets in all: at most ${maxSubnets} (u16 netuids below 256)`);
+
+  const workload = defaultWorkload(profile);
+  const w = r.child('workload');
+  if (w) {
+    w.allow(WORKLOAD_KEYS);
+    const set = <K extends keyof Workload>(k: K, v: Workload[K] | undefined) => {
+      if (v !== undefined) workload[k] = v;
+    };
+    set('qualityDrift', w.int('qualityDrift', 0, 65535));
+    set('observationNoise', w.int('observationNoise', 0, 65535));
+    set('copierFraction', w.ratio('copierFraction'));
+    set('selfDealerFraction', w.ratio('selfDealerFraction'));
+    set('weightsPerValidator', w.int('weightsPerValidator', 0, 65535));
+    set('weightCadence', w.intRange('weightCadence', 1, 1_000_000));
+    set('validatorStake', w.amountRange('validatorStake'));
+    set('rootStake', w.amountRange('rootStake'));
+    set('minerStake', w.amountRange('minerStake'));
+    set('ownerStake', w.amount('ownerStake'));
+    set('nominators', w.int('nominators', 0, 100_000));
+    set('nominatorBalance', w.amountRange('nominatorBalance'));
+    set('nominationsPerNominator', w.int('nominationsPerNominator', 0, 1000));
+    set('nominationAmount', w.amountRange('nominationAmount'));
+    set('stakeAmount', w.amountRange('stakeAmount'));
+    set('minerColdkeys', w.int('minerColdkeys', 1, 100_000));
+    set('minerBalance', w.amount('minerBalance'));
+    if (workload.copierFraction + workload.selfDealerFraction > 1) {
+      w.fail('selfDealerFraction', 'copierFraction + selfDealerFraction must be at most 1');
+    }
+  }
+
+  return {
+    format: SCENARIO_FORMAT,
+    name: r.str('name') ?? 'unnamed',
+    profile,
+    seed: r.int('seed', 0, 0xffffffff) ?? 1,
+    blocks,
+    startBlock,
+    network,
+    subnets,
+    workload,
+  };
+}
+
+function parseGroup(r: Reader, g: unknown, i: number, profile: ProfileName): SubnetGroup {
+  if (g === null || typeof g !== 'object' || Array.isArray(g)) {
+    throw new InputError('must be an object (a subnet group)', `subnets[${i}]`, r.file);
+  }
+  const s = new Reader(r.file, `subnets[${i}]`, g as Record<string, unknown>);
+  s.allow([...GROUP_KEYS.common, ...GROUP_KEYS[profile]]);
+  const uids = s.ints('uids', 1, MAX_UIDS) ?? [256];
+  const validators = s.ints('validators', 0, MAX_UIDS) ?? [64];
+  const minUid = profile === 'bittensor' ? 1 : 0; // bittensor uid 0 is the owner's hotkey
+  const count = s.int('count', 1, 256) ?? 1;
+  for (let k = 0; k < count; k++) {
+    const n = uids[k % uids.length]!;
+    const v = validators[k % validators.length]!;
+    if (minUid + v > n) {
+      s.fail('validators', `${v} validators do not fit in ${n} uids${minUid ? ' (uid 0 is the owner)' : ''} (subnet ${k} of the group)`);
+    }
+  }
+  const group: SubnetGroup = {
+    count,
+    uids,
+    validators,
+    emissionShare: s.amount('emissionShare', 1n << 32n) ?? 1n,
+    registrationsPerDay: s.int('registrationsPerDay', 0, 1_000_000) ?? 24,
+    stakeEventsPerDay: s.int('stakeEventsPerDay', 0, 1_000_000) ?? 48,
+    hyperparameters: {},
+  };
+  const opt = <K extends keyof SubnetGroup>(k: K, v: SubnetGroup[K] | undefined) => {
+    if (v !== undefined) group[k] = v;
+  };
+  opt('tempo', s.int('tempo', 0, 65535));
+  opt('immunityPeriod', s.int('immunityPeriod', 0, 1_000_000));
+  opt('registrationCost', s.amount('registrationCost'));
+  opt('rootProp', s.ratio('rootProp'));
+  opt('alphaReserve', s.amount('alphaReserve'));
+  opt('alphaInPerBlock', s.amount('alphaInPerBlock'));
+  opt('alphaPrice', s.amount('alphaPrice'));
+  opt('taoReserve', s.amount('taoReserve'));
+  opt('consensus', s.oneOf('consensus', ['yuma', 'linear'] as const));
+  opt('founderShare', s.int('founderShare', 0, 65535));
+  if (group.alphaPrice === 0n) s.fail('alphaPrice', 'must be > 0');
+  const hp = s.child('hyperparameters');
+  if (hp) {
+    hp.allow(HP_KEYS[profile]);
+    const h = group.hyperparameters;
+    const set = <K extends keyof HyperparameterOverrides>(k: K, v: HyperparameterOverrides[K] | undefined) => {
+      if (v !== undefined) h[k] = v;
+    };
+    set('activity_cutoff', hp.int('activity_cutoff', 0, 2 ** 40));
+    set('kappa', hp.int('kappa', 0, 65535));
+    set('bonds_penalty', hp.int('bonds_penalty', 0, 65535));
+    set('bonds_moving_average', hp.int('bonds_moving_average', 0, 1_000_000));
+    if (hp.has('max_allowed_validators')) {
+      set('max_allowed_validators', hp.obj['max_allowed_validators'] === null ? null : hp.int('max_allowed_validators', 0, 65535));
+      if (profile === 'bittensor' && h.max_allowed_validators === null) hp.fail('max_allowed_validators', 'must be an integer (null is Commune only)');
+    }
+    set('stake_threshold', hp.amount('stake_threshold'));
+    set('min_validator_stake', hp.amount('min_validator_stake', (1n << 63n) - 1n));
+    set('yuma3', hp.bool('yuma3'));
+    set('liquid_alpha', hp.bool('liquid_alpha'));
+    set('alpha_low', hp.int('alpha_low', 0, 65535));
+    set('alpha_high', hp.int('alpha_high', 0, 65535));
+    set('alpha_sigmoid_steepness', hp.int('alpha_sigmoid_steepness', -32768, 32767));
+    if (h.alpha_low !== undefined && h.alpha_high !== undefined && h.alpha_low > h.alpha_high) {
+      hp.fail('alpha_high', `must be >= alpha_low (${h.alpha_low})`);
+    }
+  }
+  return group;
+}
+
+function defaultGroups(profile: ProfileName): SubnetGroup[] {
+  // 32 subnets: every fourth one has 1024 uids, the others 256
+  const base = {
+    count: 32,
+    uids: [1024, 256, 256, 256],
+    validators: [64],
+    emissionShare: 1n,
+    registrationsPerDay: 24,
+    stakeEventsPerDay: 48,
+    hyperparameters: {},
+  };
+  return profile === 'bittensor' ? [base] : [{ ...base, uids: [1024, 256, 256, 256] }];
+}
+
+/** The built-in default: Bittensor, 32 subnets mixing 256- and 1024-uid subnets, one day. */
+export function defaultScenario(profile: ProfileName = 'bittensor'): Scenario {
+  return parseScenario({ format: SCENARIO_FORMAT, name: `default-${profile}`, profile, days: 1 }, '<built-in default>');
+}
+
+/** One subnet's resolved configuration (groups expanded, defaults applied by the profile). */
+export interface SubnetConfig {
+  netuid: number;
+  group: number;
+  n: number;
+  validators: number;
+  spec: SubnetGroup;
+}
+
+/** Expands the groups: netuids are consecutive from `firstNetuid`, in group order. */
+export function expandSubnets(s: Scenario, firstNetuid: number): SubnetConfig[] {
+  const out: SubnetConfig[] = [];
+  let netuid = firstNetuid;
+  s.subnets.forEach((g, gi) => {
+    for (let k = 0; k < g.count; k++) {
+      out.push({ netuid, group: gi, n: g.uids[k % g.uids.length]!, validators: g.validators[k % g.validators.length]!, spec: g });
+      netuid++;
+    }
+  });
+  return out;
+}
+
+/** Command-line overrides applied to a parsed scenario (validated like the file). */
+export interface ScenarioOverrides {
+  profile?: ProfileName;
+  subnets?: number;
+  neurons?: number;
+  validators?: number;
+  blocks?: number;
+  days?: number;
+  seed?: number;
+}
+
+export function applyOverrides(s: Scenario, o: ScenarioOverrides, file = '<command line>'): Scenario {
+  const out: Scenario = { ...s, subnets: s.subnets.map((g) => ({ ...g })) };
+  if (o.profile !== undefined && o.profile !== s.profile) {
+    throw new InputError(`--profile ${o.profile} contradicts the scenario's profile "${s.profile}"`, 'profile', file);
+  }
+  if (o.subnets !== undefined) {
+    if (!Number.isInteger(o.subnets) || o.subnets < 1 || o.subnets > (s.profile === 'bittensor' ? 255 : 256)) {
+      throw new InputError(`--subnets must be an integer 1..${s.profile === 'bittensor' ? 255 : 256}, got ${o.subnets}`, 'subnets', file);
+    }
+    // keep the groups' pattern, cut or stretch the last group
+    let left = o.subnets;
+    const groups: SubnetGroup[] = [];
+    for (const g of out.subnets) {
+      if (left === 0) break;
+      const c = Math.min(g.count, left);
+      groups.push({ ...g, count: c });
+      left -= c;
+    }
+    if (left > 0) groups[groups.length - 1]!.count += left;
+    out.subnets = groups;
+  }
+  const checkFit = () => {
+    const minUid = s.profile === 'bittensor' ? 1 : 0;
+    out.subnets.forEach((g, i) => {
+      g.uids.forEach((n) =>
+        g.validators.forEach((v) => {
+          if (minUid + v > n) throw new InputError(`${v} validators do not fit in ${n} uids`, `subnets[${i}].validators`, file);
+        }),
+      );
+    });
+  };
+  if (o.neurons !== undefined) {
+    if (!Number.isInteger(o.neurons) || o.neurons < 1 || o.neurons > MAX_UIDS) {
+      throw new InputError(`--neurons must be an integer 1..${MAX_UIDS}, got ${o.neurons}`, 'neurons', file);
+    }
+    for (const g of out.subnets) g.uids = [o.neurons];
+  }
+  if (o.validators !== undefined) {
+    if (!Number.isInteger(o.validators) || o.validators < 0 || o.validators > MAX_UIDS) {
+      throw new InputError(`--validators must be an integer 0..${MAX_UIDS}, got ${o.validators}`, 'validators', file);
+    }
+    for (const g of out.subnets) g.validators = [o.validators];
+  }
+  if (o.neurons !== undefined || o.validators !== undefined) checkFit();
+  if (o.blocks !== undefined && o.days !== undefined) throw new InputError('give --blocks or --days, not both', 'blocks', file);
+  if (o.blocks !== undefined) {
+    if (!Number.isInteger(o.blocks) || o.blocks < 1) throw new InputError(`--blocks must be an integer >= 1, got ${o.blocks}`, 'blocks', file);
+    out.blocks = o.blocks;
+  }
+  if (o.days !== undefined) {
+    if (!(o.days > 0)) throw new InputError(`--days must be > 0, got ${o.days}`, 'days', file);
+    out.blocks = Math.max(1, Math.round(o.days * (s.profile === 'bittensor' ? 7200 : 10_800)));
+  }
+  if (o.seed !== undefined) {
+    if (!Number.isInteger(o.seed) || o.seed < 0 || o.seed > 0xffffffff) {
+      throw new InputError(`--seed must be an integer 0..4294967295, got ${o.seed}`, 'seed', file);
+    }
+    out.seed = o.seed;
+  }
+  return out;
+}
