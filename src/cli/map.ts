@@ -1,0 +1,126 @@
+// `yuma map [--neurons 512] [--validators 64] [--bonds-penalty p] [--threads N] [--out dir]
+//  [--report file] [--steps 51] [--stakes list] [--seed s]`: the consensus-guarantee sweep.
+import { availableParallelism } from 'node:os';
+import { join } from 'node:path';
+import { InputError } from '../engine/types.js';
+import { MAP_MAJOR_STAKES, MAP_STEPS } from '../engine/analysis/twocamp.js';
+import { mainThreadRunner, mapCsv, runMapSweep, type EpochRunner, type MapResult } from '../engine/analysis/mapsweep.js';
+import { renderReport } from '../report/html.js';
+import { mapSection, retentionFraction } from '../report/map.js';
+import { progressBar } from '../report/progress.js';
+import { checkDirCreatable, checkReportPath, ensureDir, intOption, numberOption, writeOutputs } from '../report/cliutil.js';
+
+export interface MapCliOptions {
+  neurons?: string;
+  validators?: string;
+  bondsPenalty?: string;
+  threads?: string;
+  out?: string;
+  report?: string;
+  steps?: string;
+  stakes?: string;
+  seed?: string;
+  weightStddev?: string;
+  yuma3?: boolean;
+  quiet?: boolean;
+}
+
+export function parseStakes(text: string): number[] {
+  const parts = text.split(',').map((s) => s.trim());
+  const out = parts.map(Number);
+  if (parts.some((p) => p === '') || out.some((x) => !Number.isFinite(x) || x <= 0 || x >= 1)) {
+    throw new InputError(`expected a comma-separated list of fractions in (0, 1), e.g. 0.51,0.7,0.99, got ${JSON.stringify(text)}`, '--stakes');
+  }
+  return out;
+}
+
+/** The worker pool when it is built and exported, else the main thread (with the reason). */
+async function openRunner(threads: number): Promise<{ runner: EpochRunner; where: string }> {
+  if (threads === 0) return { runner: mainThreadRunner(), where: 'the main thread' };
+  try {
+    const mod = (await import('../pool/index.js')) as Partial<typeof import('../pool/index.js')>;
+    if (typeof mod.createPool !== 'function') throw new Error('src/pool does not export createPool yet');
+    const pool = mod.createPool({ threads });
+    await pool.warmup();
+    return {
+      runner: { runEpochs: (inputs) => pool.runEpochs(inputs), close: () => pool.close() },
+      where: `${threads} worker thread${threads === 1 ? '' : 's'}`,
+    };
+  } catch (e) {
+    process.stderr.write(`yuma map: the worker pool is not available (${(e as Error).message}); running on the main thread\n`);
+    return { runner: mainThreadRunner(), where: 'the main thread (pool unavailable)' };
+  }
+}
+
+export async function mapCommand(opts: MapCliOptions): Promise<void> {
+  const neurons = intOption(opts.neurons, '--neurons', 4, 65535, 512);
+  const validators = intOption(opts.validators, '--validators', 2, 65533, 64);
+  if (neurons - validators < 2) {
+    throw new InputError(`expected at least 2 servers: --neurons (${neurons}) - --validators (${validators}) >= 2`, '--validators');
+  }
+  const penalty = numberOption(opts.bondsPenalty, '--bonds-penalty', 0, 1, 1);
+  const threads = intOption(opts.threads, '--threads', 0, 256, availableParallelism());
+  const steps = intOption(opts.steps, '--steps', 2, 1001, MAP_STEPS);
+  const stakes = opts.stakes === undefined ? [...MAP_MAJOR_STAKES] : parseStakes(opts.stakes);
+  const seed = intOption(opts.seed, '--seed', 0, 0xffffffff, 1);
+  const weightStddev = numberOption(opts.weightStddev, '--weight-stddev', 0, 100, 0.4);
+  const outDir = opts.out ?? 'yuma-map';
+  // checked now, created only when everything is computed (nothing is written on failure)
+  checkDirCreatable(outDir, '--out');
+  const csvFile = join(outDir, 'map.csv');
+  const reportFile = opts.report ?? join(outDir, 'map.html');
+  if (opts.report) checkReportPath(opts.report, outDir);
+
+  const total = stakes.length * steps * steps;
+  const { runner, where } = await openRunner(threads);
+  const bar = progressBar(`map (${where})`, total);
+  let result: MapResult;
+  try {
+    result = await runMapSweep(runner, {
+      neurons,
+      validators,
+      bondsPenalty: Math.floor(penalty * 65535 + 0.5),
+      weightStddev,
+      seed,
+      yuma3: opts.yuma3 === true,
+      majorStakes: stakes,
+      steps,
+      onProgress: (d) => bar.update(d),
+    });
+  } finally {
+    bar.done();
+    await runner.close();
+  }
+
+  const args = process.argv.slice(3).join(' ');
+  ensureDir(outDir, '--out');
+  writeOutputs([
+    [csvFile, mapCsv(result)],
+    [
+      reportFile,
+      renderReport({
+        title: 'yuma map: consensus guarantees',
+        subtitle: `yuma map ${args}`.trim(),
+        facts: [
+          ['epochs', `${result.epochs} on ${where}, ${(result.ms / 1000).toFixed(1)} s (${((result.ms / result.epochs) * 1).toFixed(2)} ms per epoch wall)`],
+          ['grid', `${stakes.length} major stakes x ${steps} x ${steps} self-weights`],
+          ['CSV', csvFile],
+          ['node', process.version],
+        ],
+        sections: [mapSection(result)],
+      }),
+    ],
+  ]);
+  if (!opts.quiet) {
+    const lines = [
+      `map: ${result.epochs} epochs (n=${neurons}, V=${validators}, ${steps}x${steps} per major stake) on ${where} in ${(result.ms / 1000).toFixed(1)} s`,
+      'major stake  retained cells  share at (1,1)',
+      ...stakes.map(
+        (ms, s) =>
+          `${String(ms).padStart(11)}  ${`${(retentionFraction(result, s) * 100).toFixed(1)}%`.padStart(14)}  ${result.share[s]![steps - 1]![steps - 1]!.toFixed(4).padStart(14)}`,
+      ),
+      `wrote ${csvFile} and ${reportFile}`,
+    ];
+    process.stdout.write(`${lines.join('\n')}\n`);
+  }
+}

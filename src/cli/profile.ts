@@ -1,0 +1,117 @@
+// `yuma profile <input.json[.gz]> | --synthetic n,V[,rowlen] [--yuma3] [--liquid-alpha] [--reps N]
+//  [--ref-reps N] [--json out.json] [--report out.html]`: per-stage cost of one epoch and the
+// WASM vs TypeScript-reference time per kernel.
+import { basename } from 'node:path';
+import { parseEpochInput, readJsonFile } from '../engine/io.js';
+import { syntheticInput } from '../engine/synthetic.js';
+import { profileEpoch, type ProfileResult } from '../engine/analysis/profile.js';
+import { InputError, type EpochInput } from '../engine/types.js';
+import { renderReport } from '../report/html.js';
+import { profileSection, profileTable } from '../report/profile.js';
+import { progressBar } from '../report/progress.js';
+import { checkWritable, intOption, writeOutputs } from '../report/cliutil.js';
+
+export interface ProfileCliOptions {
+  synthetic?: string;
+  yuma3?: boolean;
+  liquidAlpha?: boolean;
+  bondsPenalty?: string;
+  seed?: string;
+  reps?: string;
+  warmup?: string;
+  refReps?: string;
+  json?: string;
+  report?: string;
+  quiet?: boolean;
+}
+
+/** `n,V[,rowlen]` -> the synthetic shape; InputError naming --synthetic otherwise. */
+export function parseSyntheticSpec(text: string): { n: number; validators: number; rowLen?: number } {
+  const parts = text.split(',').map((s) => s.trim());
+  const nums = parts.map(Number);
+  const bad = () => {
+    throw new InputError(
+      `expected n,V[,rowlen]: integers with 1 <= V <= n <= 65535 and rowlen >= 1 (e.g. 256,64 or 4096,256,256), got ${JSON.stringify(text)}`,
+      '--synthetic',
+    );
+  };
+  if (parts.length < 2 || parts.length > 3 || parts.some((p) => p === '') || nums.some((x) => !Number.isInteger(x))) bad();
+  const [n, V, rowLen] = nums as [number, number, number | undefined];
+  if (n < 1 || n > 65535 || V < 1 || V > n || (rowLen !== undefined && rowLen < 1)) bad();
+  return rowLen === undefined ? { n, validators: V } : { n, validators: V, rowLen };
+}
+
+export function profileCommand(input: string | undefined, opts: ProfileCliOptions): void {
+  if ((input === undefined) === (opts.synthetic === undefined)) {
+    throw new InputError('give either an input file or --synthetic n,V[,rowlen] (exactly one)', input === undefined ? '<input>' : '--synthetic');
+  }
+  const reps = intOption(opts.reps, '--reps', 1, 1_000_000, 50);
+  const refReps = intOption(opts.refReps, '--ref-reps', 0, 1_000_000, 3);
+  const warmup = opts.warmup === undefined ? undefined : intOption(opts.warmup, '--warmup', 0, 1_000_000, 0);
+  const seed = intOption(opts.seed, '--seed', 0, 0xffffffff, 1);
+  let bondsPenalty: number | undefined;
+  if (opts.bondsPenalty !== undefined) {
+    const x = Number(opts.bondsPenalty);
+    if (opts.bondsPenalty.trim() === '' || !Number.isFinite(x) || x < 0 || x > 1) {
+      throw new InputError(`expected a fraction in [0, 1], got ${JSON.stringify(opts.bondsPenalty)}`, '--bonds-penalty');
+    }
+    bondsPenalty = Math.floor(x * 65535 + 0.5);
+  }
+  // fail before the (possibly long) run when an output cannot be written
+  if (opts.json) checkWritable(opts.json, '--json');
+  if (opts.report) checkWritable(opts.report, '--report');
+
+  let epoch: EpochInput;
+  let label: string;
+  if (opts.synthetic !== undefined) {
+    const shape = parseSyntheticSpec(opts.synthetic);
+    epoch = syntheticInput({
+      ...shape,
+      yuma3: opts.yuma3 === true,
+      liquidAlpha: opts.liquidAlpha === true,
+      seed,
+      ...(bondsPenalty !== undefined ? { bondsPenalty } : {}),
+    });
+    label = `synthetic n=${shape.n} V=${shape.validators}${shape.rowLen ? ` rowlen=${shape.rowLen}` : ''} seed=${seed}`;
+  } else {
+    const file = input === '-' ? '<stdin>' : input!;
+    epoch = parseEpochInput(readJsonFile(input!), file);
+    if (opts.yuma3) epoch.hyperparameters.yuma3 = true;
+    if (opts.liquidAlpha) epoch.hyperparameters.liquid_alpha = true;
+    if (bondsPenalty !== undefined) epoch.hyperparameters.bonds_penalty = bondsPenalty;
+    label = basename(file);
+  }
+
+  const bars = { wasm: progressBar('profile: wasm', reps), kernels: progressBar('profile: kernels', reps), reference: progressBar('profile: ts reference', refReps) };
+  let phase: keyof typeof bars | undefined;
+  const result: ProfileResult = profileEpoch(epoch, {
+    reps,
+    refReps,
+    ...(warmup !== undefined ? { warmup } : {}),
+    onProgress: (p, done) => {
+      if (phase !== p) bars[phase ?? p].done();
+      phase = p;
+      bars[p].update(done);
+    },
+  });
+  if (phase) bars[phase].done();
+
+  const outputs: [string, string][] = [];
+  if (opts.json) outputs.push([opts.json, `${JSON.stringify({ profile: label, ...result }, null, 2)}\n`]);
+  if (opts.report) {
+    outputs.push([
+      opts.report,
+      renderReport({
+        title: `yuma profile: ${label}`,
+        subtitle: `yuma profile ${process.argv.slice(3).join(' ')}`,
+        facts: [
+          ['node', process.version],
+          ['date', new Date().toISOString()],
+        ],
+        sections: [profileSection(result, label)],
+      }),
+    ]);
+  }
+  writeOutputs(outputs);
+  if (!opts.quiet) process.stdout.write(profileTable(result, label));
+}

@@ -1,0 +1,224 @@
+// The consensus-guarantee sweep's two-camp graph (after subtensor's `split_graph` /
+// `map_consensus_guarantees` test, with our own seeded noise):
+//   - uids 0..V-1 are validators, V..n-1 servers (blockwise). The major camp is the first
+//     round-down(major_stake * V) validators and the first round-down(major_stake * S) servers,
+//     each clamped to 1..count-1 so that neither camp is empty.
+//   - stake: per camp, sample_i = max(0, 1 + 0.3 * N(0, 1)), normalized within the camp, times the
+//     camp's share (major_stake or 1 - major_stake) of 21e15 rao; floor. Servers hold none.
+//   - weights: a major validator gives its major-server group `major_weight` and its minor-server
+//     group 1 - major_weight; a minor validator gives the minor-server group `minor_weight` and the
+//     major-server group 1 - minor_weight. Within each group the weight is spread by a noise
+//     sample max(0, 1 + weight_stddev * N(0, 1)) normalized within the group. Every server column
+//     is listed (zeros kept); the stored u16 row is floor(w / max(row) * 65535 + 0.5).
+//   - The noise is drawn ONCE per (shape, major_stake, seed), in the order stakes (major camp,
+//     minor camp), then per validator its major-server group and its minor-server group, exactly
+//     as split_graph reseeds per call: so every (major_weight, minor_weight) point of one major
+//     stake sees the same noise and only the weights differ.
+//   - One epoch from empty bonds; every uid updated at the current block, registered at block 0,
+//     every staked validator holds a permit (max_allowed_validators = V).
+// The majority's share = emission of major validators + major servers / all emission.
+import { rng } from '../synthetic.js';
+import type { EpochInput, EpochOutput, Hyperparameters } from '../types.js';
+
+export const MAP_MAJOR_STAKES: readonly number[] = Object.freeze([0.51, 0.55, 0.6, 0.65, 0.7, 0.75, 0.8, 0.85, 0.9, 0.95, 0.99]);
+export const MAP_STEPS = 51;
+export const MAP_TOTAL_STAKE = 21e15;
+
+export interface TwoCampShape {
+  neurons: number;
+  validators: number;
+  /** the chain test's 0.4 */
+  weightStddev?: number;
+  /** the chain test's 0.3 */
+  stakeStddev?: number;
+  seed?: number;
+  /** u16 (default 65535) */
+  bondsPenalty?: number;
+  yuma3?: boolean;
+}
+
+/** Standard normal samples from a seeded uniform source (Box-Muller, float64). */
+function normals(next: () => number, count: number): Float64Array {
+  const out = new Float64Array(count);
+  for (let i = 0; i < count; i++) {
+    const u1 = (next() + 1) / 4294967297; // (0, 1)
+    const u2 = next() / 4294967296;
+    out[i] = Math.sqrt(-2 * Math.log(u1)) * Math.cos(2 * Math.PI * u2);
+  }
+  return out;
+}
+
+/** max(0, 1 + sd * N), normalized to sum 1 (all-zero stays zero). */
+function noiseGroup(next: () => number, count: number, sd: number): Float64Array {
+  const z = normals(next, count);
+  let sum = 0;
+  for (let i = 0; i < count; i++) {
+    z[i] = Math.max(0, 1 + sd * z[i]!);
+    sum += z[i]!;
+  }
+  if (sum > 0) for (let i = 0; i < count; i++) z[i] = z[i]! / sum;
+  return z;
+}
+
+function campSize(ratio: number, total: number): number {
+  if (total === 0) return 0;
+  const k = Math.floor(ratio * total);
+  return k <= 0 ? 1 : k >= total ? total - 1 : k;
+}
+
+/** The grid's weight values: (steps - 1 - k) / (steps - 1) would be the chain's order; ours is ascending. */
+export function weightLevels(steps: number): Float64Array {
+  const out = new Float64Array(steps);
+  for (let k = 0; k < steps; k++) out[k] = steps === 1 ? 1 : k / (steps - 1);
+  return out;
+}
+
+/**
+ * Everything of one major stake that does not depend on the weights, plus the u16 rows of every
+ * weight level precomputed: an epoch input is then two row blocks copied side by side.
+ */
+export interface TwoCampTemplate {
+  majorStake: number;
+  n: number;
+  V: number;
+  S: number;
+  majorValidators: number;
+  majorServers: number;
+  stake: BigUint64Array;
+  permit: Uint8Array;
+  levels: Float64Array;
+  /** rowsMajor[k]: the major validators' rows (majorValidators x S u16) at major weight levels[k] */
+  rowsMajor: Uint16Array[];
+  /** rowsMinor[k]: the minor validators' rows at minor weight levels[k] */
+  rowsMinor: Uint16Array[];
+  hyperparameters: Hyperparameters;
+}
+
+function rowU16(w: Float64Array, out: Uint16Array, at: number): void {
+  let max = 0;
+  for (let j = 0; j < w.length; j++) if (w[j]! > max) max = w[j]!;
+  for (let j = 0; j < w.length; j++) out[at + j] = max > 0 ? Math.floor((w[j]! / max) * 65535 + 0.5) : 0;
+}
+
+export function twoCampTemplate(shape: TwoCampShape, majorStake: number, steps = MAP_STEPS): TwoCampTemplate {
+  const n = shape.neurons;
+  const V = shape.validators;
+  if (!Number.isInteger(V) || !Number.isInteger(n) || V < 2 || n - V < 2 || n > 65535) {
+    throw new RangeError(`two-camp graph needs 2 <= validators and 2 <= neurons - validators (neurons <= 65535), got neurons ${n}, validators ${V}`);
+  }
+  const S = n - V;
+  const mV = campSize(majorStake, V);
+  const mS = campSize(majorStake, S);
+  const next = rng((shape.seed ?? 1) >>> 0);
+  const sdStake = shape.stakeStddev ?? 0.3;
+  const sdW = shape.weightStddev ?? 0.4;
+
+  const stake = new BigUint64Array(n);
+  const permit = new Uint8Array(n);
+  for (const [ratio, from, to] of [[majorStake, 0, mV], [1 - majorStake, mV, V]] as const) {
+    const sample = noiseGroup(next, to - from, sdStake);
+    for (let i = from; i < to; i++) {
+      const s = Math.floor(ratio * sample[i - from]! * MAP_TOTAL_STAKE);
+      stake[i] = BigInt(s);
+      permit[i] = s > 0 ? 1 : 0;
+    }
+  }
+  // per validator: its noise over the major-server group, then over the minor-server group
+  const noiseMajor: Float64Array[] = [];
+  const noiseMinor: Float64Array[] = [];
+  for (let i = 0; i < V; i++) {
+    noiseMajor.push(noiseGroup(next, mS, sdW));
+    noiseMinor.push(noiseGroup(next, S - mS, sdW));
+  }
+  const levels = weightLevels(steps);
+  const w = new Float64Array(S);
+  const rows = (from: number, to: number, major: boolean) =>
+    Array.from(levels, (level) => {
+      const out = new Uint16Array((to - from) * S);
+      const own = level;
+      const other = 1 - level;
+      for (let i = from; i < to; i++) {
+        // a major validator's own group is the major servers; a minor validator's the minor ones
+        const toMajor = major ? own : other;
+        const toMinor = major ? other : own;
+        for (let j = 0; j < mS; j++) w[j] = toMajor * noiseMajor[i]![j]!;
+        for (let j = mS; j < S; j++) w[j] = toMinor * noiseMinor[i]![j - mS]!;
+        rowU16(w, out, (i - from) * S);
+      }
+      return out;
+    });
+  return {
+    majorStake,
+    n,
+    V,
+    S,
+    majorValidators: mV,
+    majorServers: mS,
+    stake,
+    permit,
+    levels,
+    rowsMajor: rows(0, mV, true),
+    rowsMinor: rows(mV, V, false),
+    hyperparameters: {
+      tempo: 360,
+      activity_cutoff: 5000,
+      kappa: 32767,
+      bonds_penalty: shape.bondsPenalty ?? 65535,
+      bonds_moving_average: 900_000,
+      max_allowed_validators: V,
+      stake_threshold: 0n,
+      yuma3: shape.yuma3 ?? false,
+      liquid_alpha: false,
+      alpha_low: 45875,
+      alpha_high: 58982,
+      alpha_sigmoid_steepness: 1000,
+      commit_reveal: false,
+    },
+  };
+}
+
+const BLOCK = 1_000_000;
+
+/** The epoch input at major weight levels[a] and minor weight levels[b]. */
+export function twoCampInput(t: TwoCampTemplate, a: number, b: number): EpochInput {
+  const { n, V, S } = t;
+  const rowPtr = new Uint32Array(n + 1);
+  for (let i = 0; i < n; i++) rowPtr[i + 1] = rowPtr[i]! + (i < V ? S : 0);
+  const col = new Uint32Array(V * S);
+  for (let i = 0; i < V; i++) for (let j = 0; j < S; j++) col[i * S + j] = V + j;
+  const val = new Uint16Array(V * S);
+  val.set(t.rowsMajor[a]!, 0);
+  val.set(t.rowsMinor[b]!, t.majorValidators * S);
+  return {
+    netuid: 1,
+    n,
+    current_block: BLOCK,
+    last_mechanism_step_block: BLOCK - 361,
+    rao_emission: 1_000_000_000n,
+    owner_uid: null,
+    hyperparameters: { ...t.hyperparameters },
+    tao_weight: 0n,
+    neurons: {
+      alpha_stake: t.stake.slice(),
+      tao_stake: new BigUint64Array(n),
+      last_update: new Float64Array(n).fill(BLOCK),
+      block_at_registration: new Float64Array(n),
+      validator_permit: t.permit.slice(),
+      commit_block: null,
+    },
+    weights: { rowPtr, col, val },
+    bonds: { rowPtr: new Uint32Array(n + 1), col: new Uint32Array(0), val: new Uint16Array(0) },
+  };
+}
+
+/** Emission of the major camp (its validators and servers) over all emission, in [0, 1]. */
+export function majorShare(t: TwoCampTemplate, out: EpochOutput): number {
+  const em = out.neurons.emission;
+  let major = 0n;
+  let total = 0n;
+  for (let i = 0; i < t.n; i++) {
+    total += em[i]!;
+    if (i < t.majorValidators || (i >= t.V && i < t.V + t.majorServers)) major += em[i]!;
+  }
+  return total === 0n ? 0 : Number(major) / Number(total);
+}
