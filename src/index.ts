@@ -57,3 +57,76 @@ export {
   type PoolErrorKind,
   type Fault as PoolFault,
 } from './pool/index.js';
+// the network layer (issue 5): profiles, scheduler, emission, block loop, ledger, simulation
+export {
+  Network,
+  simulate,
+  parseScenario,
+  defaultScenario,
+  applyOverrides,
+  BITTENSOR,
+  BITTENSOR_PARAMS,
+  COMMUNE,
+  COMMUNE_PARAMS,
+  bittensorBlockEmission,
+  bittensorHalvingThreshold,
+  communeBlockEmission,
+  schedule,
+  newScheduleState,
+  mainThreadRunner,
+  poolRunner,
+  readCheckpoint,
+  SimulationError,
+  CheckpointError,
+  type Scenario,
+  type SimulateOptions,
+  type SimulationSummary,
+  type EpochRunner,
+  type EpochRecord,
+  type ProfileSpec,
+  type ScheduleState,
+  type SchedulerSpec,
+} from './engine/network/index.js';
+// seeing what consensus does and what it costs (issue 6): profile, map, scenarios, the HTML report
+export {
+  profileEpoch,
+  timedKernels,
+  stageBytes,
+  type ProfileResult,
+  type ProfileOptions,
+  type StageStat,
+  type KernelStat,
+} from './engine/analysis/profile.js';
+export {
+  MAP_MAJOR_STAKES,
+  twoCampTemplate,
+  twoCampInput,
+  majorShare,
+  type TwoCampShape,
+  type TwoCampTemplate,
+} from './engine/analysis/twocamp.js';
+export {
+  runMapSweep,
+  mapCsv,
+  mainThreadRunner as mapMainThreadRunner,
+  type EpochRunner as MapEpochRunner,
+  type MapOptions,
+  type MapResult,
+} from './engine/analysis/mapsweep.js';
+export {
+  SCENARIO_VARIANTS,
+  parseScenarioCase,
+  runScenario,
+  scenarioEpochInput,
+  scenarioCsv,
+  variantHyperparameters,
+  type ScenarioCase,
+  type ScenarioVariant,
+  type ScenarioResult,
+  type ScenarioOptions,
+} from './engine/analysis/scenario.js';
+export { renderReport, type ReportSpec, type Section as ReportSection, type Block as ReportBlock } from './report/html.js';
+export { lineChart, barChart, heatmap, contourChart, type Series as ChartSeries } from './report/svg.js';
+export { profileSection } from './report/profile.js';
+export { mapSection } from './report/map.js';
+export { scenarioCaseSection } from './report/scenario.js';

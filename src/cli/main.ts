@@ -53,7 +53,119 @@ function main(argv: string[]): void {
       import('./bench.js').then((m) => m.benchCommand(opts)),
     );
 
+  program
+    .command('profile')
+    .description('per-stage cost of one epoch (median, p90, share, bytes) and WASM vs TypeScript-reference time per kernel')
+    .argument('[input]', 'yuma-epoch/1 input (.json, .json.gz, or - for stdin); or use --synthetic')
+    .option('--synthetic <n,V[,rowlen]>', 'profile a deterministic synthetic subnet instead: n uids, V validators, rowlen entries per row (default n)')
+    .option('--yuma3', 'turn yuma3 on (synthetic, or override the input file)')
+    .option('--liquid-alpha', 'turn liquid alpha on (synthetic, or override the input file)')
+    .option('--bonds-penalty <p>', 'bonds penalty as a fraction in [0, 1] (-> u16), overrides the input')
+    .option('--seed <s>', 'seed of the synthetic subnet (default 1)')
+    .option('--reps <N>', 'timed repetitions after the warm-up (default 50)')
+    .option('--warmup <N>', 'untimed warm-up runs (default max(3, reps/10))')
+    .option('--ref-reps <N>', 'repetitions with the TypeScript reference kernels (slow; 0 skips them; default 3)')
+    .option('--json <file>', 'also write the results as JSON (atomically)')
+    .option('--report <file>', 'write a self-contained HTML report with charts (atomically)')
+    .option('-q, --quiet', 'do not print the table')
+    .action((input: string | undefined, opts: Record<string, string | boolean | undefined>) =>
+      import('./profile.js').then((m) => m.profileCommand(input, opts)).catch(fail),
+    );
+
+  program
+    .command('map')
+    .description('consensus-guarantee sweep: majority emission share over major stake x major/minor self-weight (two-camp graphs), CSV + HTML report')
+    .option('--neurons <n>', 'subnet size (default 512)')
+    .option('--validators <V>', 'validators among the neurons (default 64)')
+    .option('--bonds-penalty <p>', 'bonds penalty as a fraction in [0, 1] (default 1 -> 65535)')
+    .option('--threads <N>', 'worker threads of the pool (default: available cores; 0 = the main thread)')
+    .option('--out <dir>', 'output directory for map.csv and map.html (created; default yuma-map)')
+    .option('--report <file>', 'write the HTML report here instead of <out>/map.html')
+    .option('--steps <k>', 'self-weight steps per axis, 0..1 inclusive (default 51)')
+    .option('--stakes <list>', 'major stakes, comma separated (default 0.51,0.55,...,0.95,0.99)')
+    .option('--seed <s>', 'seed of the weight and stake noise (default 1)')
+    .option('--weight-stddev <sd>', 'standard deviation of the weight noise (default 0.4)')
+    .option('--yuma3', 'run the epochs with yuma3 on (default off, as the chain sweep)')
+    .option('-q, --quiet', 'do not print the summary')
+    .action((opts: Record<string, string | boolean | undefined>) =>
+      import('./map.js').then((m) => m.mapCommand(opts)).catch(fail),
+    );
+
+  program
+    .command('scenario')
+    .description('run yuma-sim-case/1 validator/server scenarios epoch by epoch through the exact engine: JSON, CSV and an HTML report')
+    .argument('<cases...>', 'case files (yuma-sim-case/1 JSON), or directories of them')
+    .option('--yuma <variant...>', 'variants to run: 1, 2, 3, 3-liquid (comma separated or repeated; default all four)')
+    .option('--bonds-penalty <x>', 'override the variants\' bonds penalty: a fraction in [0, 1] -> floor(x*65535 + 0.5)')
+    .option('--resets', 'apply each case\'s bond reset as a re-registration of that server uid (default off)')
+    .option('--out <dir>', 'output directory for <case-slug>.<variant>.json/.csv and scenario.html (created; default yuma-scenarios)')
+    .option('--report <file>', 'write the HTML report here instead of <out>/scenario.html')
+    .option('-q, --quiet', 'do not print the summary')
+    .action((cases: string[], opts: Record<string, string | string[] | boolean | undefined>) =>
+      import('./scenario.js').then((m) => m.scenarioCommand(cases, opts)).catch(fail),
+    );
+
+  program
+    .command('simulate')
+    .description('run a network of subnets over many blocks: emission, epochs, an exact ledger (default: 32 Bittensor subnets, one day)')
+    .argument('[scenario]', 'scenario file (yuma-scenario/1 JSON; default: the built-in scenario)')
+    .option('--profile <name>', 'bittensor or commune (the built-in scenario of that profile)')
+    .option('--subnets <n>', 'number of subnets')
+    .option('--neurons <n>', 'uids per subnet (all subnets)')
+    .option('--validators <n>', 'validators per subnet (all subnets)')
+    .option('--blocks <n>', 'blocks to simulate (with --resume: in all)')
+    .option('--days <d>', 'days to simulate (7,200 blocks a day for bittensor, 10,800 for commune)')
+    .option('--threads <n>', 'worker threads for the epochs (default 0: the main thread)')
+    .option('--seed <s>', 'seed of the workload model (u32)')
+    .option('--out <dir>', 'output directory (default: simulate-out, or the checkpoint\'s directory with --resume)')
+    .option('--checkpoint-every <blocks>', 'write out/checkpoint-<block>.json every this many blocks')
+    .option('--keep-checkpoints <n>', 'checkpoints kept (default 2)')
+    .option('--resume <checkpoint>', 'continue a run from a checkpoint')
+    .option('--json', 'print the summary as JSON (no progress bar)')
+    .option('--no-progress', 'no progress bar')
+    .option('--no-timings', 'leave the ms costs out of epochs.ndjson (equal runs give equal bytes)')
+    // imported on use: the network layer stays out of the other commands' start-up
+    .action((scenario: string | undefined, opts: Record<string, string | boolean | undefined>) =>
+      import('./simulate.js')
+        .then((m) => m.simulateCommand(scenario, opts))
+        .then((code) => {
+          process.exitCode = code;
+        }),
+    );
+
+  program
+    .command('serve')
+    .description('serve epochs on a warm worker pool: JSON lines over stdio, or HTTP (POST /v1/epoch, /v1/epochs; GET /healthz, /metrics)')
+    .option('--stdio', 'JSON lines on stdin/stdout: one request per line, replies in the same order')
+    .option('--http', 'an HTTP server (loopback by default)')
+    .option('--host <addr>', 'address to bind with --http (default 127.0.0.1)')
+    .option('--port <n>', 'port with --http (default 8787; 0: any free port, printed on stderr)')
+    .option('--threads <N>', 'worker threads (default: available cores)')
+    .option('--token-file <file>', 'with --http: every request needs "Authorization: Bearer <the token in this file>"')
+    .option('--max-body <size>', 'largest request body (HTTP) or line (stdio), e.g. 64m (default 64m)')
+    .option('--timeout <ms>', 'per-request timeout, ms (default 60000)')
+    .option('--max-queue <n>', 'epochs that may wait for a worker; HTTP answers 503 beyond it (default 64)')
+    .option('--parse-threads <N>', 'worker threads that parse/validate requests and write replies (default: --threads; 0: the main thread)')
+    .option('-q, --quiet', 'no status lines on stderr (HTTP still prints the one "listening on" line)')
+    // imported on use: node:http and the pool stay out of the other commands' start-up
+    .action((opts: Record<string, string | boolean | undefined>) =>
+      import('./serve.js').then((m) => m.serveCommand(opts)).catch(fail),
+    );
+
   program.parse(argv);
+}
+
+/** Errors of the commands that run asynchronously: the same one line and exit code as below. */
+function fail(err: unknown): void {
+  if (err instanceof InputError) {
+    process.stderr.write(`yuma: ${err.describe()}\n`);
+    process.exitCode = EXIT.badInput;
+    return;
+  }
+  const e = err as Error;
+  process.stderr.write(`yuma: internal error: ${e?.message ?? String(err)}\n`);
+  if (process.env.YUMA_DEBUG) process.stderr.write(`${e?.stack}\n`);
+  process.exitCode = EXIT.failed;
 }
 
 try {

@@ -1,0 +1,137 @@
+// `yuma serve --stdio | --http [...]` (issue 8): a long-lived epoch server on one warm pool.
+// Option errors are InputErrors naming the option (exit 2); see src/serve for the protocol.
+import { readFileSync } from 'node:fs';
+import { InputError } from '../engine/types.js';
+import { Service, SERVE_DEFAULTS } from '../serve/service.js';
+import { serveStdio } from '../serve/stdio.js';
+import { isLoopback, startHttpServer } from '../serve/http.js';
+
+export interface ServeCliOptions {
+  stdio?: boolean;
+  http?: boolean;
+  host?: string;
+  port?: string;
+  threads?: string;
+  tokenFile?: string;
+  maxBody?: string;
+  timeout?: string;
+  maxQueue?: string;
+  parseThreads?: string;
+  quiet?: boolean;
+}
+
+export const SERVE_CLI_DEFAULTS = Object.freeze({ host: '127.0.0.1', port: 8787, maxBody: '64m' });
+
+function intOption(text: string | undefined, flag: string, lo: number, hi: number, what: string): number | undefined {
+  if (text === undefined) return undefined;
+  const v = /^\d+$/.test(text.trim()) ? Number(text.trim()) : NaN;
+  if (!Number.isSafeInteger(v) || v < lo || v > hi) throw new InputError(`expected ${what}, got ${JSON.stringify(text)}`, flag);
+  return v;
+}
+
+/** `1048576`, `512k`, `64m`, `1g` (binary units, case-insensitive, optional trailing "b") -> bytes */
+export function parseSize(text: string, flag: string): number {
+  const m = /^\s*(\d+)\s*([kmg]?)i?b?\s*$/i.exec(text);
+  const v = m ? Number(m[1]) * 1024 ** ' kmg'.indexOf((m[2] || ' ').toLowerCase()) : NaN;
+  if (!Number.isSafeInteger(v) || v < 1) {
+    throw new InputError(`expected a size in bytes >= 1, optionally with k, m or g (e.g. 64m), got ${JSON.stringify(text)}`, flag);
+  }
+  return v;
+}
+
+export async function serveCommand(opts: ServeCliOptions): Promise<void> {
+  if (opts.stdio === opts.http || (opts.stdio !== true && opts.http !== true)) {
+    throw new InputError('give exactly one of --stdio and --http', opts.stdio ? '--http' : '--stdio');
+  }
+  if (opts.stdio) {
+    for (const [flag, v] of [['--host', opts.host], ['--port', opts.port], ['--token-file', opts.tokenFile]] as const) {
+      if (v !== undefined) throw new InputError('only with --http (stdio has no network and no token)', flag);
+    }
+  }
+  const threads = intOption(opts.threads, '--threads', 1, 256, 'an integer 1..256');
+  const timeoutMs = intOption(opts.timeout, '--timeout', 1, 2 ** 31 - 1, 'a number of ms >= 1') ?? SERVE_DEFAULTS.timeoutMs;
+  const maxQueue = intOption(opts.maxQueue, '--max-queue', 0, 1_000_000, 'an integer 0..1000000') ?? SERVE_DEFAULTS.maxQueue;
+  const parseThreads = intOption(opts.parseThreads, '--parse-threads', 0, 256, 'an integer 0..256 (0: the main thread)');
+  const maxBody = parseSize(opts.maxBody ?? SERVE_CLI_DEFAULTS.maxBody, '--max-body');
+  const port = intOption(opts.port, '--port', 0, 65535, 'a port 0..65535 (0: any free port)') ?? SERVE_CLI_DEFAULTS.port;
+  const host = opts.host ?? SERVE_CLI_DEFAULTS.host;
+  let token: string | undefined;
+  if (opts.tokenFile !== undefined) {
+    try {
+      token = readFileSync(opts.tokenFile, 'utf8').trim();
+    } catch (e) {
+      throw new InputError(`cannot read the token file: ${(e as NodeJS.ErrnoException).code ?? String(e)}`, '--token-file');
+    }
+    if (token === '' || /\s/.test(token)) {
+      throw new InputError('the token file must hold one token: non-empty, no whitespace inside', '--token-file');
+    }
+  }
+  const log = (line: string) => {
+    if (!opts.quiet) process.stderr.write(`yuma serve: ${line}\n`);
+  };
+
+  const service = new Service({
+    mode: opts.stdio ? 'stdio' : 'http',
+    timeoutMs,
+    maxQueue,
+    ...(threads !== undefined ? { threads } : {}),
+    ...(parseThreads !== undefined ? { parseThreads } : {}),
+  });
+  await service.warmup();
+  const shape = `${service.threads} thread(s), ${service.codec.threads} parse thread(s), queue ${service.capacity - service.threads}, timeout ${timeoutMs} ms, max body ${maxBody} bytes`;
+
+  // first SIGTERM/SIGINT: graceful (finish in-flight requests); a second one: at once
+  let signals = 0;
+  const onSignal = (stop: (force: boolean) => void) => (sig: NodeJS.Signals) => {
+    signals++;
+    log(signals === 1 ? `${sig}: finishing in-flight requests (again to stop at once)` : `${sig}: stopping now`);
+    stop(signals > 1);
+  };
+  // a safety net once everything is closed: nothing left should hold the process, but never hang
+  const exitSoon = () => setTimeout(() => process.exit(), 2_000).unref();
+
+  if (opts.stdio) {
+    const server = serveStdio(service, { input: process.stdin, output: process.stdout, maxLineBytes: maxBody });
+    const handler = onSignal((force) => server.stop({ force }));
+    process.on('SIGTERM', handler);
+    process.on('SIGINT', handler);
+    log(`ready on stdio (${shape})`);
+    await server.done;
+    process.off('SIGTERM', handler);
+    process.off('SIGINT', handler);
+    log('stopped');
+    exitSoon();
+    return;
+  }
+
+  if (!isLoopback(host) && token === undefined) {
+    log(`WARNING: listening on ${host}, beyond this machine, without --token-file: anyone who can reach it can use it`);
+  }
+  let http;
+  try {
+    http = await startHttpServer(service, { host, port, maxBodyBytes: maxBody, ...(token !== undefined ? { token } : {}) });
+  } catch (e) {
+    await service.close({ force: true });
+    const code = (e as NodeJS.ErrnoException).code;
+    process.stderr.write(`yuma: serve: cannot listen on ${host}:${port}: ${code ?? (e as Error).message}\n`);
+    process.exitCode = 1;
+    return;
+  }
+  const server = http;
+  let stopped: Promise<void> | undefined;
+  const handler = onSignal((force) => {
+    const p = server.close({ force });
+    stopped ??= p;
+  });
+  process.on('SIGTERM', handler);
+  process.on('SIGINT', handler);
+  // always printed, --quiet or not: with --port 0 it is how a client learns the port
+  process.stderr.write(`yuma serve: listening on ${server.url} (${shape}${token !== undefined ? ', bearer token required' : ''})\n`);
+  // wait until a signal has closed the server
+  await new Promise<void>((resolve) => server.server.once('close', () => resolve()));
+  await stopped;
+  process.off('SIGTERM', handler);
+  process.off('SIGINT', handler);
+  log('stopped');
+  exitSoon();
+}

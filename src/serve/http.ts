@@ -1,0 +1,334 @@
+// `yuma serve --http` (issue 8, item 2): POST /v1/epoch, POST /v1/epochs, GET /healthz,
+// GET /metrics, on one warm worker pool.
+//
+// Why node:http and not a framework: the server has four fixed routes and no templating,
+// sessions or plugins, and what it must get exactly right is below the framework layer: the
+// token checked before a byte of body is buffered, the body counted while it streams (413 at
+// the limit, with the rest read and DISCARDED so that simple clients that send the whole body
+// before reading, like Python's urllib, receive the 413 instead of a reset connection), the
+// admission check against the pool's queue before parsing, cancellation when the client goes
+// away, and a graceful shutdown that stops accepting, closes idle keep-alive connections and
+// lets in-flight requests finish. node:http exposes all of it directly (requestTimeout,
+// closeIdleConnections, res 'close'), adds no dependency to a package that must run from a
+// fresh clone, and has no router cost worth measuring next to a millisecond epoch.
+//
+// Replies: POST /v1/epoch answers the output document itself (the exact text of
+// `yuma epoch`, epochOutputToJson); POST /v1/epochs answers {"id", "outputs": [...]}; every
+// error is {"id", "error": {"code", "message", "field"}} with the status of ERROR_STATUS.
+import { setMaxListeners } from 'node:events';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { createHash, timingSafeEqual } from 'node:crypto';
+import { gunzip } from 'node:zlib';
+import { promisify } from 'node:util';
+import type { AddressInfo } from 'node:net';
+import { ServeError, errorReply, toServeError, type RequestId } from './protocol.js';
+import type { Service } from './service.js';
+
+const gunzipAsync = promisify(gunzip);
+
+export interface HttpOptions {
+  host: string;
+  /** 0: any free port (see the returned `port`) */
+  port: number;
+  /** every request needs `Authorization: Bearer <token>` when set */
+  token?: string;
+  /** the largest request body, bytes (after gzip decoding too) */
+  maxBodyBytes: number;
+  /** ms to receive a whole request (headers and body); default max(60 s, the service's timeout) */
+  receiveTimeoutMs?: number;
+}
+
+export interface HttpServer {
+  readonly server: Server;
+  readonly host: string;
+  readonly port: number;
+  /** http://host:port */
+  readonly url: string;
+  /**
+   * Graceful: stop accepting, answer new requests on open connections with 503, let the
+   * in-flight ones finish, end the pool. `force`: also abort what runs and drop connections.
+   */
+  close(options?: { force?: boolean }): Promise<void>;
+}
+
+/** bytes of an over-limit body still read (and dropped) so that the client gets the 413 */
+const DISCARD_MAX = 64 * 1024 * 1024;
+
+const ROUTES: Record<string, { method: 'GET' | 'POST'; kind?: 'single' | 'batch' }> = {
+  '/v1/epoch': { method: 'POST', kind: 'single' },
+  '/v1/epochs': { method: 'POST', kind: 'batch' },
+  '/healthz': { method: 'GET' },
+  '/metrics': { method: 'GET' },
+};
+
+const digest = (s: string) => createHash('sha256').update(s).digest();
+
+class ClientGone extends Error {}
+
+/** A request body: the bytes, or how far over the limit it went (read and dropped). */
+type Body = { bytes: Buffer } | { tooLarge: number };
+
+/**
+ * Reads the body up to `limit` bytes; past it, keeps reading and drops the rest (up to
+ * DISCARD_MAX more, then gives up on the connection). Rejects when the client goes away.
+ */
+function readBody(req: IncomingMessage, limit: number): Promise<Body> {
+  return new Promise((resolve, reject) => {
+    let chunks: Buffer[] = [];
+    let size = 0;
+    let over = false;
+    req.on('data', (c: Buffer) => {
+      size += c.length;
+      if (over) {
+        if (size > limit + DISCARD_MAX) resolve({ tooLarge: size });
+        return;
+      }
+      if (size > limit) {
+        over = true;
+        chunks = [];
+        return;
+      }
+      chunks.push(c);
+    });
+    req.on('end', () => resolve(over ? { tooLarge: size } : { bytes: Buffer.concat(chunks, size) }));
+    req.on('error', reject);
+    req.on('close', () => {
+      if (!req.complete) reject(new ClientGone('the client went away before sending the whole request'));
+    });
+  });
+}
+
+function isLoopback(host: string): boolean {
+  return host === 'localhost' || host === '::1' || /^127\.\d+\.\d+\.\d+$/.test(host);
+}
+
+export { isLoopback };
+
+export async function startHttpServer(service: Service, options: HttpOptions): Promise<HttpServer> {
+  const metrics = service.metrics;
+  const tokenDigest = options.token !== undefined ? digest(options.token) : undefined;
+  // receiving a body is bounded apart from the per-request (epoch) timeout: a short --timeout
+  // must not cut off the upload of a large input on a slow link
+  const receiveTimeoutMs = options.receiveTimeoutMs ?? Math.max(60_000, service.timeoutMs);
+  let draining = false;
+  /** handlers in progress: a graceful close waits for them */
+  const inflight = new Set<Promise<void>>();
+  const cancelAll = new AbortController();
+  // one listener per request in flight
+  setMaxListeners(0, cancelAll.signal);
+
+  function send(res: ServerResponse, status: number, body: string, headers: Record<string, string> = {}) {
+    if (res.headersSent || res.destroyed) return;
+    const h: Record<string, string | number> = {
+      'Content-Type': 'application/json; charset=utf-8',
+      'Content-Length': Buffer.byteLength(body),
+      'Cache-Control': 'no-store',
+      ...headers,
+    };
+    if (draining) h['Connection'] = 'close';
+    res.writeHead(status, h);
+    res.end(body);
+  }
+
+  function sendError(res: ServerResponse, id: RequestId, err: ServeError, headers: Record<string, string> = {}) {
+    send(res, err.status, `${errorReply(id, err)}\n`, headers);
+  }
+
+  /** checks the bearer token: null when fine, else the error */
+  function unauthorized(req: IncomingMessage): ServeError | null {
+    if (!tokenDigest) return null;
+    const h = req.headers.authorization;
+    if (h === undefined) return new ServeError('unauthorized', 'this server needs "Authorization: Bearer <token>"');
+    const m = /^Bearer[ \t]+(\S+)[ \t]*$/i.exec(h);
+    // compare digests: constant time whatever the length of the token sent
+    if (!m || !timingSafeEqual(digest(m[1]!), tokenDigest)) return new ServeError('unauthorized', 'wrong bearer token');
+    return null;
+  }
+
+  async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const t0 = performance.now();
+    const path = (req.url ?? '/').split('?')[0]!;
+    const query = new URLSearchParams((req.url ?? '').split('?')[1] ?? '');
+    const route = ROUTES[path];
+    const routeLabel = route ? path : 'other';
+    let id: RequestId = null;
+    const done = (result: string) => metrics.request(routeLabel, result, (performance.now() - t0) / 1000);
+    /** answers an error after reading (and dropping) the body, so that the client sees it */
+    /** reads and drops a body that is not used; false when the client went away meanwhile */
+    const drain = async (): Promise<Body | false> => readBody(req, 0).catch(() => false as const);
+    /** answers an error after reading (and dropping) the body, so that the client sees it */
+    const refuse = async (err: ServeError, headers: Record<string, string> = {}) => {
+      const body = await drain();
+      if (body === false) return done('cancelled');
+      if ('tooLarge' in body && body.tooLarge > DISCARD_MAX) headers = { ...headers, Connection: 'close' };
+      sendError(res, id, err, headers);
+      done(err.code);
+    };
+
+    if (draining) return refuse(new ServeError('shutting_down', 'the server is shutting down; no new requests'));
+    const auth = unauthorized(req);
+    if (auth) return refuse(auth, { 'WWW-Authenticate': 'Bearer realm="yuma"' });
+    if (!route) return refuse(new ServeError('not_found', `no route ${path}: POST /v1/epoch, POST /v1/epochs, GET /healthz, GET /metrics`));
+    if (req.method !== route.method && !(route.method === 'GET' && req.method === 'HEAD')) {
+      return refuse(new ServeError('method_not_allowed', `${path} takes ${route.method}`), { Allow: route.method === 'GET' ? 'GET, HEAD' : 'POST' });
+    }
+
+    if (path === '/healthz') {
+      if ((await drain()) === false) return done('cancelled');
+      send(
+        res,
+        200,
+        `${JSON.stringify({
+          status: 'ok',
+          threads: service.threads,
+          workers: service.pool.workers,
+          epochs_in_flight: service.inFlight,
+          queue_capacity: service.capacity,
+        })}\n`,
+      );
+      return done('ok');
+    }
+    if (path === '/metrics') {
+      if ((await drain()) === false) return done('cancelled');
+      send(res, 200, metrics.render(), { 'Content-Type': 'text/plain; version=0.0.4; charset=utf-8' });
+      return done('ok');
+    }
+
+    // POST /v1/epoch, /v1/epochs
+    const encoding = (req.headers['content-encoding'] ?? 'identity').toLowerCase().trim();
+    if (encoding !== 'identity' && encoding !== 'gzip') {
+      return refuse(new ServeError('unsupported_encoding', `Content-Encoding ${JSON.stringify(encoding)} is not supported (identity or gzip)`));
+    }
+    const tooLarge = (what: string) =>
+      new ServeError('too_large', `the request body is over the limit of ${options.maxBodyBytes} bytes${what}`);
+    const declared = Number(req.headers['content-length']);
+    if (Number.isFinite(declared) && declared > options.maxBodyBytes + DISCARD_MAX) {
+      // far too big to read and drop: answer now and close (the client may see a reset)
+      sendError(res, id, tooLarge(` (Content-Length ${declared})`), { Connection: 'close' });
+      req.resume();
+      return done('too_large');
+    }
+    // the request's epochs stop when its client goes away, or on a forced shutdown
+    const client = new AbortController();
+    res.on('close', () => {
+      if (!res.writableFinished) client.abort(new ServeError('internal', 'the client went away'));
+    });
+    const onForce = () => client.abort(cancelAll.signal.reason);
+    cancelAll.signal.addEventListener('abort', onForce, { once: true });
+    res.on('close', () => cancelAll.signal.removeEventListener('abort', onForce));
+    try {
+      const body = await readBody(req, options.maxBodyBytes);
+      if ('tooLarge' in body) {
+        sendError(res, id, tooLarge(` (${body.tooLarge} bytes or more sent)`), body.tooLarge > options.maxBodyBytes + DISCARD_MAX ? { Connection: 'close' } : {});
+        return done('too_large');
+      }
+      let bytes = body.bytes;
+      if (encoding === 'gzip') {
+        try {
+          bytes = await gunzipAsync(bytes, { maxOutputLength: options.maxBodyBytes });
+        } catch (e) {
+          const code = (e as NodeJS.ErrnoException).code;
+          if (code === 'ERR_BUFFER_TOO_LARGE') throw tooLarge(' once decompressed');
+          throw new ServeError('bad_request', `cannot decompress the gzip body: ${e instanceof Error ? e.message : String(e)}`);
+        }
+      }
+      // refuse before parsing when not even one epoch fits
+      if (!service.fits(1)) {
+        throw new ServeError('queue_full', `queue full: ${service.inFlight} epochs in flight (capacity ${service.capacity}); retry later`);
+      }
+      const traceParam = query.get('trace');
+      if (traceParam !== null && !['1', '0', 'true', 'false'].includes(traceParam)) {
+        throw new ServeError('bad_request', `expected ?trace=true or ?trace=false, got ${JSON.stringify(traceParam)}`, 'trace');
+      }
+      // parsed and validated in a codec worker; ?trace=true turns the trace on where the
+      // document does not say otherwise
+      const request = await service.codec.decode(bytes, route.kind!, traceParam === '1' || traceParam === 'true');
+      id = request.id;
+      const outs = await service.run(request, { admit: 'refuse', signal: client.signal });
+      const text = await service.codec.encode(request.id, request.batch, outs, request.batch ? 'reply' : 'document');
+      send(res, 200, request.batch ? `${text}\n` : text);
+      done('ok');
+    } catch (err) {
+      if (err instanceof ClientGone || (client.signal.aborted && cancelAll.signal.aborted === false)) return done('cancelled');
+      const e = toServeError(err);
+      const headers: Record<string, string> = e.code === 'queue_full' ? { 'Retry-After': String(service.retryAfterSeconds()) } : {};
+      sendError(res, e.requestId ?? id, e, headers);
+      done(e.code);
+    }
+  }
+
+  const server = createServer(
+    {
+      requestTimeout: receiveTimeoutMs,
+      headersTimeout: Math.min(receiveTimeoutMs, 30_000),
+      keepAliveTimeout: 5_000,
+    },
+    (req, res) => {
+      metrics.inflightRequests++;
+      // tracked until the reply has left: handled, and written out (or the connection gone);
+      // a graceful close waits for that before it closes connections
+      const written = new Promise<void>((resolve) => res.once('close', () => resolve()));
+      const p = handle(req, res)
+        .catch((err: unknown) => {
+          // never a dead server: whatever escaped is a 500 for this request only
+          sendError(res, null, toServeError(err));
+          metrics.request('other', 'internal');
+        })
+        .then(() => written)
+        .finally(() => {
+          metrics.inflightRequests--;
+          inflight.delete(p);
+        });
+      inflight.add(p);
+    },
+  );
+  // a malformed HTTP request: answer 400 when the socket still takes it, else drop it
+  server.on('clientError', (err: NodeJS.ErrnoException, socket) => {
+    if (socket.writable && !socket.destroyed && err.code !== 'ECONNRESET') {
+      const body = `${errorReply(null, new ServeError('bad_request', `malformed HTTP request: ${err.code ?? err.message}`))}\n`;
+      socket.end(
+        `HTTP/1.1 400 Bad Request\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`,
+      );
+    } else socket.destroy();
+  });
+
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(options.port, options.host, () => {
+      server.off('error', reject);
+      resolve();
+    });
+  });
+  const address = server.address() as AddressInfo;
+  const hostText = address.family === 'IPv6' ? `[${address.address}]` : address.address;
+
+  let closing: Promise<void> | undefined;
+  const close = ({ force = false }: { force?: boolean } = {}): Promise<void> => {
+    if (force) {
+      draining = true;
+      cancelAll.abort(new ServeError('shutting_down', 'the server was stopped before the request finished'));
+      server.close();
+      server.closeAllConnections();
+      return service.close({ force: true });
+    }
+    if (!closing) {
+      draining = true;
+      closing = (async () => {
+        // stop accepting; close the keep-alive connections that wait idle now (Node >= 19
+        // does it in close() too); replies from now on carry Connection: close
+        const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+        server.closeIdleConnections();
+        await Promise.allSettled([...inflight]);
+        await service.close();
+        // every reply is written out now: what is still open is idle
+        server.closeIdleConnections();
+        const timer = setTimeout(() => server.closeAllConnections(), 5_000);
+        await closed;
+        clearTimeout(timer);
+      })();
+    }
+    return closing;
+  };
+
+  return { server, host: address.address, port: address.port, url: `http://${hostText}:${address.port}`, close };
+}
