@@ -32,7 +32,7 @@ export function emaOriginal(
   memory.fill(sumD, 0, <usize>n << 3);
   memory.fill(sumB, 0, <usize>n << 3);
   memory.fill(colSum, 0, <usize>n << 3);
-  // column sums of D = mulF(Wb, a_i) and of B = b * ONE (plain sums, as the chain's colnorm)
+  // column sums of D = mulF(Wb, a_i), and of the bond integers b (B = b * ONE sums to that * ONE)
   for (let i = 0; i < n; i++) {
     const ai = load<i64>(a + (<usize>i << 3));
     let e = load<u32>(rowPtr + (<usize>(i + 1) << 2));
@@ -47,7 +47,7 @@ export function emaOriginal(
       const j = load<u32>(bCol + (<usize>q << 2));
       if (load<u8>(recent + <usize>j) != 0) continue;
       const p = sumB + (<usize>j << 3);
-      store<i64>(p, load<i64>(p) + <i64>load<u16>(bVal + (<usize>q << 1)) * ONE);
+      store<i64>(p, load<i64>(p) + <i64>load<u16>(bVal + (<usize>q << 1)));
     }
   }
   // EMA over the union of both rows' patterns: alpha * D/sumD + (1 - alpha) * B/sumB, keep > 0
@@ -74,9 +74,11 @@ export function emaOriginal(
       }
       if (jy == j) {
         if (load<u8>(recent + <usize>j) == 0) {
-          const b = <i64>load<u16>(bVal + (<usize>y << 1)) * ONE;
+          const b = <i64>load<u16>(bVal + (<usize>y << 1));
           const s = load<i64>(sumB + (<usize>j << 3));
-          bo = s != 0 ? divF(b, s) : b;
+          // divF(b * ONE, s * ONE) = floor(b * 2^32 / s) while s * ONE fits i64; past that the
+          // chain's I32F32 column sum wraps, and so does this one
+          bo = s < 0x8000_0000 ? (s != 0 ? (b << 32) / s : b * ONE) : divF(b * ONE, s * ONE);
         }
         y++;
       }
