@@ -1,6 +1,6 @@
 // Deterministic synthetic subnets for benchmarks, profiling and large property tests:
 // the same (shape, seed) always gives the same EpochInput, on every platform.
-import type { EpochInput, SparseU16 } from './types.js';
+import { CHAIN_DEFAULT_HYPERPARAMETERS, type EpochInput, type SparseU16 } from './types.js';
 
 export interface SyntheticShape {
   /** subnet size */
@@ -83,18 +83,11 @@ export function syntheticInput(shape: SyntheticShape): EpochInput {
     rao_emission: 1_000_000_000n,
     owner_uid: null,
     hyperparameters: {
-      tempo: 360,
-      activity_cutoff: 5000,
-      kappa: 32767,
+      ...CHAIN_DEFAULT_HYPERPARAMETERS,
       bonds_penalty: shape.bondsPenalty ?? 65535,
-      bonds_moving_average: 900_000,
       max_allowed_validators: V,
-      stake_threshold: 0n,
       yuma3: shape.yuma3 ?? false,
       liquid_alpha: shape.liquidAlpha ?? false,
-      alpha_low: 45875,
-      alpha_high: 58982,
-      alpha_sigmoid_steepness: 1000,
       commit_reveal: false,
     },
     tao_weight: 971718665099567868n,

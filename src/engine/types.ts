@@ -30,6 +30,23 @@ export interface Hyperparameters {
   commit_reveal: boolean;
 }
 
+/** The chain's runtime defaults (spec/yuma.md section 4); a starting point for made-up subnets. */
+export const CHAIN_DEFAULT_HYPERPARAMETERS: Readonly<Hyperparameters> = Object.freeze({
+  tempo: 360,
+  activity_cutoff: 5000,
+  kappa: 32767,
+  bonds_penalty: 65535,
+  bonds_moving_average: 900_000,
+  max_allowed_validators: 128,
+  stake_threshold: 0n,
+  yuma3: false,
+  liquid_alpha: false,
+  alpha_low: 45875,
+  alpha_high: 58982,
+  alpha_sigmoid_steepness: 1000,
+  commit_reveal: true,
+});
+
 export interface EpochInput {
   netuid: number; // u16
   n: number;

@@ -18,7 +18,7 @@
 //     every staked validator holds a permit (max_allowed_validators = V).
 // The majority's share = emission of major validators + major servers / all emission.
 import { rng } from '../synthetic.js';
-import type { EpochInput, EpochOutput, Hyperparameters } from '../types.js';
+import { CHAIN_DEFAULT_HYPERPARAMETERS, type EpochInput, type EpochOutput, type Hyperparameters } from '../types.js';
 
 export const MAP_MAJOR_STAKES: readonly number[] = Object.freeze([0.51, 0.55, 0.6, 0.65, 0.7, 0.75, 0.8, 0.85, 0.9, 0.95, 0.99]);
 export const MAP_STEPS = 51;
@@ -160,18 +160,10 @@ export function twoCampTemplate(shape: TwoCampShape, majorStake: number, steps =
     rowsMajor: rows(0, mV, true),
     rowsMinor: rows(mV, V, false),
     hyperparameters: {
-      tempo: 360,
-      activity_cutoff: 5000,
-      kappa: 32767,
+      ...CHAIN_DEFAULT_HYPERPARAMETERS,
       bonds_penalty: shape.bondsPenalty ?? 65535,
-      bonds_moving_average: 900_000,
       max_allowed_validators: V,
-      stake_threshold: 0n,
       yuma3: shape.yuma3 ?? false,
-      liquid_alpha: false,
-      alpha_low: 45875,
-      alpha_high: 58982,
-      alpha_sigmoid_steepness: 1000,
       commit_reveal: false,
     },
   };
