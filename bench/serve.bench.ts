@@ -3,8 +3,9 @@
 // BUILT CLI in its own process (`npm run build` first); the client is a small keep-alive Node
 // client in this process, `--concurrency` requests in flight at once. Each case is bounded in
 // count and in time (whichever comes first) after a short warm-up; the first answer of each
-// case is checked against runEpoch on the main thread. The server's own view (/metrics: epoch
-// latency on the pool, pool utilisation) is reported beside the client's.
+// case is checked against runEpoch on the main thread. The server's own view from /metrics is
+// reported beside the client's: its time per epoch on the pool (from admission, so the wait for
+// a worker is included) and the pool's utilisation.
 //   npm run bench:serve [-- --quick] [-- --threads 1,2] [-- --concurrency 4] [-- --seconds 5]
 //                       [-- --max-requests 2000] [-- --parse-threads N] [-- --json bench-results/serve.json]
 // Client and server share the machine: on a 2-core machine they compete for the same cores,
@@ -216,7 +217,7 @@ for (const threads of threadList) {
 }
 
 const f = (x: number, d = 1) => (Number.isFinite(x) ? x.toFixed(d) : '-');
-const header = ['case', 'threads', 'requests', 'errors', 'req/s', 'p50 ms', 'p99 ms', 'max ms', 'pool epoch p50/p99 ms', 'pool util'];
+const header = ['case', 'threads', 'requests', 'errors', 'req/s', 'p50 ms', 'p99 ms', 'max ms', 'server ms/epoch p50/p99', 'pool util'];
 const table = [
   header,
   ...rows.map((r) => [
