@@ -21,6 +21,8 @@ export function communeLayout(n: number, nnzW: number, nnzB: number, yuma: boole
     // vectors (raw I32F32)
     S: ['i64', n], A: ['i64', n], C: ['i64', n], P: ['i64', n], VT: ['i64', n], R: ['i64', n],
     I: ['i64', n], Div: ['i64', n], sums: ['i64', n], noClip: ['i64', n], rowSums: ['i64', n],
+    // Linear consensus on the clip kernel: stake shares r, the result, and unused row sums
+    linR: ['i64', yuma ? 0 : n], linC: ['i64', yuma ? 0 : n], linVT: ['i64', yuma ? 0 : n],
     // Yuma: the median's scratch, and W' = col_clip(W, C)
     u: ['i64', y(n)], colPtr: ['u32', y(n + 1)], cursor: ['u32', y(n)],
     medianScore: ['i64', y(MEDIAN_SCRATCH(n))], medianWeight: ['i64', y(MEDIAN_SCRATCH(n))], hist: ['i64', y(256)],

@@ -2,9 +2,9 @@
 // EMA. Stored bonds are only checked (a column >= n fails the epoch, which the caller
 // handles before this runs); the new bonds are this epoch's column-normalized delta.
 import type { Kernels } from '../kernels.js';
-import { addSat, divChecked, mulChecked } from './fixed.js';
+import { ONE, addSat, divChecked, mulChecked } from './fixed.js';
 import { sparseU16 } from './csr.js';
-import { communeLayout, prepareStake, prepareWeights, trustOf, unclippedRanks } from './buffers.js';
+import { communeLayout, prepareStake, prepareWeights, trustOf, unclippedRanks, type CommuneBufs } from './buffers.js';
 import { newPermits } from './permits.js';
 import { applyWeightDelegationFee } from './delegation.js';
 import type { ConsensusRun } from './result.js';
@@ -30,6 +30,31 @@ export function linearConsensus(n: number, W: Csr, A: BigInt64Array): BigInt64Ar
   return C;
 }
 
+/**
+ * linearConsensus on the clip kernel (its ranks, with no threshold reached and r as the stake):
+ * the same bits whenever no product can overflow and no sum saturate, which holds when every
+ * r_i and every W entry is at most ONE (so every partial sum is at most sum r <= ONE). W is at
+ * most ONE unless a row's u16 sum wrapped (a row of over 32768 entries); then, and when total
+ * is out of range, the literal BigInt form above runs.
+ */
+function linearConsensusFast(n: number, W: Csr, m: CommuneBufs, k: Kernels): BigInt64Array {
+  const A = m.A.view;
+  let total = 0n;
+  for (let i = 0; i < n; i++) total = addSat(total, A[i]!);
+  let longest = 0;
+  for (let i = 0; i < n; i++) longest = Math.max(longest, W.ptr[i + 1]! - W.ptr[i]!);
+  const r = m.linR.view;
+  let fits = longest <= 32768;
+  for (let i = 0; i < n && fits; i++) {
+    r[i] = divChecked(A[i]!, total) ?? 0n;
+    fits = r[i]! >= 0n && r[i]! <= ONE;
+  }
+  if (!fits) return linearConsensus(n, W, A);
+  m.noClip.view.fill((1n << 63n) - 1n);
+  k.clip(n, m.WPtr, m.WCol, m.WVal, m.noClip, m.linR, 0n, m.linVT, m.linC, null, null, null);
+  return m.linC.view.slice(0, n);
+}
+
 /** Runs Linear on a valid epoch with n > 0 (n = 0 is "no weights", handled by the caller). */
 export function communeLinear(input: CommuneEpochInput, k: Kernels): ConsensusRun {
   const { n } = input;
@@ -46,7 +71,7 @@ export function communeLinear(input: CommuneEpochInput, k: Kernels): ConsensusRu
   // 2.7 consensus; 2.8 preranks P = matmul(W, A); 2.9 validator trust = row sums of W.
   // 2.10 ranks R = matmul(W, A) is bit-identical to P; trust = R / P (1.0 or 0);
   // incentive = normalize(R)
-  const consensus = linearConsensus(n, W, m.A.view);
+  const consensus = linearConsensusFast(n, W, m, k);
   unclippedRanks(n, m, k);
   m.VT.view.set(m.rowSums.view.subarray(0, n));
   m.R.view.set(m.P.view.subarray(0, n));
