@@ -87,6 +87,28 @@ export {
   type ScheduleState,
   type SchedulerSpec,
 } from './engine/network/index.js';
+// emission schedules as named presets per profile (issue 7)
+export {
+  EMISSION_PRESETS,
+  DEFAULT_PRESET,
+  PROFILE_CLOCK,
+  presetNames,
+  getPreset,
+  resolveSchedule,
+  scheduleBlockEmission,
+  scheduleMint,
+  nextThreshold,
+  halvingThresholds,
+  supplySegments,
+  supplyAt,
+  blockAtSupply,
+  halvingRows,
+  exactTokens,
+  type EmissionSchedule,
+  type EmissionPreset,
+  type Segment as EmissionSegment,
+  type HalvingRow,
+} from './engine/network/emission-presets.js';
 // seeing what consensus does and what it costs (issue 6): profile, map, scenarios, the HTML report
 export {
   profileEpoch,

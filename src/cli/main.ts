@@ -117,6 +117,7 @@ function main(argv: string[]): void {
     .option('--days <d>', 'days to simulate (7,200 blocks a day for bittensor, 10,800 for commune)')
     .option('--threads <n>', 'worker threads for the epochs (default 0: the main thread)')
     .option('--seed <s>', 'seed of the workload model (u32)')
+    .option('--preset <name>', 'emission preset of the profile: commune (default), commune-documented; bittensor')
     .option('--out <dir>', 'output directory (default: simulate-out, or the checkpoint\'s directory with --resume)')
     .option('--checkpoint-every <blocks>', 'write out/checkpoint-<block>.json every this many blocks')
     .option('--keep-checkpoints <n>', 'checkpoints kept (default 2)')
@@ -131,6 +132,27 @@ function main(argv: string[]): void {
         .then((code) => {
           process.exitCode = code;
         }),
+    );
+
+  program
+    .command('emission')
+    .description('emission schedule of a profile (named preset or a scenario file\'s): halvings table, per-day CSV, HTML report overlaying the presets')
+    .argument('[scenario]', 'scenario file (yuma-scenario/1 JSON): its profile, network.emissionPreset and emission parameters')
+    .option('--profile <name>', 'bittensor or commune')
+    .option('--preset <name>', 'emission preset: commune (default for commune), commune-documented, bittensor')
+    .option('--until-supply <tokens>', 'range: until the supply reaches this many whole tokens')
+    .option('--years <y>', 'range: this many years (365.25 days) from genesis (default: until the emission ends)')
+    .option('--genesis-date <date>', 'date of block 0, YYYY-MM-DD or ISO date-time, UTC (default 2024-01-01)')
+    .option('--csv <file>', 'write block,date,supply,emission_per_day (one row per day and per halving) atomically')
+    .option('--report <file>', 'write an HTML report with the profile\'s presets overlaid (atomically)')
+    // imported on use, like the other network commands
+    .action((scenario: string | undefined, opts: Record<string, string | undefined>) =>
+      import('./emission.js')
+        .then((m) => m.emissionCommand(scenario, opts))
+        .then((code) => {
+          process.exitCode = code;
+        })
+        .catch(fail),
     );
 
   program

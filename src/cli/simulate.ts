@@ -23,6 +23,7 @@ export interface SimulateFlags {
   days?: string;
   threads?: string;
   seed?: string;
+  preset?: string;
   out?: string;
   checkpointEvery?: string;
   keepCheckpoints?: string;
@@ -64,7 +65,7 @@ export async function simulateCommand(file: string | undefined, f: SimulateFlags
     let scenario: Scenario | undefined;
     let blocks: number | undefined;
     if (f.resume !== undefined) {
-      const model = { scenario: file, '--profile': f.profile, '--subnets': f.subnets, '--neurons': f.neurons, '--validators': f.validators, '--seed': f.seed, '--days': f.days };
+      const model = { scenario: file, '--profile': f.profile, '--subnets': f.subnets, '--neurons': f.neurons, '--validators': f.validators, '--seed': f.seed, '--days': f.days, '--preset': f.preset };
       const clash = Object.entries(model).filter(([, v]) => v !== undefined).map(([k]) => k);
       if (clash.length > 0) {
         throw new InputError(`cannot be combined with ${clash.join(', ')}: a checkpoint carries its own scenario`, '--resume');
@@ -87,6 +88,7 @@ export async function simulateCommand(file: string | undefined, f: SimulateFlags
       set('blocks', intFlag('blocks', f.blocks, 1));
       set('days', numFlag('days', f.days));
       set('seed', intFlag('seed', f.seed, 0, 0xffffffff));
+      set('preset', f.preset);
       scenario = applyOverrides(base, o);
     }
     const bar = progress ? progressBar() : undefined;

@@ -3,6 +3,7 @@
 // validates a parsed document (errors name the file, the field path and the index), fills in
 // the defaults, and expands subnet groups into one resolved config per subnet.
 import { InputError } from '../types.js';
+import { presetNames } from './emission-presets.js';
 
 export const SCENARIO_FORMAT = 'yuma-scenario/1';
 
@@ -62,6 +63,8 @@ export interface NetworkOverrides {
   delegateTake?: number;
   /** TotalIssuance at the start; what the modelled accounts do not hold is booked to `external` */
   totalIssuance?: bigint;
+  /** a named emission schedule of the profile (emission-presets.ts); the fields below override it */
+  emissionPreset?: string;
   unitEmission?: bigint;
   halvingInterval?: bigint;
   maxSupply?: bigint;
@@ -249,9 +252,9 @@ const GROUP_KEYS = {
 const NETWORK_KEYS = {
   bittensor: [
     'scheduler', 'maxEpochsPerBlock', 'taoWeight', 'ownerCut', 'ownerCutEnabled', 'rootSell', 'ownerIncentive',
-    'delegateTake', 'totalIssuance', 'unitEmission', 'cap',
+    'delegateTake', 'totalIssuance', 'emissionPreset', 'unitEmission', 'cap',
   ],
-  commune: ['totalIssuance', 'unitEmission', 'halvingInterval', 'maxSupply', 'stakeDelegationFee', 'validatorWeightFee'],
+  commune: ['totalIssuance', 'emissionPreset', 'unitEmission', 'halvingInterval', 'maxSupply', 'stakeDelegationFee', 'validatorWeightFee'],
 } as const;
 
 const HP_KEYS = {
@@ -344,6 +347,7 @@ export function parseScenario(json: unknown, file = ''): Scenario {
     set('ownerIncentive', net.oneOf('ownerIncentive', ['burn', 'recycle'] as const));
     set('delegateTake', net.int('delegateTake', 0, 65535));
     set('totalIssuance', net.amount('totalIssuance'));
+    set('emissionPreset', net.oneOf('emissionPreset', presetNames(profile)));
     set('unitEmission', net.amount('unitEmission'));
     set('halvingInterval', net.amount('halvingInterval'));
     set('maxSupply', net.amount('maxSupply'));
@@ -352,6 +356,7 @@ export function parseScenario(json: unknown, file = ''): Scenario {
     set('validatorWeightFee', net.int('validatorWeightFee', 0, 100));
     if (network.halvingInterval === 0n) net.fail('halvingInterval', 'must be > 0');
     if (network.cap === 0n) net.fail('cap', 'must be > 0');
+    if (network.maxSupply === 0n) net.fail('maxSupply', 'must be > 0');
   }
 
   const list = r.obj['subnets'];
@@ -526,6 +531,8 @@ export interface ScenarioOverrides {
   blocks?: number;
   days?: number;
   seed?: number;
+  /** an emission preset of the scenario's profile (sets network.emissionPreset) */
+  preset?: string;
 }
 
 export function applyOverrides(s: Scenario, o: ScenarioOverrides, file = '<command line>'): Scenario {
@@ -580,6 +587,13 @@ export function applyOverrides(s: Scenario, o: ScenarioOverrides, file = '<comma
   if (o.days !== undefined) {
     if (!(o.days > 0)) throw new InputError(`--days must be > 0, got ${o.days}`, 'days', file);
     out.blocks = Math.max(1, Math.round(o.days * (s.profile === 'bittensor' ? 7200 : 10_800)));
+  }
+  if (o.preset !== undefined) {
+    const names = presetNames(s.profile);
+    if (!names.includes(o.preset)) {
+      throw new InputError(`--preset ${JSON.stringify(o.preset)} is not an emission preset of profile ${s.profile} (expected one of: ${names.join(', ')})`, 'preset', file);
+    }
+    out.network = { ...s.network, emissionPreset: o.preset };
   }
   if (o.seed !== undefined) {
     if (!Number.isInteger(o.seed) || o.seed < 0 || o.seed > 0xffffffff) {

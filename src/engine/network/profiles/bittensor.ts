@@ -20,6 +20,7 @@ import {
   bittensorHalvings,
   type BittensorEmissionSpec,
 } from '../emission.js';
+import { EMISSION_PRESETS, bittensorSpecOf, resolveSchedule } from '../emission-presets.js';
 import { SimulationError } from '../errors.js';
 import { Rng } from '../rng.js';
 import { schedule, type SchedulerSpec } from '../scheduler.js';
@@ -69,7 +70,7 @@ export const BITTENSOR: ProfileSpec = {
 /** Economic parameters and per-subnet defaults (all overridable by the scenario). */
 export const BITTENSOR_PARAMS = {
   /** network.md 4.2: 1 TAO per block, cap 21M TAO; the same function for each subnet's alpha */
-  emission: { unit: ONE, cap: 21_000_000n * ONE } satisfies BittensorEmissionSpec,
+  emission: bittensorSpecOf(EMISSION_PRESETS.bittensor!.schedule) satisfies BittensorEmissionSpec,
   /** TaoWeight runtime default, a fraction of 2^64 - 1 (about 0.0527) */
   taoWeight: 971_718_665_099_567_868n,
   /** SubnetOwnerCut, fraction of 65535 */
@@ -197,7 +198,8 @@ function resolveParams(sc: Scenario): Params {
       kind: o.scheduler ?? BITTENSOR.scheduler.kind,
       maxEpochsPerBlock: o.maxEpochsPerBlock ?? BITTENSOR.scheduler.maxEpochsPerBlock,
     },
-    emission: { unit: o.unitEmission ?? P.emission.unit, cap: o.cap ?? P.emission.cap },
+    // the scenario's preset (default `bittensor`) with its parameter overrides
+    emission: bittensorSpecOf(resolveSchedule('bittensor', o).schedule),
     taoWeight: o.taoWeight ?? P.taoWeight,
     // U96F32 of cut / 65535 (network.md 5.2 step 4)
     ownerCutBits: (o.ownerCutEnabled ?? P.ownerCutEnabled) ? (BigInt(cut) << 32n) / 65535n : 0n,

@@ -14,6 +14,7 @@
 // drained pending (dust) is never minted. A failed epoch keeps its pending.
 import { InputError } from '../../types.js';
 import { communeBlockEmission, type CommuneEmissionSpec } from '../emission.js';
+import { EMISSION_PRESETS, communeSpecOf, resolveSchedule } from '../emission-presets.js';
 import { SimulationError } from '../errors.js';
 import { Rng } from '../rng.js';
 import { schedule, type SchedulerSpec } from '../scheduler.js';
@@ -61,12 +62,8 @@ export const COMMUNE: ProfileSpec = {
 
 /** Economic parameters and per-subnet defaults (all overridable by the scenario). */
 export const COMMUNE_PARAMS = {
-  /** network.md 4.1 / commune.md 4 */
-  emission: {
-    unit: 23_148_148_148n,
-    halving: 84_710_000n * ONE,
-    max: 169_420_000n * ONE,
-  } satisfies CommuneEmissionSpec,
+  /** network.md 4.1 / commune.md 4: the `commune` emission preset (chain as coded); `network.emissionPreset` picks another */
+  emission: communeSpecOf(EMISSION_PRESETS.commune!.schedule) satisfies CommuneEmissionSpec,
   /** issuance at the start (null: what the modelled accounts hold; the rest is `external`) */
   totalIssuance: null as bigint | null,
   /** Percent (MinFees defaults) */
@@ -192,11 +189,8 @@ export class CommuneDriver implements ProfileDriver {
     const o = scenario.network;
     this.params = {
       scheduler: COMMUNE.scheduler,
-      emission: {
-        unit: o.unitEmission ?? COMMUNE_PARAMS.emission.unit,
-        halving: o.halvingInterval ?? COMMUNE_PARAMS.emission.halving,
-        max: o.maxSupply ?? COMMUNE_PARAMS.emission.max,
-      },
+      // the scenario's preset (default `commune`) with its parameter overrides
+      emission: communeSpecOf(resolveSchedule('commune', o).schedule),
       totalIssuance: o.totalIssuance ?? COMMUNE_PARAMS.totalIssuance,
       stakeDelegationFee: o.stakeDelegationFee ?? COMMUNE_PARAMS.stakeDelegationFee,
       validatorWeightFee: o.validatorWeightFee ?? COMMUNE_PARAMS.validatorWeightFee,
