@@ -89,6 +89,19 @@ export function unclippedRanks(n: number, m: CommuneBufs, k: Kernels): void {
   k.clip(n, m.WPtr, m.WCol, m.WVal, m.noClip, m.A, 0n, m.rowSums, m.P, m.WcPtr, m.WcCol, m.WcVal);
 }
 
+/** The vectors both consensus types read back from their buffers at the end. */
+export function resultVectors(m: CommuneBufs, n: number) {
+  return {
+    stake: m.S.view.slice(0, n),
+    activeStake: m.A.view.slice(0, n),
+    preranks: m.P.view.slice(0, n),
+    validatorTrust: m.VT.view.slice(0, n),
+    ranks: m.R.view.slice(0, n),
+    incentive: m.I.view.slice(0, n),
+    dividends: m.Div.view.slice(0, n),
+  };
+}
+
 /** T_j = R_j / P_j, or 0 where P_j == 0 (R <= P: at most exactly 1). */
 export function trustOf(R: BigInt64Array, P: BigInt64Array): BigInt64Array {
   return R.map((r, j) => (P[j] === 0n ? 0n : (r << 32n) / P[j]!));

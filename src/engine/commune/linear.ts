@@ -4,7 +4,9 @@
 import type { Kernels } from '../kernels.js';
 import { ONE, addSat, divChecked, mulChecked } from './fixed.js';
 import { sparseU16 } from './csr.js';
-import { communeLayout, prepareStake, prepareWeights, trustOf, unclippedRanks, type CommuneBufs } from './buffers.js';
+import {
+  communeLayout, prepareStake, prepareWeights, resultVectors, trustOf, unclippedRanks, type CommuneBufs,
+} from './buffers.js';
 import { newPermits } from './permits.js';
 import { applyWeightDelegationFee } from './delegation.js';
 import type { ConsensusRun } from './result.js';
@@ -96,17 +98,11 @@ export function communeLinear(input: CommuneEpochInput, k: Kernels): ConsensusRu
   return {
     active,
     newPermit,
-    stake: m.S.view.slice(0, n),
-    activeStake: m.A.view.slice(0, n),
+    ...resultVectors(m, n),
     consensus,
-    preranks: m.P.view.slice(0, n),
-    validatorTrust: m.VT.view.slice(0, n),
-    ranks: m.R.view.slice(0, n),
     trust,
-    incentive: m.I.view.slice(0, n),
     dividendsRaw,
     dividendsAfterFee,
-    dividends: m.Div.view.slice(0, n),
     liquidAlpha: null,
     bondRows: sparseU16(m.WPtr.view, m.WCol.view, m.u16.view, n),
   };

@@ -4,7 +4,7 @@
 import type { Kernels } from '../kernels.js';
 import { ONE, u16Fraction } from './fixed.js';
 import { maskStoredBonds, sparseU16 } from './csr.js';
-import { communeLayout, csrOf, prepareStake, prepareWeights, trustOf, unclippedRanks } from './buffers.js';
+import { communeLayout, csrOf, prepareStake, prepareWeights, resultVectors, trustOf, unclippedRanks } from './buffers.js';
 import { newPermits } from './permits.js';
 import { emaPerColumn, liquidAlpha } from './liquid-alpha.js';
 import { applyWeightDelegationFee } from './delegation.js';
@@ -89,17 +89,11 @@ export function communeYuma(input: CommuneEpochInput, k: Kernels): ConsensusRun 
   return {
     active,
     newPermit,
-    stake: m.S.view.slice(0, n),
-    activeStake: m.A.view.slice(0, n),
+    ...resultVectors(m, n),
     consensus: m.C.view.slice(0, n),
-    preranks: m.P.view.slice(0, n),
-    validatorTrust: m.VT.view.slice(0, n),
-    ranks: m.R.view.slice(0, n),
     trust,
-    incentive: m.I.view.slice(0, n),
     dividendsRaw,
     dividendsAfterFee,
-    dividends: m.Div.view.slice(0, n),
     liquidAlpha: liquid,
     bondRows: sparseU16(m.EPtr.view, m.ECol.view, m.u16.view, n),
   };
