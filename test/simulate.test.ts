@@ -37,6 +37,30 @@ const SMALL = {
 };
 
 describe('yuma simulate', () => {
+  it('--report writes one self-contained HTML page of the run, read back from its files', () => {
+    const file = join(dir, 'small-report.json');
+    writeFileSync(file, JSON.stringify({ ...SMALL, blocks: 300 }));
+    const out = join(dir, 'run-report');
+    const report = join(dir, 'run.html');
+    const r = yuma(['simulate', file, '--out', out, '--report', report]);
+    expect(r.code).toBe(0);
+    const html = readFileSync(report, 'utf8');
+    expect(html.startsWith('<!DOCTYPE html>')).toBe(true);
+    expect(html).not.toMatch(/<script|(?:src|href)="https?:/i); // nothing to fetch
+    const summary = JSON.parse(readFileSync(join(out, 'summary.json'), 'utf8'));
+    expect(html).toContain(`all ${summary.ledger.subnets.length} subnets`);
+    expect((html.match(/<svg/g) ?? []).length).toBeGreaterThanOrEqual(3);
+    // every subnet that ran an epoch has its row in the table, with its epoch count
+    const epochs = readFileSync(join(out, 'epochs.ndjson'), 'utf8').trimEnd().split('\n').map((l) => JSON.parse(l).netuid as number);
+    for (const netuid of new Set(epochs)) {
+      expect(html).toMatch(new RegExp(`<td class="num">${netuid}</td><td class="num">${epochs.filter((x) => x === netuid).length}</td>`));
+    }
+    const bad = yuma(['simulate', file, '--out', join(dir, 'run-bad'), '--report', join(dir, 'missing-dir', 'x.html')]);
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toMatch(/--report: cannot write/);
+    expect(existsSync(join(dir, 'run-bad'))).toBe(false);
+  });
+
   it('runs a scenario: summary table on stdout, nothing on stderr (not a TTY), the three files', () => {
     const file = join(dir, 'small.json');
     writeFileSync(file, JSON.stringify(SMALL));

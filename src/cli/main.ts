@@ -15,7 +15,7 @@ export const EXIT = { ok: 0, failed: 1, badInput: 2 } as const;
 function main(argv: string[]): void {
   const program = new Command()
     .name('yuma')
-    .description('Bit-exact Yuma consensus epochs (Bittensor chain arithmetic) on WASM kernels')
+    .description('Bit-exact Yuma consensus epochs (Bittensor and Commune chain arithmetic) on WASM kernels, and the network around them')
     .version(pkg.version)
     .showHelpAfterError('(run with --help for usage)')
     .exitOverride((err) => {
@@ -122,6 +122,7 @@ function main(argv: string[]): void {
     .option('--checkpoint-every <blocks>', 'write out/checkpoint-<block>.json every this many blocks')
     .option('--keep-checkpoints <n>', 'checkpoints kept (default 2)')
     .option('--resume <checkpoint>', 'continue a run from a checkpoint')
+    .option('--report <file>', 'also write a self-contained HTML report of the run (emission per subnet, consensus cost), atomically')
     .option('--json', 'print the summary as JSON (no progress bar)')
     .option('--no-progress', 'no progress bar')
     .option('--no-timings', 'leave the ms costs out of epochs.ndjson (equal runs give equal bytes)')

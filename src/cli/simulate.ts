@@ -1,7 +1,9 @@
 // `yuma simulate`: a whole network over many blocks (profiles, scheduler, emission, ledger).
 // Progress on stderr (only on a TTY, never with --json), the summary table on stdout (or the
 // summary JSON with --json), files in --out (see engine/network/simulate.ts).
-import { readJsonFile } from '../engine/io.js';
+import { simulationReport } from '../report/simulate.js';
+import { checkWritable } from '../report/cliutil.js';
+import { readJsonFile, writeFileAtomic } from '../engine/io.js';
 import { InputError } from '../engine/types.js';
 import { CheckpointError, SimulationError } from '../engine/network/errors.js';
 import {
@@ -29,6 +31,7 @@ export interface SimulateFlags {
   keepCheckpoints?: string;
   resume?: string;
   json?: boolean;
+  report?: string;
   progress?: boolean;
   timings?: boolean;
 }
@@ -62,6 +65,7 @@ export async function simulateCommand(file: string | undefined, f: SimulateFlags
     const checkpointEvery = intFlag('checkpoint-every', f.checkpointEvery, 1);
     const keepCheckpoints = intFlag('keep-checkpoints', f.keepCheckpoints, 1);
     const progress = f.progress !== false && !f.json && process.stderr.isTTY === true;
+    if (f.report !== undefined) checkWritable(f.report, '--report'); // fail before hours of work, not after
     let scenario: Scenario | undefined;
     let blocks: number | undefined;
     if (f.resume !== undefined) {
@@ -108,6 +112,9 @@ export async function simulateCommand(file: string | undefined, f: SimulateFlags
       });
     } finally {
       bar?.done();
+    }
+    if (f.report !== undefined) {
+      writeFileAtomic(f.report, simulationReport(summary, ['yuma simulate', ...process.argv.slice(3)].join(' ')));
     }
     process.stdout.write(f.json ? JSON.stringify(summary, null, 2) + '\n' : formatSummary(summary));
     return 0;
