@@ -62,7 +62,7 @@ function layout(n: number, nnzW: number, nnzB: number, hp: EpochInput['hyperpara
     medianScore: ['i64', MEDIAN_SCRATCH(n)], medianWeight: ['i64', MEDIAN_SCRATCH(n)], hist: ['i64', 256],
     // Wb: Yuma3's weights for bonds (W itself when bonds_penalty is 0)
     WbPtr: ['u32', n + 1], WbCol: ['u32', wb], WbVal: ['i64', wb],
-    // B: stored bonds, E: the new bonds (EMA)
+    // B: Yuma3's loaded bonds; sumD, sumB: original Yuma's column sums; E: the new bonds (EMA)
     BPtr: ['u32', n + 1], BCol: ['u32', y3B], BVal: ['i64', y3B], sumD: ['i64', n], sumB: ['i64', n],
     EPtr: ['u32', n + 1], ECol: ['u32', nnzE], EVal: ['i64', nnzE],
     // outputs

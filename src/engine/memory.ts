@@ -39,7 +39,7 @@ export function layoutBytes(layout: Layout): number {
 
 /**
  * Carve `layout` out of `buffer` starting at byte `base` (the caller made it large enough).
- * Buffers are zero-filled only where `zero` is set: kernels write before they read.
+ * Buffers are not cleared (they hold the previous epoch's bytes): kernels write before they read.
  */
 export function carve<L extends Layout>(buffer: ArrayBufferLike, base: number, layout: L): Bufs<L> {
   const out: Record<string, Buf> = {};
