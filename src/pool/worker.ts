@@ -2,7 +2,7 @@
 // the kernels once, from the WebAssembly.Module compiled on the main thread, and keeps that
 // instance (and its already-grown, already-touched memory) for every task it runs.
 import { threadId, workerData } from 'node:worker_threads';
-import { move, transferableSymbol, valueSymbol } from 'piscina';
+import { movable } from './movable.js';
 import { runEpoch } from '../engine/epoch.js';
 import { createWasmKernels } from '../engine/wasm.js';
 import { syntheticInput } from '../engine/synthetic.js';
@@ -29,18 +29,6 @@ function ownedBuffers(out: EpochOutput): ArrayBuffer[] {
     if (b instanceof ArrayBuffer && v.byteOffset === 0 && v.byteLength === b.byteLength) seen.add(b);
   }
   return [...seen];
-}
-
-/** A piscina Transferable: the reply is the value, the output's buffers the transfer list. */
-function movable<T extends object>(value: T, buffers: ArrayBuffer[]): T {
-  return move({
-    get [transferableSymbol]() {
-      return buffers;
-    },
-    get [valueSymbol]() {
-      return value;
-    },
-  } as never) as unknown as T;
 }
 
 function injectFault(task: FaultSpec): void {
