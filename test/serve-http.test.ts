@@ -399,8 +399,10 @@ describe('yuma serve --http: limits and failures', () => {
       children.add(inUse as ChildProcessWithoutNullStreams);
       let err = '';
       inUse.stderr.on('data', (d: Buffer) => (err += d.toString()));
-      const code = await new Promise<number | null>((r) => inUse.on('exit', (c) => r(c)));
-      expect(code).toBe(1);
+      const exit = await new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((r) =>
+        inUse.on('exit', (code, signal) => r({ code, signal })),
+      );
+      expect(exit, err).toEqual({ code: 1, signal: null });
       expect(err).toMatch(new RegExp(`cannot listen on 127\\.0\\.0\\.1:${port}: EADDRINUSE`));
     } finally {
       blocker.close();

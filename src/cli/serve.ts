@@ -4,7 +4,7 @@ import { readFileSync } from 'node:fs';
 import { InputError } from '../engine/types.js';
 import { Service, SERVE_DEFAULTS } from '../serve/service.js';
 import { serveStdio } from '../serve/stdio.js';
-import { isLoopback, startHttpServer } from '../serve/http.js';
+import { isLoopback, probeListen, startHttpServer } from '../serve/http.js';
 
 export interface ServeCliOptions {
   stdio?: boolean;
@@ -70,6 +70,21 @@ export async function serveCommand(opts: ServeCliOptions): Promise<void> {
     if (!opts.quiet) process.stderr.write(`yuma serve: ${line}\n`);
   };
 
+  const cannotListen = (e: unknown) => {
+    const code = (e as NodeJS.ErrnoException).code;
+    process.stderr.write(`yuma: serve: cannot listen on ${host}:${port}: ${code ?? (e as Error).message}\n`);
+    process.exitCode = 1;
+  };
+  // a busy port is found before any worker starts (port 0 is always free)
+  if (opts.http && port !== 0) {
+    try {
+      await probeListen(host, port);
+    } catch (e) {
+      cannotListen(e);
+      return;
+    }
+  }
+
   const service = new Service({
     mode: opts.stdio ? 'stdio' : 'http',
     timeoutMs,
@@ -112,9 +127,7 @@ export async function serveCommand(opts: ServeCliOptions): Promise<void> {
     http = await startHttpServer(service, { host, port, maxBodyBytes: maxBody, ...(token !== undefined ? { token } : {}) });
   } catch (e) {
     await service.close({ force: true });
-    const code = (e as NodeJS.ErrnoException).code;
-    process.stderr.write(`yuma: serve: cannot listen on ${host}:${port}: ${code ?? (e as Error).message}\n`);
-    process.exitCode = 1;
+    cannotListen(e);
     return;
   }
   const server = http;

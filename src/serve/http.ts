@@ -20,7 +20,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import { createHash, timingSafeEqual } from 'node:crypto';
 import { gunzip } from 'node:zlib';
 import { promisify } from 'node:util';
-import type { AddressInfo } from 'node:net';
+import { createServer as createNetServer, type AddressInfo } from 'node:net';
 import { ServeError, errorReply, toServeError, type RequestId } from './protocol.js';
 import type { Service } from './service.js';
 
@@ -103,6 +103,19 @@ function isLoopback(host: string): boolean {
 }
 
 export { isLoopback };
+
+/**
+ * Bind host:port and let go at once: tells whether the address is free before any worker
+ * is started, so a busy port costs no pool start and stop. startHttpServer still reports
+ * the (rare) case of a port taken in between.
+ */
+export function probeListen(host: string, port: number): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const probe = createNetServer();
+    probe.once('error', reject);
+    probe.listen({ port, host, exclusive: true }, () => probe.close(() => resolve()));
+  });
+}
 
 export async function startHttpServer(service: Service, options: HttpOptions): Promise<HttpServer> {
   const metrics = service.metrics;
