@@ -131,6 +131,8 @@ export {
   runMapSweep,
   mapCsv,
   mainThreadRunner as mapMainThreadRunner,
+  epochRunner as mapEpochRunner,
+  type MapRunner,
   type EpochRunner as MapEpochRunner,
   type MapOptions,
   type MapResult,

@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { MAP_MAJOR_STAKES, MAP_TOTAL_STAKE, majorShare, twoCampInput, twoCampTemplate } from '../src/engine/analysis/twocamp.js';
-import { mainThreadRunner, mapCsv, runMapSweep, type EpochRunner, type MapResult } from '../src/engine/analysis/mapsweep.js';
+import { epochRunner, mainThreadRunner, mapCsv, runMapSweep, type EpochRunner, type MapResult } from '../src/engine/analysis/mapsweep.js';
 import { runEpoch } from '../src/engine/epoch.js';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
@@ -108,15 +108,16 @@ describe('the sweep', () => {
     expect(small.share[1]![2]![3]).toBe(majorShare(t, out));
   });
 
-  it.skipIf(!existsSync(poolWorker))('on the worker pool: the same numbers as the main thread, bit for bit', async () => {
-    const { createPool } = await import('../src/pool/index.js');
+  it.skipIf(!existsSync(poolWorker))('on the worker pool (cells built in the workers, and whole epochs): the same numbers, bit for bit', async () => {
+    const { createPool, _mapRunner } = await import('../src/pool/index.js');
     const pool = createPool({ threads: 2 });
-    const runner: EpochRunner = { runEpochs: (i) => pool.runEpochs(i), close: () => pool.close() };
     try {
-      const viaPool = await runMapSweep(runner, { ...SHAPE, steps: 6, majorStakes: [0.51, 0.8, 0.99], chunk: 7 });
-      expect(viaPool.share).toEqual(small.share);
+      const viaCells = await runMapSweep(_mapRunner(pool), { ...SHAPE, steps: 6, majorStakes: [0.51, 0.8, 0.99], chunk: 7 });
+      expect(viaCells.share).toEqual(small.share);
+      const viaEpochs = await runMapSweep(epochRunner(pool), { ...SHAPE, steps: 6, majorStakes: [0.51, 0.8, 0.99], chunk: 5 });
+      expect(viaEpochs.share).toEqual(small.share);
     } finally {
-      await runner.close();
+      await pool.close();
     }
   });
 
@@ -129,7 +130,7 @@ describe('the sweep', () => {
       },
       async close() {},
     };
-    await expect(runMapSweep(failing, { ...SHAPE, steps: 4, majorStakes: [0.6], chunk: 4 })).rejects.toThrow('worker died');
+    await expect(runMapSweep(epochRunner(failing), { ...SHAPE, steps: 4, majorStakes: [0.6], chunk: 4 })).rejects.toThrow('worker died');
   });
 });
 

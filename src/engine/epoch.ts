@@ -73,8 +73,62 @@ function layout(n: number, nnzW: number, nnzB: number, hp: EpochInput['hyperpara
 
 export function runEpoch(input: EpochInput, options: EpochOptions = {}): EpochOutput {
   const k = options.kernels ?? defaultKernels();
-  const { n, hyperparameters: hp } = input;
   const mark = stageClock(options.onStage);
+  const st = epochStages(input, k, mark);
+  const { n } = input;
+  const { m, active, rawStake, newPermit, nnzE } = st;
+
+  // 2.12f original Yuma's storage form: the column max-upscaled EMA (Yuma3 stores it as is)
+  if (!input.hyperparameters.yuma3) k.upscaleColumns(nnzE, m.ECol, m.EVal, m.colMax);
+  // 2.15 outputs: u16 vectors, and a bond row for every uid (EMA row if newly permitted)
+  const u16 = (v: typeof m.C) => {
+    k.toU16Array(n, v, m.u16);
+    return m.u16.view.slice(0, n);
+  };
+  const neurons = {
+    active,
+    stake_weight: u16(m.stake),
+    consensus: u16(m.C),
+    validator_trust: u16(m.VT),
+    incentive: u16(m.I),
+    dividend: u16(m.Div),
+    new_validator_permit: newPermit,
+    server_emission: m.serverEm.view.slice(),
+    validator_emission: m.validatorEm.view.slice(),
+    emission: m.em.view.slice(),
+    stake: rawStake,
+  };
+  k.toU16Array(nnzE, m.EVal, m.u16);
+  const bonds = keepRows(m.EPtr.view, m.ECol.view, m.u16.view, newPermit);
+
+  const out: EpochOutput = { netuid: input.netuid, n, neurons, bonds };
+  if (options.trace) {
+    out.trace = {
+      stake: m.stake.view.slice(),
+      active_stake: m.a.view.slice(),
+      consensus: m.C.view.slice(),
+      validator_trust: m.VT.view.slice(),
+      incentive: m.I.view.slice(),
+      dividends: m.Div.view.slice(),
+    };
+  }
+  mark('outputs');
+  return out;
+}
+
+/**
+ * The epoch's emission only (2.1-2.14, no outputs built): what a sweep that reads nothing else
+ * needs (`yuma map`). The same stages as runEpoch, so the numbers are runEpoch's; the returned
+ * array is a view into the kernels' memory, valid until their next epoch.
+ * @internal
+ */
+export function _epochEmission(input: EpochInput, kernels: Kernels = defaultKernels()): BigUint64Array {
+  return epochStages(input, kernels, () => {}).m.em.view;
+}
+
+/** Stages 2.1-2.14 on one subnet: everything but building the outputs. */
+function epochStages(input: EpochInput, k: Kernels, mark: (stage: EpochStage) => void) {
+  const { n, hyperparameters: hp } = input;
   const m = k.alloc(layout(n, input.weights.col.length, input.bonds.col.length, hp));
 
   // 2.1 activity
@@ -143,10 +197,9 @@ export function runEpoch(input: EpochInput, options: EpochOptions = {}): EpochOu
       m.EPtr, m.ECol, m.EVal, m.sums, m.sumD, m.sumB,
     );
     mark('ema_bonds');
-    // 2.12d-f dividends, then the storage form (column max-upscaled EMA)
+    // 2.12d-e dividends (and the column maxima the storage form needs)
     k.emaDividends(n, m.EPtr, m.ECol, m.EVal, m.sums, m.I, m.Div, m.colMax);
     k.normalize(m.Div, n);
-    k.upscaleColumns(nnzE, m.ECol, m.EVal, m.colMax);
     mark('dividends');
   } else {
     // 2.11 Yuma3 bonds are u16 proportions; 2.13 liquid alpha only once some consensus is
@@ -170,40 +223,7 @@ export function runEpoch(input: EpochInput, options: EpochOptions = {}): EpochOu
   k.emission(n, m.I, m.Div, m.a, m.stake, input.rao_emission, m.serverEm, m.validatorEm, m.em);
   mark('emission');
 
-  // 2.15 outputs: u16 vectors, and a bond row for every uid (EMA row if newly permitted)
-  const u16 = (v: typeof m.C) => {
-    k.toU16Array(n, v, m.u16);
-    return m.u16.view.slice(0, n);
-  };
-  const neurons = {
-    active,
-    stake_weight: u16(m.stake),
-    consensus: u16(m.C),
-    validator_trust: u16(m.VT),
-    incentive: u16(m.I),
-    dividend: u16(m.Div),
-    new_validator_permit: newPermit,
-    server_emission: m.serverEm.view.slice(),
-    validator_emission: m.validatorEm.view.slice(),
-    emission: m.em.view.slice(),
-    stake: rawStake,
-  };
-  k.toU16Array(nnzE, m.EVal, m.u16);
-  const bonds = keepRows(m.EPtr.view, m.ECol.view, m.u16.view, newPermit);
-
-  const out: EpochOutput = { netuid: input.netuid, n, neurons, bonds };
-  if (options.trace) {
-    out.trace = {
-      stake: stake.slice(),
-      active_stake: a.slice(),
-      consensus: m.C.view.slice(),
-      validator_trust: m.VT.view.slice(),
-      incentive: m.I.view.slice(),
-      dividends: m.Div.view.slice(),
-    };
-  }
-  mark('outputs');
-  return out;
+  return { m, active, rawStake, newPermit, nnzE };
 }
 
 /** A fresh CSR holding the rows i with keep[i] (others empty). */

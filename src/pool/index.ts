@@ -19,7 +19,8 @@ import { availableParallelism } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { wasmModule } from '../engine/wasm.js';
 import type { EpochInput, EpochOutput } from '../engine/types.js';
-import type { EpochReply, EpochTask, Fault, FaultSpec, WarmupReply, WarmupTask, WorkerConfig } from './protocol.js';
+import type { MapCellSpec, MapRunner } from '../engine/analysis/mapsweep.js';
+import type { EpochReply, EpochTask, Fault, FaultSpec, MapReply, MapTask, WarmupReply, WarmupTask, WorkerConfig } from './protocol.js';
 
 export type { Fault } from './protocol.js';
 
@@ -193,6 +194,20 @@ function describeCause(e: unknown): string {
 function netuidsText(inputs: readonly EpochInput[], indices: number[]): string {
   const shown = indices.slice(0, 8).map((i) => inputs[i]!.netuid).join(', ');
   return indices.length > 8 ? `${shown} and ${indices.length - 8} more` : shown;
+}
+
+/** What a pool runs besides epochs (internal: `yuma map`'s cells). */
+const internals = new WeakMap<Pool, { runCells: MapRunner['runCells'] }>();
+
+/**
+ * `yuma map` on a pool: each chunk of cells is ONE task that builds its inputs in the worker and
+ * returns only the shares (the inputs, 28,672 weights each at the default size, never cross).
+ * @internal
+ */
+export function _mapRunner(pool: Pool): MapRunner {
+  const own = internals.get(pool);
+  if (!own) throw new TypeError('_mapRunner: not a pool made by createPool');
+  return { runCells: own.runCells, close: () => pool.close() };
 }
 
 /** A pool of `threads` workers, each with its own WASM kernels instance. */
@@ -385,6 +400,16 @@ export function createPool(options: PoolOptions = {}): Pool {
     }
     }
 
+  async function runCellsNow(spec: MapCellSpec, cells: Uint16Array): Promise<Float64Array> {
+    if (closed) throw new PoolError('map: the pool is closed', 'closed');
+    const task: MapTask = { kind: 'map', spec, cells };
+    try {
+      return ((await piscina.run(task)) as MapReply).shares;
+    } catch (err) {
+      throw new PoolError(`map: major stake ${spec.majorStake}: ${describeCause(err)}`, 'failed', null, null, { cause: err });
+    }
+  }
+
   const pool: Pool = {
     options: opts,
     runEpochs,
@@ -417,5 +442,6 @@ export function createPool(options: PoolOptions = {}): Pool {
       return closed;
     },
   };
+  internals.set(pool, { runCells: (spec, cells) => track(runCellsNow(spec, cells)) });
   return pool;
 }

@@ -1,6 +1,7 @@
 // The messages between the pool (main thread) and its workers (dist/pool/worker.js).
 // Types only, plus the fault names: no runtime dependency on either side.
 import type { EpochInput, EpochOutput } from '../engine/types.js';
+import type { MapCellSpec } from '../engine/analysis/mapsweep.js';
 
 /**
  * Faults a worker can be told to inject (tests only: honoured only by a pool created with
@@ -52,7 +53,24 @@ export interface WarmupTask {
   parties: number;
 }
 
-export type Task = EpochTask | WarmupTask;
+/**
+ * `yuma map` cells: the worker rebuilds the two-camp graph from `spec` (cached) and runs each
+ * cell's epoch to its emission; only the shares come back (no inputs or outputs cross).
+ */
+export interface MapTask {
+  kind: 'map';
+  spec: MapCellSpec;
+  /** (a, b) weight-level pairs */
+  cells: Uint16Array;
+}
+
+export interface MapReply {
+  kind: 'map';
+  shares: Float64Array;
+  threadId: number;
+}
+
+export type Task = EpochTask | WarmupTask | MapTask;
 
 export type EpochReply =
   | { kind: 'epoch'; outputs: EpochOutput[]; threadId: number; ms: number }

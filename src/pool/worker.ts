@@ -7,7 +7,9 @@ import { runEpoch } from '../engine/epoch.js';
 import { createWasmKernels } from '../engine/wasm.js';
 import { syntheticInput } from '../engine/synthetic.js';
 import type { EpochOutput } from '../engine/types.js';
-import type { EpochReply, EpochTask, FaultSpec, Task, WarmupReply, WarmupTask, WorkerConfig } from './protocol.js';
+import { templateCache } from '../engine/analysis/mapsweep.js';
+import { majorShares } from '../engine/analysis/twocamp.js';
+import type { EpochReply, EpochTask, FaultSpec, MapReply, MapTask, Task, WarmupReply, WarmupTask, WorkerConfig } from './protocol.js';
 
 const config = workerData as WorkerConfig;
 if (!(config?.module instanceof WebAssembly.Module)) {
@@ -84,6 +86,13 @@ function warmup(task: WarmupTask): WarmupReply {
   return { kind: 'warmup', threadId, ms, met };
 }
 
-export default function handle(task: Task): EpochReply | WarmupReply {
-  return task.kind === 'warmup' ? warmup(task) : epochs(task);
+const template = templateCache();
+
+function mapCells(task: MapTask): MapReply {
+  const shares = majorShares(template(task.spec), task.cells, kernels);
+  return movable({ kind: 'map', shares, threadId }, [shares.buffer as ArrayBuffer]);
+}
+
+export default function handle(task: Task): EpochReply | WarmupReply | MapReply {
+  return task.kind === 'warmup' ? warmup(task) : task.kind === 'map' ? mapCells(task) : epochs(task);
 }

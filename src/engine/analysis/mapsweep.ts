@@ -2,30 +2,77 @@
 // minor weight) on a steps x steps grid, one two-camp epoch (twocamp.ts), recording the majority's
 // share of emission. Epochs go to an EpochRunner (the worker pool, or the main thread) in chunks,
 // a few chunks in flight, so memory stays bounded and the runner never starves.
-import { runEpoch } from '../epoch.js';
 import type { EpochInput, EpochOutput } from '../types.js';
-import { MAP_MAJOR_STAKES, MAP_STEPS, majorShare, twoCampInput, twoCampTemplate, type TwoCampShape, type TwoCampTemplate } from './twocamp.js';
+import {
+  MAP_MAJOR_STAKES, MAP_STEPS, majorShare, majorShares, twoCampInput, twoCampTemplate, type TwoCampShape, type TwoCampTemplate,
+} from './twocamp.js';
 
-/** What the sweep needs from a pool: outputs in input order, bit-identical to runEpoch. */
+/** One major stake's graph, as a worker rebuilds it (the template is a pure function of it). */
+export interface MapCellSpec {
+  shape: MapResult['shape'];
+  majorStake: number;
+  steps: number;
+}
+
+/**
+ * What the sweep needs from a runner: the majority's share for cells of one major stake's
+ * graph (a = cells[2k], b = cells[2k+1]), equal to majorShare(runEpoch(twoCampInput(...))).
+ */
+export interface MapRunner {
+  runCells(spec: MapCellSpec, cells: Uint16Array): Promise<Float64Array>;
+  close(): Promise<void>;
+}
+
+/** Any epoch runner (outputs in input order, bit-identical to runEpoch), e.g. pool.runEpochs. */
 export interface EpochRunner {
   runEpochs(inputs: readonly EpochInput[]): Promise<EpochOutput[]>;
   close(): Promise<void>;
 }
 
-/** The main-thread runner (no workers). */
-export function mainThreadRunner(): EpochRunner {
+/** Templates by spec: the last few kept (the sweep walks the major stakes in order). */
+export function templateCache(size = 2): (spec: MapCellSpec) => TwoCampTemplate {
+  const kept = new Map<string, TwoCampTemplate>();
+  return (spec) => {
+    const key = JSON.stringify([spec.shape, spec.majorStake, spec.steps]);
+    let t = kept.get(key);
+    if (!t) {
+      t = twoCampTemplate(spec.shape, spec.majorStake, spec.steps);
+      kept.set(key, t);
+      while (kept.size > size) kept.delete(kept.keys().next().value!);
+    }
+    return t;
+  };
+}
+
+/** The main-thread runner (no workers): epochs straight to emission, no outputs built. */
+export function mainThreadRunner(): MapRunner {
+  const template = templateCache();
   return {
-    async runEpochs(inputs) {
-      return inputs.map((i) => runEpoch(i));
+    async runCells(spec, cells) {
+      return majorShares(template(spec), cells);
     },
     async close() {},
+  };
+}
+
+/** A runner over whole epochs: builds every input and reads the share from each output. */
+export function epochRunner(r: EpochRunner): MapRunner {
+  const template = templateCache();
+  return {
+    async runCells(spec, cells) {
+      const t = template(spec);
+      const inputs = Array.from({ length: cells.length >> 1 }, (_, k) => twoCampInput(t, cells[2 * k]!, cells[2 * k + 1]!));
+      const outs = await r.runEpochs(inputs);
+      return Float64Array.from(outs, (o) => majorShare(t, o));
+    },
+    close: () => r.close(),
   };
 }
 
 export interface MapOptions extends TwoCampShape {
   majorStakes?: readonly number[];
   steps?: number;
-  /** epochs per runner call (default 64) */
+  /** epochs per runner call (default 128) */
   chunk?: number;
   /** runner calls in flight (default 3) */
   inFlight?: number;
@@ -45,11 +92,11 @@ export interface MapResult {
   ms: number;
 }
 
-export async function runMapSweep(runner: EpochRunner, opts: MapOptions): Promise<MapResult> {
+export async function runMapSweep(runner: MapRunner, opts: MapOptions): Promise<MapResult> {
   const t0 = performance.now();
   const stakes = [...(opts.majorStakes ?? MAP_MAJOR_STAKES)];
   const steps = opts.steps ?? MAP_STEPS;
-  const chunk = Math.max(1, opts.chunk ?? 64);
+  const chunk = Math.max(1, opts.chunk ?? 128);
   const inFlight = Math.max(1, opts.inFlight ?? 3);
   const shape = {
     neurons: opts.neurons,
@@ -62,33 +109,32 @@ export async function runMapSweep(runner: EpochRunner, opts: MapOptions): Promis
   };
   const share = stakes.map(() => Array.from({ length: steps }, () => new Float64Array(steps)));
   const total = stakes.length * steps * steps;
-  const templates: (TwoCampTemplate | undefined)[] = new Array(stakes.length);
-  const template = (s: number) => (templates[s] ??= twoCampTemplate(shape, stakes[s]!, steps));
+  const template = templateCache(stakes.length);
 
-  // the work list, in order: (stake, minor b, major a)
+  // the work list, in order: (stake, minor b, major a); a chunk never spans two major stakes
   let next = 0;
   const take = () => {
-    const items: { s: number; a: number; b: number }[] = [];
-    while (items.length < chunk && next < total) {
-      const s = Math.floor(next / (steps * steps));
+    const s = Math.floor(next / (steps * steps));
+    const end = Math.min(next + chunk, (s + 1) * steps * steps);
+    const cells = new Uint16Array(2 * (end - next));
+    const at: [number, number][] = [];
+    for (let k = 0; next < end; next++, k++) {
       const r = next % (steps * steps);
-      items.push({ s, b: Math.floor(r / steps), a: r % steps });
-      next++;
+      const a = r % steps;
+      const b = Math.floor(r / steps);
+      cells[2 * k] = a;
+      cells[2 * k + 1] = b;
+      at.push([a, b]);
     }
-    return items;
+    return { s, cells, at };
   };
   let done = 0;
   const pending = new Set<Promise<void>>();
   const launch = () => {
-    const items = take();
-    if (items.length === 0) return;
-    const inputs = items.map(({ s, a, b }) => twoCampInput(template(s), a, b));
-    const p: Promise<void> = runner.runEpochs(inputs).then((outs) => {
-      outs.forEach((out, k) => {
-        const { s, a, b } = items[k]!;
-        share[s]![b]![a] = majorShare(template(s), out);
-      });
-      done += items.length;
+    const { s, cells, at } = take();
+    const p: Promise<void> = runner.runCells({ shape, majorStake: stakes[s]!, steps }, cells).then((shares) => {
+      at.forEach(([a, b], k) => (share[s]![b]![a] = shares[k]!));
+      done += at.length;
       opts.onProgress?.(done, total);
       pending.delete(p);
     });
@@ -100,11 +146,12 @@ export async function runMapSweep(runner: EpochRunner, opts: MapOptions): Promis
     // the first failure rejects the sweep (the caller closes the runner)
     await Promise.race(pending);
   }
+  const spec = (s: number): MapCellSpec => ({ shape, majorStake: stakes[s]!, steps });
   const camps = stakes.map((_, s) => {
-    const t = template(s);
+    const t = template(spec(s));
     return { majorValidators: t.majorValidators, minorValidators: t.V - t.majorValidators, majorServers: t.majorServers, minorServers: t.S - t.majorServers };
   });
-  return { shape, majorStakes: stakes, levels: Array.from(template(0).levels), share, camps, epochs: total, ms: performance.now() - t0 };
+  return { shape, majorStakes: stakes, levels: Array.from(template(spec(0)).levels), share, camps, epochs: total, ms: performance.now() - t0 };
 }
 
 /** The grid as CSV: major_stake, major_weight, minor_weight, major_share (one row per epoch). */

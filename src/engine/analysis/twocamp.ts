@@ -18,6 +18,8 @@
 //     every staked validator holds a permit (max_allowed_validators = V).
 // The majority's share = emission of major validators + major servers / all emission.
 import { rng } from '../synthetic.js';
+import { _epochEmission } from '../epoch.js';
+import type { Kernels } from '../kernels.js';
 import { CHAIN_DEFAULT_HYPERPARAMETERS, type EpochInput, type EpochOutput, type Hyperparameters } from '../types.js';
 
 export const MAP_MAJOR_STAKES: readonly number[] = Object.freeze([0.51, 0.55, 0.6, 0.65, 0.7, 0.75, 0.8, 0.85, 0.9, 0.95, 0.99]);
@@ -213,4 +215,44 @@ export function majorShare(t: TwoCampTemplate, out: EpochOutput): number {
     if (i < t.majorValidators || (i >= t.V && i < t.V + t.majorServers)) major += em[i]!;
   }
   return total === 0n ? 0 : Number(major) / Number(total);
+}
+
+/** The major camp's share of one emission vector (majorShare, on the raw rao). */
+function shareOf(t: TwoCampTemplate, em: BigUint64Array): number {
+  // every partial sum stays an exact double while the total is below 2^53 (the sweep mints 1e9)
+  let major = 0;
+  let total = 0;
+  for (let i = 0; i < t.n; i++) {
+    const e = Number(em[i]!);
+    total += e;
+    if (i < t.majorValidators || (i >= t.V && i < t.V + t.majorServers)) major += e;
+  }
+  if (total > Number.MAX_SAFE_INTEGER) {
+    let M = 0n;
+    let T = 0n;
+    for (let i = 0; i < t.n; i++) {
+      T += em[i]!;
+      if (i < t.majorValidators || (i >= t.V && i < t.V + t.majorServers)) M += em[i]!;
+    }
+    return T === 0n ? 0 : Number(M) / Number(T);
+  }
+  return total === 0 ? 0 : major / total;
+}
+
+/**
+ * majorShare(t, runEpoch(twoCampInput(t, a, b))) for every cell (a = cells[2k], b = cells[2k+1]),
+ * without building outputs: one input reused (only the weight values change between cells) and
+ * the epoch's emission read in place. What `yuma map` runs per chunk, in a worker or here.
+ */
+export function majorShares(t: TwoCampTemplate, cells: Uint16Array, kernels?: Kernels): Float64Array {
+  const out = new Float64Array(cells.length >> 1);
+  if (out.length === 0) return out;
+  const input = twoCampInput(t, cells[0]!, cells[1]!);
+  const val = input.weights.val;
+  for (let k = 0; k < out.length; k++) {
+    val.set(t.rowsMajor[cells[2 * k]!]!, 0);
+    val.set(t.rowsMinor[cells[2 * k + 1]!]!, t.majorValidators * t.S);
+    out[k] = shareOf(t, _epochEmission(input, kernels));
+  }
+  return out;
 }
