@@ -107,6 +107,8 @@ export function consensus(
 
 /** Below this many entries a column goes straight to the quickselect. */
 const RADIX_MIN: i32 = 48;
+/** From this many entries a column's radix pass uses 8 bits (256 buckets), below it 6. */
+const RADIX_WIDE: i32 = 1024;
 
 function columnMedian(
   score: usize, weight: usize, hist: usize, start: u32, end: u32, T: i64, minority: i64, countU: i32,
@@ -123,9 +125,11 @@ function columnMedian(
   if (m == 0) return 0;
   if (m < RADIX_MIN) return select(score, weight, start, end, base, minority);
 
-  // one radix pass on the top 8 bits of the scores finds the bucket holding the answer
-  const shift = <i64>max(0, 56 - <i32>clz<i64>(top));
-  for (let b = 0; b < 256; b++) store<i64>(hist + (<usize>b << 3), 0);
+  // one radix pass on the top bits of the scores finds the bucket holding the answer
+  // (6 bits for short columns: clearing and scanning 256 buckets would cost more than the pass)
+  const bits = m < RADIX_WIDE ? 6 : 8;
+  const shift = <i64>max(0, 64 - bits - <i32>clz<i64>(top));
+  for (let b = 0; b < (1 << bits); b++) store<i64>(hist + (<usize>b << 3), 0);
   for (let k = start; k < end; k++) {
     const p = hist + (<usize>(load<i64>(score + (<usize>k << 3)) >>> shift) << 3);
     store<i64>(p, load<i64>(p) + load<i64>(weight + (<usize>k << 3)));

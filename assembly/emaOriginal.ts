@@ -22,27 +22,31 @@ import { ONE, mulF, divF } from './fixed';
  * In: W CSR (rowPtr, col, val), consensus C, active stake a, beta (u16p of bonds_penalty),
  * stored bonds CSR (bPtr, bCol, bVal u16), recent u8[n] (bond columns to drop), alpha.
  * Out: the EMA CSR (outPtr, outCol, outVal: entries > 0, rows ascending in j) and its column
- * sums colSum. Scratch: sumD, sumB i64[n]. Returns nnz out.
+ * sums colSum. Scratch: sumD, sumB i64[n] (sumD given when sumDReady: clip's ranks when
+ * beta == ONE, since then mulF(Wb_ij, a_i) is exactly the rank term mulF(a_i, Wc_ij)).
+ * Returns nnz out.
  */
 export function emaOriginal(
   n: i32, rowPtr: usize, col: usize, val: usize, C: usize, a: usize, beta: i64,
   bPtr: usize, bCol: usize, bVal: usize, recent: usize, alpha: i64,
-  outPtr: usize, outCol: usize, outVal: usize, colSum: usize, sumD: usize, sumB: usize,
+  outPtr: usize, outCol: usize, outVal: usize, colSum: usize, sumD: usize, sumB: usize, sumDReady: bool,
 ): i32 {
-  memory.fill(sumD, 0, <usize>n << 3);
+  if (!sumDReady) memory.fill(sumD, 0, <usize>n << 3);
   memory.fill(sumB, 0, <usize>n << 3);
   memory.fill(colSum, 0, <usize>n << 3);
   // column sums of D = mulF(Wb, a_i), and of the bond integers b (B = b * ONE sums to that * ONE)
   for (let i = 0; i < n; i++) {
     const ai = load<i64>(a + (<usize>i << 3));
-    let e = load<u32>(rowPtr + (<usize>(i + 1) << 2));
-    for (let q = load<u32>(rowPtr + (<usize>i << 2)); q < e; q++) {
-      const j = load<u32>(col + (<usize>q << 2));
-      const wb = weightForBonds(load<i64>(val + (<usize>q << 3)), load<i64>(C + (<usize>j << 3)), beta);
-      const p = sumD + (<usize>j << 3);
-      store<i64>(p, load<i64>(p) + mulF(wb, ai));
+    if (!sumDReady) {
+      const e = load<u32>(rowPtr + (<usize>(i + 1) << 2));
+      for (let q = load<u32>(rowPtr + (<usize>i << 2)); q < e; q++) {
+        const j = load<u32>(col + (<usize>q << 2));
+        const wb = weightForBonds(load<i64>(val + (<usize>q << 3)), load<i64>(C + (<usize>j << 3)), beta);
+        const p = sumD + (<usize>j << 3);
+        store<i64>(p, load<i64>(p) + mulF(wb, ai));
+      }
     }
-    e = load<u32>(bPtr + (<usize>(i + 1) << 2));
+    const e = load<u32>(bPtr + (<usize>(i + 1) << 2));
     for (let q = load<u32>(bPtr + (<usize>i << 2)); q < e; q++) {
       const j = load<u32>(bCol + (<usize>q << 2));
       if (load<u8>(recent + <usize>j) != 0) continue;
@@ -60,6 +64,22 @@ export function emaOriginal(
     const xe = load<u32>(rowPtr + (<usize>(i + 1) << 2));
     let y = load<u32>(bPtr + (<usize>i << 2));
     const ye = load<u32>(bPtr + (<usize>(i + 1) << 2));
+    if (y == ye) {
+      // no stored bonds in this row (every row at a subnet's first epoch): alpha * D/sumD alone
+      for (; x < xe; x++) {
+        const j = load<u32>(col + (<usize>x << 2));
+        const d = mulF(weightForBonds(load<i64>(val + (<usize>x << 3)), load<i64>(C + (<usize>j << 3)), beta), ai);
+        const s = load<i64>(sumD + (<usize>j << 3));
+        const v = mulF(alpha, s != 0 ? divF(d, s) : d); // + mulF(1 - alpha, 0)
+        if (v > 0) {
+          store<u32>(outCol + (<usize>k << 2), j);
+          store<i64>(outVal + (<usize>k << 3), v);
+          const p = colSum + (<usize>j << 3);
+          store<i64>(p, load<i64>(p) + v);
+          k++;
+        }
+      }
+    }
     while (x < xe || y < ye) {
       const jx: u32 = x < xe ? load<u32>(col + (<usize>x << 2)) : 0xffff_ffff;
       const jy: u32 = y < ye ? load<u32>(bCol + (<usize>y << 2)) : 0xffff_ffff;

@@ -473,9 +473,10 @@ describe('WASM kernels == reference kernels', () => {
           b: csr(n, u16),
           recent: vec(n, flag),
           alpha: fc.oneof(fc.constantFrom(0n, ONE, 429496730n, ONE - 1n), fc.bigInt({ min: -ONE, max: 2n * ONE })),
+          ready1: fc.boolean(),
         }),
       ),
-      ({ n, w, C, a, beta, b, recent, alpha }) => {
+      ({ n, w, C, a, beta, b, recent, alpha, ready1 }) => {
         const nnzW = w.col.length;
         const nnzB = b.col.length;
         sameOnBoth(
@@ -483,7 +484,7 @@ describe('WASM kernels == reference kernels', () => {
             ...csrLayout(n, nnzW, 'i64'), C: ['i64', n], a: ['i64', n],
             bPtr: ['u32', n + 1], bCol: ['u32', nnzB], bVal: ['u16', nnzB], recent: ['u8', n],
             outPtr: ['u32', n + 1], outCol: ['u32', nnzW + nnzB], outVal: ['i64', nnzW + nnzB],
-            colSum: ['i64', n], sumD: ['i64', n], sumB: ['i64', n],
+            colSum: ['i64', n], sumD: ['i64', n], sumB: ['i64', n], VT: ['i64', n],
           } as const,
           (m) => {
             fillCsr(m, w);
@@ -495,11 +496,15 @@ describe('WASM kernels == reference kernels', () => {
             m.bVal.view.set(b.val);
             m.recent.view.set(recent);
           },
-          (k, m) =>
-            k.emaOriginal(
+          (k, m) => {
+            // beta == ONE: also the epoch's shortcut, sumD handed in as clip's ranks
+            const ready = beta === ONE && ready1;
+            if (ready) k.clip(n, m.rowPtr, m.col, m.val, m.C, m.a, beta, m.VT, m.sumD, null, null, null);
+            return k.emaOriginal(
               n, m.rowPtr, m.col, m.val, m.C, m.a, beta, m.bPtr, m.bCol, m.bVal, m.recent, alpha,
-              m.outPtr, m.outCol, m.outVal, m.colSum, m.sumD, m.sumB,
-            ),
+              m.outPtr, m.outCol, m.outVal, m.colSum, m.sumD, m.sumB, ready,
+            );
+          },
           (m, ret) => ({ ...readOut(m, n, ret), colSum: head(m.colSum.view, n) }),
         );
       },

@@ -176,6 +176,10 @@ function epochStages(input: EpochInput, k: Kernels, mark: (stage: EpochStage) =>
     n, m.WPtr, m.WCol, m.WVal, m.C, m.a, beta, m.VT, m.I,
     wantWb ? m.WbPtr : null, wantWb ? m.WbCol : null, wantWb ? m.WbVal : null,
   );
+  // original Yuma with beta == ONE: the bonds delta's column sums ARE the ranks (mulF commutes,
+  // a dropped entry adds 0 to both), so keep them before they become the incentive
+  const sumDReady = !hp.yuma3 && beta === ONE;
+  if (sumDReady) m.sumD.view.set(m.I.view);
   // 2.9 incentive = normalize(ranks)
   k.normalize(m.I, n);
   mark('clip_trust_ranks');
@@ -194,7 +198,7 @@ function epochStages(input: EpochInput, k: Kernels, mark: (stage: EpochStage) =>
     // the column-normalized stored bonds, read straight from W and the u16 bonds
     nnzE = k.emaOriginal(
       n, m.WPtr, m.WCol, m.WVal, m.C, m.a, beta, m.bPtr, m.bCol, m.bVal, m.recent, alpha,
-      m.EPtr, m.ECol, m.EVal, m.sums, m.sumD, m.sumB,
+      m.EPtr, m.ECol, m.EVal, m.sums, m.sumD, m.sumB, sumDReady,
     );
     mark('ema_bonds');
     // 2.12d-e dividends (and the column maxima the storage form needs)

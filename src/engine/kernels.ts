@@ -60,11 +60,13 @@ export interface Kernels {
    * yuma.md 2.10-2.12c for original Yuma in one stage, from W (with C, a, beta) and the stored
    * u16 bonds (with the recent-column mask): the EMA of the column-normalized delta and bonds;
    * returns nnz out; colSum = the EMA's column sums; sumD, sumB are scratch i64[n].
+   * `sumDReady`: sumD already holds the delta's column sums, sum_i mulF(Wb_ij, a_i) (with
+   * beta == ONE that is clip's ranks R, before normalization), so they are not recomputed.
    */
   emaOriginal(
     n: number, rowPtr: U32, col: U32, val: I64, C: I64, a: I64, beta: bigint,
     bPtr: U32, bCol: U32, bVal: U16, recent: U8, alpha: bigint,
-    outPtr: U32, outCol: U32, outVal: I64, colSum: I64, sumD: I64, sumB: I64,
+    outPtr: U32, outCol: U32, outVal: I64, colSum: I64, sumD: I64, sumB: I64, sumDReady: boolean,
   ): number;
   /** yuma.md 2.12b: out_ij = mulF(val_ij, a_i), and its column sums. */
   scaleRows(n: number, rowPtr: U32, col: U32, val: I64, a: I64, out: I64, colSum: I64): void;

@@ -311,6 +311,7 @@ export function createReferenceKernels(): Kernels {
 
     // yuma.md 2.10-2.12c in the spec's own order, on the intermediate matrices the WASM kernel
     // never writes: Wb, B, colnorm(B), D = Wb x a, colnorm(D), then the union EMA.
+    // sumDReady changes nothing here: the reference always computes sumD itself
     emaOriginal(n, rowPtr, col, val, C, a, beta, bPtr, bCol, bVal, recent, alpha, outPtr, outCol, outVal, colSum, sumD, sumB) {
       const nnzW = rowPtr.view[n]!;
       const nnzB = bPtr.view[n]!;
