@@ -236,6 +236,15 @@ export function upscaleColumns(nnz: i32, col: usize, val: usize, colMax: usize):
   }
 }
 
+/** The stored u16 of original Yuma's bonds: toU16 of the column max-upscaled EMA (val kept). */
+export function upscaleToU16(nnz: i32, col: usize, val: usize, colMax: usize, out: usize): void {
+  for (let q = 0; q < nnz; q++) {
+    const m = load<i64>(colMax + (<usize>load<u32>(col + (<usize>q << 2)) << 3));
+    const v = load<i64>(val + (<usize>q << 3));
+    store<u16>(out + (<usize>q << 1), <u16>toU16(m != 0 ? divF(v, m) : v));
+  }
+}
+
 /** Storage form of original Yuma: column max-upscale (max becomes ONE), in place. */
 export function colMaxUpscale(n: i32, nnz: i32, col: usize, val: usize, maxes: usize): void {
   zero(maxes, n);

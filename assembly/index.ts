@@ -7,7 +7,7 @@ export { consensus } from './consensus';
 export { clip } from './clip';
 export {
   loadBonds, colSums, divideColumns, colnorm, scaleRows, emaFixed, emaLiquid, rowDotIncentive,
-  emaDividends, yuma3Dividends, upscaleColumns, colMaxUpscale, toU16Array,
+  emaDividends, yuma3Dividends, upscaleColumns, upscaleToU16, colMaxUpscale, toU16Array,
 } from './bonds';
 export { emaOriginal } from './emaOriginal';
 export { emission } from './emission';
@@ -16,3 +16,4 @@ export { emission } from './emission';
 export function heapBase(): usize {
   return __heap_base;
 }
+export { combineStake } from './stake';

@@ -763,6 +763,64 @@ describe('WASM kernels == reference kernels', () => {
       },
     ));
 
+  it('combineStake (128-bit stake combine, threshold, owner, normalize; false past 2^62)', () => {
+    const L62 = 1n << 62n;
+    const rao = fc.oneof(
+      fc.constantFrom(0n, 1n, L62 - 1n, (1n << 32n) - 1n, 1n << 32n),
+      fc.bigInt({ min: 0n, max: 1n << 20n }),
+      fc.bigInt({ min: 0n, max: 21_000_000n * 1_000_000_000n }),
+      fc.bigInt({ min: 0n, max: L62 - 1n }),
+    );
+    property(
+      size.chain((n) =>
+        fc.record({
+          n: fc.constant(n),
+          alpha: fc.array(rao, { minLength: n, maxLength: n }),
+          tao: fc.array(fc.oneof({ weight: 2, arbitrary: fc.constant(0n) }, { weight: 5, arbitrary: rao }), { minLength: n, maxLength: n }),
+          // one stake past the limit now and then: then neither writes anything
+          big: fc.oneof({ weight: 9, arbitrary: fc.constant(-1) }, { weight: 1, arbitrary: fc.integer({ min: 0, max: Math.max(0, 2 * n - 1) }) }),
+          w32: fc.oneof(fc.constantFrom(0n, 226245882n, (1n << 32n) - 1n), fc.bigInt({ min: 0n, max: (1n << 32n) - 1n })),
+          threshold: fc.oneof(fc.constantFrom(0n, 1000n, (1n << 64n) - 1n), rao),
+          owner: fc.integer({ min: -1, max: Math.max(-1, n - 1) }),
+        }),
+      ),
+      ({ n, alpha, tao, big, w32, threshold, owner }) => {
+        const A = BigUint64Array.from(alpha);
+        const T = BigUint64Array.from(tao);
+        if (big >= 0 && n > 0) (big < n ? A : T)[big % n] = L62 + BigInt(big);
+        sameOnBoth(
+          { alpha: ['u64', n], tao: ['u64', n], raw: ['u64', n], stake: ['i64', n], th: ['u64', n], tl: ['u64', n] } as const,
+          (m) => {
+            m.alpha.view.set(A);
+            m.tao.view.set(T);
+            m.raw.view.fill(0n);
+            m.stake.view.fill(0n);
+          },
+          (k, m) => Number(k.combineStake(n, m.alpha, m.tao, w32, threshold, owner, m.raw, m.stake, m.th, m.tl)),
+          (m, ret) => (ret ? { raw: head(m.raw.view, n), stake: head(m.stake.view, n) } : {}),
+        );
+      },
+    );
+  });
+
+  it('upscaleToU16 (the stored u16 of the column max-upscaled EMA, val untouched)', () =>
+    property(
+      size.chain((n) => fc.record({ n: fc.constant(n), w: csr(n, fc.oneof(frac, anyI64, fc.constant(0n))), maxes: vec(n, fc.oneof(frac, anyI64, fc.constant(0n))) })),
+      ({ n, w, maxes }) => {
+        const nnz = w.col.length;
+        sameOnBoth(
+          { ...csrLayout(n, nnz, 'i64'), maxes: ['i64', n], out: ['u16', nnz] } as const,
+          (m) => {
+            fillCsr(m, w);
+            m.val.view.set(w.val);
+            m.maxes.view.set(maxes);
+          },
+          (k, m) => k.upscaleToU16(nnz, m.col, m.val, m.maxes, m.out),
+          (m) => ({ out: head(m.out.view, nnz), val: head(m.val.view, nnz) }),
+        );
+      },
+    ));
+
   it('toU16Array', () =>
     property(
       fc.array(fc.oneof(anyI64, frac), { maxLength: 200 }),

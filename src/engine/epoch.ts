@@ -52,6 +52,8 @@ function layout(n: number, nnzW: number, nnzB: number, hp: EpochInput['hyperpara
     bPtr: ['u32', n + 1], bCol: ['u32', nnzB], bVal: ['u16', nnzB],
     forbid: ['u8', n], recent: ['u8', n],
     lastUpdate: ['f64', n], registered: ['f64', n], commit: ['f64', hp.commit_reveal ? n : 0],
+    // stake inputs (u64 rao), the combined stake, the filtered I96F32 stakes as (hi, lo)
+    alpha: ['u64', n], tao: ['u64', n], rawStake: ['u64', n], th: ['u64', n], tl: ['u64', n],
     // vectors (raw I32F32)
     stake: ['i64', n], a: ['i64', n], u: ['i64', n], C: ['i64', n], VT: ['i64', n],
     I: ['i64', n], Div: ['i64', n], sums: ['i64', n], colMax: ['i64', n],
@@ -78,8 +80,6 @@ export function runEpoch(input: EpochInput, options: EpochOptions = {}): EpochOu
   const { n } = input;
   const { m, active, rawStake, newPermit, nnzE } = st;
 
-  // 2.12f original Yuma's storage form: the column max-upscaled EMA (Yuma3 stores it as is)
-  if (!input.hyperparameters.yuma3) k.upscaleColumns(nnzE, m.ECol, m.EVal, m.colMax);
   // 2.15 outputs: u16 vectors, and a bond row for every uid (EMA row if newly permitted)
   const u16 = (v: typeof m.C) => {
     k.toU16Array(n, v, m.u16);
@@ -98,7 +98,9 @@ export function runEpoch(input: EpochInput, options: EpochOptions = {}): EpochOu
     emission: m.em.view.slice(),
     stake: rawStake,
   };
-  k.toU16Array(nnzE, m.EVal, m.u16);
+  // 2.12f original Yuma stores the column max-upscaled EMA (Yuma3 the EMA as is)
+  if (input.hyperparameters.yuma3) k.toU16Array(nnzE, m.EVal, m.u16);
+  else k.upscaleToU16(nnzE, m.ECol, m.EVal, m.colMax, m.u16);
   const bonds = keepRows(m.EPtr.view, m.ECol.view, m.u16.view, newPermit);
 
   const out: EpochOutput = { netuid: input.netuid, n, neurons, bonds };
@@ -136,15 +138,21 @@ function epochStages(input: EpochInput, k: Kernels, mark: (stage: EpochStage) =>
   mark('activity');
   // 2.2 stake
   const stake = m.stake.view;
-  const rawStake = combineStake(input, stake);
+  const rawStake = combineStake(input, { stake: m.stake, alpha: m.alpha, tao: m.tao, raw: m.rawStake, th: m.th, tl: m.tl }, k);
   mark('stake');
   // 2.3 validator permits: last epoch's gate this one; new ones only pick stored bond rows
   const forbid = forbidden(input);
   const newPermit = newPermits(stake, hp.max_allowed_validators, input.owner_uid);
   mark('permits');
   // 2.4 active stake
-  const a = m.a.view;
-  for (let i = 0; i < n; i++) a[i] = active[i] && !forbid[i] ? stake[i]! : 0n;
+  // copied as 32-bit word pairs: a BigInt per uid would cost more than the whole kernel
+  const a32 = new Int32Array(m.a.view.buffer, m.a.ptr, 2 * n);
+  const s32 = new Int32Array(stake.buffer, m.stake.ptr, 2 * n);
+  for (let i = 0; i < n; i++) {
+    const keep = active[i] && !forbid[i];
+    a32[2 * i] = keep ? s32[2 * i]! : 0;
+    a32[2 * i + 1] = keep ? s32[2 * i + 1]! : 0;
+  }
   k.normalize(m.a, n);
   mark('active_stake');
 

@@ -20,6 +20,16 @@ export interface Kernels {
 
   /** yuma.md 1.2 normalize: v_i = divF(v_i, sum v) unless the sum is 0. */
   normalize(v: I64, n: number): void;
+  /**
+   * yuma.md 2.2 when nothing can saturate (every alpha and tao below 2^62; returns false and
+   * writes nothing otherwise): T_i = alpha_i * 2^32 + tao_i * w32, raw_i = T_i >> 32, T_i kept where raw_i >=
+   * threshold or i == owner (-1: none), stake_i = floor(T_i * 2^32 / sum T) (0 if the sum is 0).
+   * Scratch: th, tl u64[n].
+   */
+  combineStake(
+    n: number, alpha: U64, tao: U64, w32: bigint, threshold: bigint, owner: number,
+    raw: U64, stake: I64, th: U64, tl: U64,
+  ): boolean;
   /** yuma.md 2.5: masks and row normalization of u16 weights; returns nnz out. */
   prepareWeights(
     n: number, rowPtr: U32, col: U32, w: U16, forbid: U8, lastUpdate: F64, registered: F64,
@@ -95,6 +105,11 @@ export interface Kernels {
   yuma3Dividends(n: number, rowPtr: U32, col: U32, val: I64, colSum: I64, I: I64, a: I64, out: I64): void;
   /** yuma.md 2.12f given the column maxima: divF(v, colMax_j) where colMax_j != 0, in place. */
   upscaleColumns(nnz: number, col: U32, val: I64, colMax: I64): void;
+  /**
+   * yuma.md 2.12f + 2.15 for original Yuma's stored bonds in one pass: out_q = toU16(divF(v,
+   * colMax_j)) where colMax_j != 0, else toU16(v); val is not modified.
+   */
+  upscaleToU16(nnz: number, col: U32, val: I64, colMax: I64, out: U16): void;
   /** yuma.md 2.12f: column max-upscale in place; maxes is scratch. */
   colMaxUpscale(n: number, nnz: number, col: U32, val: I64, maxes: I64): void;
   /** yuma.md 1.2 toU16 of len raws. */

@@ -232,6 +232,24 @@ export function createReferenceKernels(): Kernels {
       for (let i = 0; i < n; i++) v.view[i] = divF(v.view[i]!, S);
     },
 
+    // yuma.md 2.2 without saturation: exact integers T_i = alpha_i * 2^32 + tao_i * w32.
+    combineStake(n, alpha, tao, w32, threshold, owner, raw, stake, th, tl) {
+      const LIMIT = 1n << 62n;
+      for (let i = 0; i < n; i++) if (alpha.view[i]! >= LIMIT || tao.view[i]! >= LIMIT) return false;
+      const T: bigint[] = new Array(n);
+      let S = 0n;
+      for (let i = 0; i < n; i++) {
+        const t = (alpha.view[i]! << 32n) + tao.view[i]! * w32;
+        raw.view[i] = t >> 32n;
+        T[i] = i === owner || t >> 32n >= threshold ? t : 0n;
+        th.view[i] = T[i]! >> 64n;
+        tl.view[i] = BigInt.asUintN(64, T[i]!);
+        S += T[i]!;
+      }
+      for (let i = 0; i < n; i++) stake.view[i] = S === 0n ? 0n : (T[i]! << 32n) / S;
+      return true;
+    },
+
     // yuma.md 2.5: load (j, w*ONE), permit mask, diagonal, outdated, commit-reveal, row normalize.
     prepareWeights(n, rowPtr, col, w, forbid, lastUpdate, registered, commit, owner, outPtr, outCol, outVal) {
       const rows: Entry[][] = [];
@@ -439,6 +457,14 @@ export function createReferenceKernels(): Kernels {
     },
 
     upscaleColumns,
+
+    // yuma.md 2.12f then 2.15: the storage u16 of each upscaled entry (val kept).
+    upscaleToU16(nnz, col, val, colMax, out) {
+      for (let q = 0; q < nnz; q++) {
+        const m = colMax.view[col.view[q]!]!;
+        out.view[q] = toU16(m !== 0n ? divF(val.view[q]!, m) : val.view[q]!);
+      }
+    },
 
     // yuma.md 2.12f: m_j = max(0, column max); entries divF(v, m_j) where m_j != 0.
     colMaxUpscale(n, nnz, col, val, maxes) {

@@ -55,9 +55,9 @@ export function createWasmKernels(module: WebAssembly.Module = wasmModule()): Ke
     },
   } as Record<string, unknown>;
   for (const name of [
-    'normalize', 'prepareWeights', 'consensus', 'clip', 'loadBonds', 'colSums', 'divideColumns',
+    'normalize', 'combineStake', 'prepareWeights', 'consensus', 'clip', 'loadBonds', 'colSums', 'divideColumns',
     'colnorm', 'scaleRows', 'emaOriginal', 'emaFixed', 'emaLiquid', 'rowDotIncentive', 'emaDividends',
-    'yuma3Dividends', 'upscaleColumns', 'colMaxUpscale', 'toU16Array', 'emission',
+    'yuma3Dividends', 'upscaleColumns', 'upscaleToU16', 'colMaxUpscale', 'toU16Array', 'emission',
   ]) {
     kernels[name] = call(name);
   }
