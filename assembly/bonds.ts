@@ -188,7 +188,14 @@ export function emaDividends(
   n: i32, rowPtr: usize, col: usize, val: usize, colSum: usize, I: usize, out: usize, colMax: usize,
 ): void {
   zero(colMax, n);
-  for (let i = 0; i < n; i++) {
+  emaDividendRows(0, n, rowPtr, col, val, colSum, I, out, colMax);
+}
+
+/** Rows r0 <= i < r1 of emaDividends; colMax is max-ed into (the caller zeroes it). */
+export function emaDividendRows(
+  r0: i32, r1: i32, rowPtr: usize, col: usize, val: usize, colSum: usize, I: usize, out: usize, colMax: usize,
+): void {
+  for (let i = r0; i < r1; i++) {
     let s: i64 = 0;
     const e = load<u32>(rowPtr + (<usize>(i + 1) << 2));
     for (let q = load<u32>(rowPtr + (<usize>i << 2)); q < e; q++) {

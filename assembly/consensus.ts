@@ -21,7 +21,19 @@ export function consensus(
   n: i32, rowPtr: usize, col: usize, val: usize, a: usize, kappa: i64,
   u: usize, colPtr: usize, cursor: usize, score: usize, weight: usize, hist: usize, C: usize,
 ): void {
-  // u = normalize(a over rows with a_i > 0): a second normalization of normalized stake
+  const T = consensusStake(n, a, kappa, u);
+  consensusColumns(n, 0, n, rowPtr, col, val, u, T, _minority, _countU, colPtr, cursor, score, weight, hist, C);
+}
+
+let _minority: i64 = 0;
+let _countU: i32 = 0;
+
+/**
+ * u = normalize(a over rows with a_i > 0): a second normalization of normalized stake.
+ * Returns T = sum u; minority = T - kappa and the count of such rows are left in globals
+ * (read by consensus, or by JS through consensusStakeInto).
+ */
+function consensusStake(n: i32, a: usize, kappa: i64, u: usize): i64 {
   let sa: i64 = 0, countU = 0;
   for (let i = 0; i < n; i++) {
     const ai = load<i64>(a + (<usize>i << 3));
@@ -34,39 +46,70 @@ export function consensus(
     store<i64>(u + (<usize>i << 3), ui);
     T += ui;
   }
-  const minority = T - kappa;
+  _minority = T - kappa;
+  _countU = countU;
+  return T;
+}
+
+/** consensusStake for a column-split epoch: out i64[3] = (T, minority, countU). */
+export function consensusStakeInto(n: i32, a: usize, kappa: i64, u: usize, out: usize): void {
+  store<i64>(out, consensusStake(n, a, kappa, u));
+  store<i64>(out + 8, _minority);
+  store<i64>(out + 16, <i64>_countU);
+}
+
+/** The first q in [lo, hi) with col[q] >= j (hi when none): rows are sorted by column. */
+function lowerBound(col: usize, lo: u32, hi: u32, j: u32): u32 {
+  while (lo < hi) {
+    const mid = lo + ((hi - lo) >> 1);
+    if (load<u32>(col + (<usize>mid << 2)) < j) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
+}
+
+/**
+ * C_j for the columns j0 <= j < j1 only (any split of the columns gives the same C). u, T,
+ * minority, countU from consensusStake; colPtr, cursor, score, weight, hist are this caller's
+ * own scratch (colPtr u32[n+1], cursor u32[n]).
+ */
+export function consensusColumns(
+  n: i32, j0: i32, j1: i32, rowPtr: usize, col: usize, val: usize, u: usize, T: i64, minority: i64, countU: i32,
+  colPtr: usize, cursor: usize, score: usize, weight: usize, hist: usize, C: usize,
+): void {
   if (countU == 0) {
-    for (let j = 0; j < n; j++) store<i64>(C + (<usize>j << 3), 0);
+    for (let j = j0; j < j1; j++) store<i64>(C + (<usize>j << 3), 0);
     return;
   }
-
-  // positive entries per column among rows with stake; each such row's cursor at its start
-  for (let j = 0; j <= n; j++) store<u32>(colPtr + (<usize>j << 2), 0);
+  // positive entries per column among rows with stake; each such row's cursor at column j0
+  for (let j = j0; j <= j1; j++) store<u32>(colPtr + (<usize>j << 2), 0);
   for (let i = 0; i < n; i++) {
-    const s = load<u32>(rowPtr + (<usize>i << 2));
-    store<u32>(cursor + (<usize>i << 2), s);
     if (load<i64>(u + (<usize>i << 3)) <= 0) continue;
     const e = load<u32>(rowPtr + (<usize>(i + 1) << 2));
+    const s = j0 == 0 ? load<u32>(rowPtr + (<usize>i << 2)) : lowerBound(col, load<u32>(rowPtr + (<usize>i << 2)), e, <u32>j0);
+    store<u32>(cursor + (<usize>i << 2), s);
     for (let q = s; q < e; q++) {
+      const j = load<u32>(col + (<usize>q << 2));
+      if (j >= <u32>j1) break;
       if (load<i64>(val + (<usize>q << 3)) > 0) {
-        const p = colPtr + (<usize>load<u32>(col + (<usize>q << 2)) << 2);
+        const p = colPtr + (<usize>j << 2);
         store<u32>(p, load<u32>(p) + 1);
       }
     }
   }
 
-  let j0 = 0;
-  while (j0 < n) {
-    // block [j0, j1): as many columns as fit, at least one; counts become block offsets
-    let j1 = j0, filled: u32 = 0;
-    while (j1 < n) {
-      const c = load<u32>(colPtr + (<usize>j1 << 2));
-      if (j1 > j0 && filled + c > BLOCK_ENTRIES) break;
-      store<u32>(colPtr + (<usize>j1 << 2), filled);
+  let b0 = j0;
+  while (b0 < j1) {
+    // block [b0, b1): as many columns as fit, at least one; counts become block offsets
+    let b1 = b0, filled: u32 = 0;
+    while (b1 < j1) {
+      const c = load<u32>(colPtr + (<usize>b1 << 2));
+      if (b1 > b0 && filled + c > BLOCK_ENTRIES) break;
+      store<u32>(colPtr + (<usize>b1 << 2), filled);
       filled += c;
-      j1++;
+      b1++;
     }
-    // gather: each staked row contributes its entries with j0 <= j < j1
+    // gather: each staked row contributes its entries with b0 <= j < b1
     for (let i = 0; i < n; i++) {
       const ui = load<i64>(u + (<usize>i << 3));
       if (ui <= 0) continue;
@@ -74,7 +117,7 @@ export function consensus(
       let q = load<u32>(cursor + (<usize>i << 2));
       for (; q < e; q++) {
         const j = load<u32>(col + (<usize>q << 2));
-        if (j >= <u32>j1) break;
+        if (j >= <u32>b1) break;
         const v = load<i64>(val + (<usize>q << 3));
         if (v > 0) {
           const p = colPtr + (<usize>j << 2);
@@ -88,12 +131,12 @@ export function consensus(
     }
     // colPtr[j] now holds the END of column j within the block
     let start: u32 = 0;
-    for (let j = j0; j < j1; j++) {
+    for (let j = b0; j < b1; j++) {
       const end = load<u32>(colPtr + (<usize>j << 2));
       store<i64>(C + (<usize>j << 3), columnMedian(score, weight, hist, start, end, T, minority, countU));
       start = end;
     }
-    j0 = j1;
+    b0 = b1;
   }
 }
 

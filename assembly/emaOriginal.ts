@@ -34,8 +34,21 @@ export function emaOriginal(
   if (!sumDReady) memory.fill(sumD, 0, <usize>n << 3);
   memory.fill(sumB, 0, <usize>n << 3);
   memory.fill(colSum, 0, <usize>n << 3);
+  emaSums(0, n, rowPtr, col, val, C, a, beta, bPtr, bCol, bVal, recent, sumD, sumB, sumDReady);
+  store<u32>(outPtr, 0);
+  return emaRows(0, n, rowPtr, col, val, C, a, beta, bPtr, bCol, bVal, recent, alpha, sumD, sumB, outPtr, outCol, outVal, 0, colSum);
+}
+
+/**
+ * Rows r0 <= i < r1 of the first pass: ADDS their terms to the column sums sumD (unless
+ * sumDReady) and sumB. Wrapping integer sums: any split of the rows, summed, is the same.
+ */
+export function emaSums(
+  r0: i32, r1: i32, rowPtr: usize, col: usize, val: usize, C: usize, a: usize, beta: i64,
+  bPtr: usize, bCol: usize, bVal: usize, recent: usize, sumD: usize, sumB: usize, sumDReady: bool,
+): void {
   // column sums of D = mulF(Wb, a_i), and of the bond integers b (B = b * ONE sums to that * ONE)
-  for (let i = 0; i < n; i++) {
+  for (let i = r0; i < r1; i++) {
     const ai = load<i64>(a + (<usize>i << 3));
     if (!sumDReady) {
       const e = load<u32>(rowPtr + (<usize>(i + 1) << 2));
@@ -54,11 +67,21 @@ export function emaOriginal(
       store<i64>(p, load<i64>(p) + <i64>load<u16>(bVal + (<usize>q << 1)));
     }
   }
-  // EMA over the union of both rows' patterns: alpha * D/sumD + (1 - alpha) * B/sumB, keep > 0
+}
+
+/**
+ * Rows r0 <= i < r1 of the EMA over the union of both rows' patterns: alpha * D/sumD +
+ * (1 - alpha) * B/sumB, entries > 0 kept, written from entry outBase on (outPtr[i + 1] is an
+ * absolute entry index); ADDS to colSum. Returns the entries written.
+ */
+export function emaRows(
+  r0: i32, r1: i32, rowPtr: usize, col: usize, val: usize, C: usize, a: usize, beta: i64,
+  bPtr: usize, bCol: usize, bVal: usize, recent: usize, alpha: i64, sumD: usize, sumB: usize,
+  outPtr: usize, outCol: usize, outVal: usize, outBase: i32, colSum: usize,
+): i32 {
   const om = ONE - alpha;
-  let k = 0;
-  store<u32>(outPtr, 0);
-  for (let i = 0; i < n; i++) {
+  let k = outBase;
+  for (let i = r0; i < r1; i++) {
     const ai = load<i64>(a + (<usize>i << 3));
     let x = load<u32>(rowPtr + (<usize>i << 2));
     const xe = load<u32>(rowPtr + (<usize>(i + 1) << 2));
@@ -113,5 +136,5 @@ export function emaOriginal(
     }
     store<u32>(outPtr + (<usize>(i + 1) << 2), k);
   }
-  return k;
+  return k - outBase;
 }

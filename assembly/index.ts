@@ -2,18 +2,18 @@
 // Nothing here allocates: src/engine/wasm.ts hands every kernel its buffers as byte offsets.
 export { mulF, mulChecked, divF, divSat, expSafe, mulShr32U } from './fixed';
 export { sum, normalize } from './vector';
-export { prepareWeights } from './weights';
-export { consensus } from './consensus';
+export { combineStake } from './stake';
+export { prepareWeights, prepareWeightRows } from './weights';
+export { consensus, consensusStakeInto, consensusColumns } from './consensus';
 export { clip } from './clip';
 export {
   loadBonds, colSums, divideColumns, colnorm, scaleRows, emaFixed, emaLiquid, rowDotIncentive,
-  emaDividends, yuma3Dividends, upscaleColumns, upscaleToU16, colMaxUpscale, toU16Array,
+  emaDividends, emaDividendRows, yuma3Dividends, upscaleColumns, upscaleToU16, colMaxUpscale, toU16Array,
 } from './bonds';
-export { emaOriginal } from './emaOriginal';
+export { emaOriginal, emaSums, emaRows } from './emaOriginal';
 export { emission } from './emission';
 
 /** First byte JS may use: everything below holds the module's static data. */
 export function heapBase(): usize {
   return __heap_base;
 }
-export { combineStake } from './stake';

@@ -12,9 +12,21 @@ export function prepareWeights(
   forbid: usize, lastUpdate: usize, registered: usize, commit: usize, owner: i32,
   outPtr: usize, outCol: usize, outVal: usize,
 ): i32 {
-  let k = 0;
   store<u32>(outPtr, 0);
-  for (let i = 0; i < n; i++) {
+  return prepareWeightRows(0, n, rowPtr, col, w, forbid, lastUpdate, registered, commit, owner, outPtr, outCol, outVal, 0);
+}
+
+/**
+ * Rows r0 <= i < r1 of prepareWeights, written from entry outBase on (outPtr[i + 1] is an
+ * absolute entry index; outBase = rowPtr[r0] never overtakes the input). Returns the entries written.
+ */
+export function prepareWeightRows(
+  r0: i32, r1: i32, rowPtr: usize, col: usize, w: usize,
+  forbid: usize, lastUpdate: usize, registered: usize, commit: usize, owner: i32,
+  outPtr: usize, outCol: usize, outVal: usize, outBase: i32,
+): i32 {
+  let k = outBase;
+  for (let i = r0; i < r1; i++) {
     const start = k;
     if (load<u8>(forbid + <usize>i) == 0) {
       const lu = load<f64>(lastUpdate + (<usize>i << 3));
@@ -50,5 +62,5 @@ export function prepareWeights(
     }
     store<u32>(outPtr + (<usize>(i + 1) << 2), k);
   }
-  return k;
+  return k - outBase;
 }
