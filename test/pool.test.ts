@@ -196,6 +196,104 @@ describe('failures', () => {
   });
 });
 
+describe('column split: one subnet across the workers (runEpoch above splitMinEntries)', () => {
+  it('in one thread, leader alone with 1 and 3 participants\' blocks: identical to runEpoch', async () => {
+    const { newSharedMemory, sharedKernels }: typeof import('../dist/engine/wasm.js') = await import('../dist/engine/wasm.js');
+    const { newControl, splitKernels }: typeof import('../dist/pool/split.js') = await import('../dist/pool/split.js');
+    const memory = newSharedMemory();
+    const inst = sharedKernels(memory);
+    // every large subnet and a spread of golden ones (the pool tests below run all of them)
+    const pick = [...inputs.keys()].filter((i) => i % 9 === 0 || i >= inputs.length - 7);
+    for (const participants of [1, 3]) {
+      for (const i of pick) {
+        const sp = splitKernels(inst.kernelsFrom(0), inst.range, memory, newControl(), inputs[i]!, participants);
+        try {
+          expectSame(expected[i]!, runEpoch(inputs[i]!, { trace: true, kernels: sp.kernels }), `input ${i}, ${participants} participant(s)`);
+        } finally {
+          sp.quit();
+        }
+      }
+    }
+  }, 60_000);
+
+  describe.each([2, 4])('%i threads, every subnet split', (threads) => {
+    let pool: Pool;
+    beforeAll(async () => {
+      pool = createPool({ threads, splitMinEntries: 0 });
+      await pool.warmup();
+    });
+    afterAll(() => pool?.close());
+
+    it('every golden case and large random subnet: identical to runEpoch on the main thread', async () => {
+      for (let i = 0; i < inputs.length; i++) {
+        expectSame(expected[i]!, await pool.runEpoch(inputs[i]!, { trace: true }), `input ${i} (netuid ${inputs[i]!.netuid}, n ${inputs[i]!.n})`);
+      }
+    }, 120_000);
+
+    it('concurrent split calls and batches on one pool each get their own results', async () => {
+      const last = inputs.length - 1;
+      const [a, b, c] = await Promise.all([pool.runEpoch(inputs[last]!, { trace: true }), pool.runEpochs(inputs.slice(0, 8), { trace: true }), pool.runEpoch(inputs[last - 1]!, { trace: true })]);
+      expectSame(expected[last]!, a, 'split call 1');
+      b.forEach((o, k) => expectSame(expected[k]!, o, `batch ${k}`));
+      expectSame(expected[last - 1]!, c, 'split call 2');
+    }, 60_000);
+  });
+
+  describe('failures', () => {
+    let pool: Pool;
+    const faults = new Map<number, PoolFault | { fault: PoolFault; hangMs: number }>();
+    const giant = { ...syntheticInput({ n: 1024, validators: 128, seed: 300 }), netuid: 77 };
+    let want: EpochOutput;
+    beforeAll(async () => {
+      pool = createPool({ threads: 2, splitMinEntries: 0, faultInjection: (input) => faults.get(input.netuid) });
+      await pool.warmup();
+      want = runEpoch(giant, { trace: true });
+    });
+    afterAll(() => pool?.close());
+    const stillUsable = async () => {
+      faults.clear();
+      expectSame(want, await pool.runEpoch(giant, { trace: true }), 'after failure');
+      expect(pool.workers).toBe(2);
+    };
+    const failure = (p: Promise<unknown>) => p.then(() => null, (e: unknown) => e) as Promise<InstanceType<typeof PoolError>>;
+
+    it('the leader throws: the call fails naming the subnet and the cause', async () => {
+      faults.set(77, 'throw');
+      const err = await failure(pool.runEpoch(giant));
+      expect(err).toBeInstanceOf(PoolError);
+      expect(err.kind).toBe('failed');
+      expect(err.netuid).toBe(77);
+      expect(err.message).toMatch(/^subnet netuid 77 \(split over 2 threads\) failed: injected fault: task threw/);
+      await stillUsable();
+    });
+
+    it('the leader worker dies: the call fails, the helper goes home, the pool goes on', async () => {
+      faults.set(77, 'exit');
+      const err = await failure(pool.runEpoch(giant));
+      expect(err.kind).toBe('failed');
+      expect(err.message).toMatch(/split over 2 threads\) failed: the worker died/);
+      await stillUsable();
+    });
+
+    it('timeoutMs and an AbortSignal stop a stuck split call promptly', async () => {
+      faults.set(77, { fault: 'hang', hangMs: 20_000 });
+      let t0 = performance.now();
+      const err = await failure(pool.runEpoch(giant, { timeoutMs: 300 }));
+      expect(performance.now() - t0).toBeLessThan(3_000);
+      expect(err.kind).toBe('timeout');
+      expect(err.message).toMatch(/split over 2 threads\) timed out after 300 ms/);
+      const c = new AbortController();
+      setTimeout(() => c.abort(new Error('operator said stop')), 200);
+      t0 = performance.now();
+      const err2 = await failure(pool.runEpoch(giant, { signal: c.signal }));
+      expect(performance.now() - t0).toBeLessThan(3_000);
+      expect(err2.kind).toBe('aborted');
+      expect(err2.message).toMatch(/aborted \(operator said stop\)/);
+      await stillUsable();
+    });
+  });
+});
+
 describe('options', () => {
   it('errors name the option', () => {
     expect(() => createPool({ threads: 0 })).toThrow('createPool: threads must be an integer >= 1, got 0');
@@ -204,14 +302,15 @@ describe('options', () => {
     expect(() => createPool({ threads: 1, idleTimeout: -1 })).toThrow('createPool: idleTimeout must be a number of ms >= 0 (or Infinity), got -1');
     expect(() => createPool({ threads: 1, maxQueue: 0.5 })).toThrow('createPool: maxQueue must be an integer >= 0 (or Infinity), got 0.5');
     expect(() => createPool({ threads: 1, thread: 2 } as never)).toThrow('createPool: unknown option "thread"');
+    expect(() => createPool({ threads: 2, splitMinEntries: -1 })).toThrow('createPool: splitMinEntries must be a number >= 0 (or Infinity), got -1');
   });
 
   it('defaults are frozen; resolved options are frozen', async () => {
     expect(Object.isFrozen(POOL_DEFAULTS)).toBe(true);
-    expect(POOL_DEFAULTS).toEqual({ idleTimeout: Infinity, maxQueue: Infinity });
+    expect(POOL_DEFAULTS).toEqual({ idleTimeout: Infinity, maxQueue: Infinity, splitMinEntries: 262_144 });
     const pool = createPool({ threads: 1 });
     try {
-      expect(pool.options).toEqual({ threads: 1, minThreads: 1, idleTimeout: Infinity, maxQueue: Infinity });
+      expect(pool.options).toEqual({ threads: 1, minThreads: 1, idleTimeout: Infinity, maxQueue: Infinity, splitMinEntries: 262_144 });
       expect(Object.isFrozen(pool.options)).toBe(true);
       await expect(pool.runEpochs(inputs.slice(0, 1), { timeoutMs: 0 })).rejects.toThrow('runEpochs: timeoutMs must be a number > 0, got 0');
       await expect(pool.runEpoch(inputs[0]!, { tracee: true } as never)).rejects.toThrow('runEpoch: unknown option "tracee"');

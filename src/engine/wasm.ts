@@ -7,21 +7,89 @@ import { carve, layoutBytes, type Bufs, type Layout } from './memory.js';
 const WASM_URL = new URL('../../build/yuma.wasm', import.meta.url);
 const PAGE = 65536;
 
+const SHARED_URL = new URL('../../build/yuma-shared.wasm', import.meta.url);
+/** The shared build's declared maximum (asconfig.json target "shared"): 4 GiB. */
+const SHARED_MAX_PAGES = 65536;
+
 let _module: WebAssembly.Module | undefined;
+let _shared: WebAssembly.Module | undefined;
+
+function compile(url: URL): WebAssembly.Module {
+  let bytes: Buffer;
+  try {
+    bytes = readFileSync(url);
+  } catch {
+    throw new Error(`WASM kernels not built: ${url.pathname} is missing (run \`npm run build\`)`);
+  }
+  return new WebAssembly.Module(bytes);
+}
 
 /** The compiled kernels (compiled on first use, then shared; a worker can be handed it). */
 export function wasmModule(): WebAssembly.Module {
-  if (!_module) {
-    let bytes: Buffer;
-    try {
-      bytes = readFileSync(WASM_URL);
-    } catch {
-      throw new Error(`WASM kernels not built: ${WASM_URL.pathname} is missing (run \`npm run build\`)`);
-    }
-    _module = new WebAssembly.Module(bytes);
-  }
-  return _module;
+  return (_module ??= compile(WASM_URL));
 }
+
+/** The same kernels built over an imported SHARED memory (the pool's column split). */
+export function sharedWasmModule(): WebAssembly.Module {
+  return (_shared ??= compile(SHARED_URL));
+}
+
+/** A fresh shared memory for sharedKernels (grown on demand up to 4 GiB, never moved). */
+export function newSharedMemory(): WebAssembly.Memory {
+  return new WebAssembly.Memory({ initial: 1, maximum: SHARED_MAX_PAGES, shared: true });
+}
+
+/**
+ * The range kernels a split epoch runs on every thread over one shared memory (assembly/:
+ * prepareWeightRows, consensusColumns, emaSums, emaRows, emaDividendRows, upscaleToU16), with
+ * byte offsets for pointers. The one place their argument lists cross into WASM.
+ */
+export interface RangeKernels {
+  prepareWeightRows(
+    r0: number, r1: number, rowPtr: number, col: number, w: number, forbid: number, lastUpdate: number,
+    registered: number, commit: number, owner: number, outPtr: number, outCol: number, outVal: number, outBase: number,
+  ): number;
+  consensusStakeInto(n: number, a: number, kappa: bigint, u: number, out: number): void;
+  consensusColumns(
+    n: number, j0: number, j1: number, rowPtr: number, col: number, val: number, u: number, T: bigint, minority: bigint,
+    countU: number, colPtr: number, cursor: number, score: number, weight: number, hist: number, C: number,
+  ): void;
+  emaSums(
+    r0: number, r1: number, rowPtr: number, col: number, val: number, C: number, a: number, beta: bigint,
+    bPtr: number, bCol: number, bVal: number, recent: number, sumD: number, sumB: number, sumDReady: number,
+  ): void;
+  emaRows(
+    r0: number, r1: number, rowPtr: number, col: number, val: number, C: number, a: number, beta: bigint,
+    bPtr: number, bCol: number, bVal: number, recent: number, alpha: bigint, sumD: number, sumB: number,
+    outPtr: number, outCol: number, outVal: number, outBase: number, colSum: number,
+  ): number;
+  emaDividendRows(
+    r0: number, r1: number, rowPtr: number, col: number, val: number, colSum: number, I: number, out: number, colMax: number,
+  ): void;
+  upscaleToU16(nnz: number, col: number, val: number, colMax: number, out: number): void;
+  /** dst_j += src_j (wrapping), j < n */
+  addInto(dst: number, src: number, n: number): void;
+  /** dst_j = max(dst_j, src_j), j < n */
+  maxInto(dst: number, src: number, n: number): void;
+}
+
+/**
+ * One thread's instance over a shared memory: the whole-epoch Kernels (as createWasmKernels,
+ * carving from the same base in every instance) and the range kernels. Nothing in the module
+ * allocates, so instances over one memory never step on each other.
+ */
+export function sharedKernels(memory: WebAssembly.Memory, module: WebAssembly.Module = sharedWasmModule()): {
+  /** whole-epoch kernels carving their buffers from byte `from` on (0: the module's heap base) */
+  kernelsFrom(from: number): Kernels;
+  range: RangeKernels;
+  memory: WebAssembly.Memory;
+} {
+  const x = new WebAssembly.Instance(module, { env: { memory } }).exports as unknown as Exports;
+  return { kernelsFrom: (from) => kernelsOver(x, memory, from), range: x as unknown as RangeKernels, memory };
+}
+
+/** First byte of a shared memory free for data placed by JS (above the module's static data). */
+export const SHARED_DATA_START = 65536;
 
 type Exports = Record<string, (...args: Array<number | bigint>) => number | bigint | undefined> & {
   heapBase(): number;
@@ -31,7 +99,11 @@ type Exports = Record<string, (...args: Array<number | bigint>) => number | bigi
 export function createWasmKernels(module: WebAssembly.Module = wasmModule()): Kernels {
   const memory = new WebAssembly.Memory({ initial: 1 });
   const x = new WebAssembly.Instance(module, { env: { memory } }).exports as unknown as Exports;
-  const base = Math.ceil(x.heapBase() / 16) * 16;
+  return kernelsOver(x, memory);
+}
+
+function kernelsOver(x: Exports, memory: WebAssembly.Memory, from = 0): Kernels {
+  const base = Math.ceil(Math.max(x.heapBase(), from) / 16) * 16;
 
   // a Buf crosses as its byte offset, null as 0, a boolean as 0/1; numbers and bigints as they are
   const arg = (v: unknown): number | bigint => {

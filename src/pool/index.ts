@@ -17,12 +17,21 @@ import { setMaxListeners } from 'node:events';
 import { existsSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { fileURLToPath } from 'node:url';
-import { wasmModule } from '../engine/wasm.js';
+import { SHARED_DATA_START, newSharedMemory, sharedWasmModule, wasmModule } from '../engine/wasm.js';
+import { newControl, stageInput } from './split.js';
 import type { EpochInput, EpochOutput } from '../engine/types.js';
 import type { MapCellSpec, MapRunner } from '../engine/analysis/mapsweep.js';
-import type { EpochReply, EpochTask, Fault, FaultSpec, MapReply, MapTask, WarmupReply, WarmupTask, WorkerConfig } from './protocol.js';
+import type {
+  EpochReply, EpochTask, Fault, FaultSpec, MapReply, MapTask, SplitReply, SplitTask, WarmupReply, WarmupTask, WorkerConfig,
+} from './protocol.js';
 
 export type { Fault } from './protocol.js';
+
+/**
+ * Weight entries from which runEpoch splits one subnet across the workers (chosen by
+ * measurement: see the README's pool section and bench/pool.bench.ts).
+ */
+export const SPLIT_MIN_ENTRIES = 262_144;
 
 /** Batches per thread in one call (see the header). */
 const BATCHES_PER_THREAD = 4;
@@ -61,6 +70,14 @@ export interface PoolOptions {
    */
   maxQueue?: number;
   /**
+   * runEpoch splits a subnet across the workers (column blocks of the median, row shards of
+   * the other matrix stages, over one shared WASM memory: src/pool/split.ts) when it has at
+   * least this many weight entries and the pool has 2 threads or more; below it the subnet
+   * runs whole in one worker. Default SPLIT_MIN_ENTRIES (measured); Infinity never splits,
+   * 0 always does (tests).
+   */
+  splitMinEntries?: number;
+  /**
    * TESTS ONLY: called once per task on the main thread; a returned fault is injected in the
    * worker ('throw', 'exit': the worker dies mid-task, 'hang': blocks it for `hangMs`).
    */
@@ -69,15 +86,17 @@ export interface PoolOptions {
 
 export interface ResolvedPoolOptions {
   readonly threads: number;
+  readonly splitMinEntries: number;
   readonly minThreads: number;
   readonly idleTimeout: number;
   readonly maxQueue: number;
 }
 
 /** The defaults (threads defaults to os.availableParallelism() and minThreads to threads). */
-export const POOL_DEFAULTS: Readonly<{ idleTimeout: number; maxQueue: number }> = Object.freeze({
+export const POOL_DEFAULTS: Readonly<{ idleTimeout: number; maxQueue: number; splitMinEntries: number }> = Object.freeze({
   idleTimeout: Infinity,
   maxQueue: Infinity,
+  splitMinEntries: SPLIT_MIN_ENTRIES,
 });
 
 export interface RunOptions {
@@ -107,7 +126,10 @@ export interface Pool {
   warmup(input?: EpochInput): Promise<WarmupReport>;
   /** One task per subnet; outputs in input order, bit-identical to runEpoch. All or nothing. */
   runEpochs(inputs: readonly EpochInput[], options?: RunOptions): Promise<EpochOutput[]>;
-  /** One subnet, whole, in one worker. */
+  /**
+   * One subnet: split across the workers when it has `splitMinEntries` weight entries or more
+   * (and threads >= 2), else whole in one worker. Bit-identical to runEpoch either way.
+   */
   runEpoch(input: EpochInput, options?: RunOptions): Promise<EpochOutput>;
   /**
    * Ends every worker. Waits for running calls to finish first; `force` aborts them (they
@@ -135,7 +157,7 @@ export class PoolError extends Error {
   }
 }
 
-const OPTION_KEYS = new Set(['threads', 'minThreads', 'idleTimeout', 'maxQueue', 'faultInjection']);
+const OPTION_KEYS = new Set(['threads', 'minThreads', 'idleTimeout', 'maxQueue', 'splitMinEntries', 'faultInjection']);
 const RUN_KEYS = new Set(['signal', 'timeoutMs', 'trace']);
 
 const show = (v: unknown) => (typeof v === 'string' ? JSON.stringify(v) : typeof v === 'bigint' ? `${v}n` : String(v));
@@ -161,10 +183,14 @@ function resolveOptions(o: PoolOptions): ResolvedPoolOptions {
   if (typeof maxQueue !== 'number' || !(maxQueue >= 0) || !(Number.isInteger(maxQueue) || maxQueue === Infinity)) {
     throw new RangeError(`createPool: maxQueue must be an integer >= 0 (or Infinity), got ${show(maxQueue)}`);
   }
+  const splitMinEntries = o.splitMinEntries ?? POOL_DEFAULTS.splitMinEntries;
+  if (typeof splitMinEntries !== 'number' || !(splitMinEntries >= 0)) {
+    throw new RangeError(`createPool: splitMinEntries must be a number >= 0 (or Infinity), got ${show(splitMinEntries)}`);
+  }
   if (o.faultInjection !== undefined && typeof o.faultInjection !== 'function') {
     throw new TypeError(`createPool: faultInjection must be a function, got ${show(o.faultInjection)}`);
   }
-  return Object.freeze({ threads, minThreads, idleTimeout, maxQueue });
+  return Object.freeze({ threads, minThreads, idleTimeout, maxQueue, splitMinEntries });
 }
 
 function checkRunOptions(what: string, o: RunOptions): void {
@@ -218,7 +244,7 @@ export function createPool(options: PoolOptions = {}): Pool {
   if (!existsSync(filename)) {
     throw new Error(`createPool: the pool worker is not built: ${filename} is missing (run \`npm run build\`)`);
   }
-  const config: WorkerConfig = { module: wasmModule(), faults: faultInjection !== undefined };
+  const config: WorkerConfig = { module: wasmModule(), faults: faultInjection !== undefined, sharedModule: sharedWasmModule() };
   const piscina = new Piscina({
     filename,
     minThreads: opts.minThreads,
@@ -410,11 +436,99 @@ export function createPool(options: PoolOptions = {}): Pool {
     }
   }
 
+  // Shared memories of finished split calls, kept for the next one: a memory's pages are then
+  // already touched (fresh pages cost about 10x a warm write) and every worker keeps its
+  // instance over it. A call that failed drops its memory.
+  const spareMemories: { memory: WebAssembly.Memory; id: number }[] = [];
+  let memoryIds = 0;
+
+  async function runSplitNow(input: EpochInput, runOptions: RunOptions): Promise<EpochOutput> {
+    if (closed) throw new PoolError('runEpoch: the pool is closed', 'closed', input.netuid, 0);
+    const participants = opts.threads;
+    if (pending + participants > opts.threads + opts.maxQueue) {
+      throw new PoolError(
+        `runEpoch: queue full: a split epoch (${participants} tasks) with ${pending} pending exceeds threads (${opts.threads}) + maxQueue (${opts.maxQueue}); nothing was run`,
+        'queue-full', input.netuid, 0,
+      );
+    }
+    const { signal, timeoutMs } = runOptions;
+    if (signal?.aborted) {
+      throw new PoolError(`runEpoch: aborted before start (${errorText(signal.reason)}); nothing was run`, 'aborted', input.netuid, 0, { cause: signal.reason });
+    }
+    const shared = spareMemories.pop() ?? { memory: newSharedMemory(), id: ++memoryIds };
+    const ctl = newControl();
+    const base = { kind: 'split', memory: shared.memory, memoryId: shared.id, ctl, participants, trace: runOptions.trace === true } as const;
+    const fault = faultInjection?.(input, 0);
+    const staged = stageInput(shared.memory, input, SHARED_DATA_START);
+    const leaderTask: SplitTask = { ...base, role: 'leader', input: staged.input, staged: staged.staged, ...(fault ? { fault: typeof fault === 'string' ? { fault } : fault } : {}) };
+    const helperTask: SplitTask = { ...base, role: 'helper' };
+
+    let first: { kind: PoolErrorKind; cause?: unknown } | undefined;
+    const controller = new AbortController();
+    setMaxListeners(participants + 8, controller.signal);
+    const stop = (kind: 'timeout' | 'aborted' | 'closed' | 'failed', cause?: unknown) => {
+      if (first) return;
+      first = { kind, cause };
+      controller.abort(cause);
+    };
+    const onAbort = () => stop('aborted', signal!.reason);
+    signal?.addEventListener('abort', onAbort, { once: true });
+    const timer = timeoutMs !== undefined ? setTimeout(() => stop('timeout'), timeoutMs) : undefined;
+    active.add(stop);
+    pending += participants;
+    let reply: SplitReply | undefined;
+    try {
+      const helpers = Array.from({ length: participants - 1 }, () =>
+        (piscina.run(helperTask, { signal: controller.signal }) as Promise<SplitReply>).then(
+          () => void pending--,
+          // a helper that died leaves its block unfinished: the leader would wait for it
+          (err: unknown) => {
+            pending--;
+            stop('failed', new Error(`a helper worker failed: ${describeCause(err)}`, { cause: err }));
+          },
+        ),
+      );
+      const leader = (piscina.run(leaderTask, { signal: controller.signal }) as Promise<SplitReply>).then(
+        (r) => void (reply = r),
+        (err: unknown) => stop('failed', err),
+      );
+      await leader;
+      pending--;
+      // the leader has sent the helpers home (or died: tell them here)
+      const quit = new Int32Array(ctl, 0, 1);
+      Atomics.store(quit, 0, -1);
+      Atomics.notify(quit, 0);
+      await Promise.all(helpers);
+    } finally {
+      if (timer !== undefined) clearTimeout(timer);
+      signal?.removeEventListener('abort', onAbort);
+      active.delete(stop);
+    }
+    if (first) {
+      const f = first as { kind: PoolErrorKind; cause?: unknown };
+      const why =
+        f.kind === 'failed'
+          ? `failed: ${describeCause(f.cause)}`
+          : f.kind === 'timeout'
+            ? `timed out after ${timeoutMs} ms`
+            : f.kind === 'closed'
+              ? 'the pool was closed'
+              : `aborted (${errorText(f.cause)})`;
+      throw new PoolError(`subnet netuid ${input.netuid} (split over ${participants} threads) ${why}; nothing was returned`, f.kind, input.netuid, 0, { cause: f.cause });
+    }
+    if (reply?.role !== 'leader') throw new PoolError(`subnet netuid ${input.netuid}: no output`, 'failed', input.netuid, 0);
+    if (spareMemories.length < 2) spareMemories.push(shared);
+    return reply.output;
+  }
+
   const pool: Pool = {
     options: opts,
     runEpochs,
     async runEpoch(input, runOptions = {}) {
       checkRunOptions('runEpoch', runOptions);
+      if (input !== null && typeof input === 'object' && opts.threads >= 2 && input.weights?.col?.length >= opts.splitMinEntries) {
+        return closed ? runSplitNow(input, runOptions) : track(runSplitNow(input, runOptions));
+      }
       const [out] = await runEpochs([input], runOptions);
       return out!;
     },

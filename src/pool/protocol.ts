@@ -2,6 +2,7 @@
 // Types only, plus the fault names: no runtime dependency on either side.
 import type { EpochInput, EpochOutput } from '../engine/types.js';
 import type { MapCellSpec } from '../engine/analysis/mapsweep.js';
+import type { StagedInput } from './split.js';
 
 /**
  * Faults a worker can be told to inject (tests only: honoured only by a pool created with
@@ -16,6 +17,8 @@ export interface WorkerConfig {
   module: WebAssembly.Module;
   /** honour EpochTask.fault (set only by createPool's `faultInjection`) */
   faults: boolean;
+  /** the same kernels over an imported shared memory (column-split epochs) */
+  sharedModule: WebAssembly.Module;
 }
 
 /** A fault to inject before one subnet of a task. */
@@ -70,7 +73,32 @@ export interface MapReply {
   threadId: number;
 }
 
-export type Task = EpochTask | WarmupTask | MapTask;
+/**
+ * One giant subnet split across workers (split.ts): the leader runs the epoch, helpers run
+ * blocks of its stages, all over one shared WASM memory.
+ */
+export interface SplitTask {
+  kind: 'split';
+  role: 'leader' | 'helper';
+  /** the call's shared memory, and a number naming it (workers keep an instance per memory) */
+  memory: WebAssembly.Memory;
+  memoryId: number;
+  /** the call's control block */
+  ctl: SharedArrayBuffer;
+  /** leader + helpers */
+  participants: number;
+  /** leader only: the input, its weights and bonds staged in the shared memory */
+  input?: EpochInput;
+  staged?: StagedInput;
+  trace: boolean;
+  fault?: FaultSpec;
+}
+
+export type SplitReply =
+  | { kind: 'split'; role: 'leader'; output: EpochOutput; blocks: number; threadId: number; ms: number }
+  | { kind: 'split'; role: 'helper'; blocks: number; threadId: number };
+
+export type Task = EpochTask | WarmupTask | MapTask | SplitTask;
 
 export type EpochReply =
   | { kind: 'epoch'; outputs: EpochOutput[]; threadId: number; ms: number }

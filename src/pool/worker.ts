@@ -4,12 +4,15 @@
 import { threadId, workerData } from 'node:worker_threads';
 import { movable } from './movable.js';
 import { runEpoch } from '../engine/epoch.js';
-import { createWasmKernels } from '../engine/wasm.js';
+import { createWasmKernels, sharedKernels } from '../engine/wasm.js';
+import { runHelper, splitKernels, unstageInput } from './split.js';
 import { syntheticInput } from '../engine/synthetic.js';
 import type { EpochOutput } from '../engine/types.js';
 import { templateCache } from '../engine/analysis/mapsweep.js';
 import { majorShares } from '../engine/analysis/twocamp.js';
-import type { EpochReply, EpochTask, FaultSpec, MapReply, MapTask, Task, WarmupReply, WarmupTask, WorkerConfig } from './protocol.js';
+import type {
+  EpochReply, EpochTask, FaultSpec, MapReply, MapTask, SplitReply, SplitTask, Task, WarmupReply, WarmupTask, WorkerConfig,
+} from './protocol.js';
 
 const config = workerData as WorkerConfig;
 if (!(config?.module instanceof WebAssembly.Module)) {
@@ -93,6 +96,47 @@ function mapCells(task: MapTask): MapReply {
   return movable({ kind: 'map', shares, threadId }, [shares.buffer as ArrayBuffer]);
 }
 
-export default function handle(task: Task): EpochReply | WarmupReply | MapReply {
-  return task.kind === 'warmup' ? warmup(task) : task.kind === 'map' ? mapCells(task) : epochs(task);
+/** This worker's instance over each shared memory it has seen (the pool reuses a few). */
+const sharedInstances = new Map<number, ReturnType<typeof sharedKernels>>();
+function instanceFor(task: SplitTask): ReturnType<typeof sharedKernels> {
+  let inst = sharedInstances.get(task.memoryId);
+  if (!inst) {
+    inst = sharedKernels(task.memory, config.sharedModule);
+    sharedInstances.set(task.memoryId, inst);
+    // the pool keeps few memories alive; forget the oldest instances beyond that
+    while (sharedInstances.size > 4) sharedInstances.delete(sharedInstances.keys().next().value!);
+  }
+  return inst;
+}
+
+function split(task: SplitTask): SplitReply {
+  const inst = instanceFor(task);
+  if (task.role === 'helper') {
+    return { kind: 'split', role: 'helper', blocks: runHelper(inst.range, inst.memory, task.ctl, task.participants), threadId };
+  }
+  const t0 = performance.now();
+  const input = unstageInput(inst.memory, task.input!, task.staged!);
+  const sp = splitKernels(inst.kernelsFrom(task.staged!.end), inst.range, inst.memory, task.ctl, input, task.participants);
+  let output: EpochOutput;
+  try {
+    if (config.faults && task.fault) injectFault(task.fault);
+    output = runEpoch(input, { kernels: sp.kernels, trace: task.trace });
+  } finally {
+    sp.quit();
+  }
+  const reply: SplitReply = { kind: 'split', role: 'leader', output, blocks: sp.blocks(), threadId, ms: performance.now() - t0 };
+  return movable(reply, ownedBuffers(output));
+}
+
+export default function handle(task: Task): EpochReply | WarmupReply | MapReply | SplitReply {
+  switch (task.kind) {
+    case 'warmup':
+      return warmup(task);
+    case 'map':
+      return mapCells(task);
+    case 'split':
+      return split(task);
+    default:
+      return epochs(task);
+  }
 }
