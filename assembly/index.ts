@@ -1,7 +1,7 @@
 // The WASM module's exports: kernels over flat arrays in linear memory (JS-owned, imported).
 // Nothing here allocates: src/engine/wasm.ts hands every kernel its buffers as byte offsets.
 export { mulF, mulChecked, divF, divSat, expSafe, mulShr32U } from './fixed';
-export { sum, normalize } from './vector';
+export { sum, normalize, addInto, maxInto } from './vector';
 export { combineStake } from './stake';
 export { prepareWeights, prepareWeightRows } from './weights';
 export { consensus, consensusStakeInto, consensusColumns } from './consensus';

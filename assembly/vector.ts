@@ -18,3 +18,19 @@ export function normalize(v: usize, n: i32): void {
   }
 }
 
+
+/** dst_j += src_j (plain wrapping sums: partial column sums of a split epoch, in any order). */
+export function addInto(dst: usize, src: usize, n: i32): void {
+  for (let j = 0; j < n; j++) {
+    const p = dst + (<usize>j << 3);
+    store<i64>(p, load<i64>(p) + load<i64>(src + (<usize>j << 3)));
+  }
+}
+
+/** dst_j = max(dst_j, src_j) (partial column maxima of a split epoch). */
+export function maxInto(dst: usize, src: usize, n: i32): void {
+  for (let j = 0; j < n; j++) {
+    const p = dst + (<usize>j << 3);
+    store<i64>(p, max(load<i64>(p), load<i64>(src + (<usize>j << 3))));
+  }
+}

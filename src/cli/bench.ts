@@ -3,8 +3,9 @@
 // (interleaved rounds, see below).
 //   - 64 subnets of n=256, V=64 full rows; 16 subnets of n=4096, V=256, 256 entries per row:
 //     main thread vs a pool of each size in --threads (default 1,2).
-//   - the giant subnets (n=16384 V=512 and n=65535 V=1024, 1024 entries per row) run WHOLE in one
-//     worker (a column split of a single epoch is not implemented): main thread vs 1 worker.
+//   - the giant subnets (n=16384 V=512 and n=65535 V=1024, 1024 entries per row): main thread,
+//     WHOLE in one worker (a 1-thread pool), and SPLIT across the workers of each pool of 2 or
+//     more threads in --threads (pool.runEpoch above splitMinEntries: src/pool/split.ts).
 // ms per epoch = a whole batch's latency / its subnets (p50, p99 over the batch samples);
 // speed-up = the main thread's p50 / the pool's p50, same case, same run.
 import { cpus, availableParallelism } from 'node:os';
@@ -22,15 +23,15 @@ export interface PoolBenchCase {
   shape: SyntheticShape;
   /** subnets per batch (seeds 1..subnets, netuids 1..subnets) */
   subnets: number;
-  /** one subnet, run whole on one worker (no split): compared on a 1-thread pool only */
-  whole?: boolean;
+  /** one giant subnet through pool.runEpoch: whole on a 1-thread pool, split on the larger ones */
+  giant?: boolean;
 }
 
 export const POOL_BENCH_CASES: readonly PoolBenchCase[] = Object.freeze([
   { name: '64 x n=256 V=64 full', shape: { n: 256, validators: 64 }, subnets: 64 },
   { name: '16 x n=4096 V=256 256/row', shape: { n: 4096, validators: 256, rowLen: 256 }, subnets: 16 },
-  { name: '1 x n=16384 V=512 1024/row', shape: { n: 16384, validators: 512, rowLen: 1024 }, subnets: 1, whole: true },
-  { name: '1 x n=65535 V=1024 1024/row', shape: { n: 65535, validators: 1024, rowLen: 1024 }, subnets: 1, whole: true },
+  { name: '1 x n=16384 V=512 1024/row', shape: { n: 16384, validators: 512, rowLen: 1024 }, subnets: 1, giant: true },
+  { name: '1 x n=65535 V=1024 1024/row', shape: { n: 65535, validators: 1024, rowLen: 1024 }, subnets: 1, giant: true },
 ]);
 
 export interface PoolBenchOptions {
@@ -53,8 +54,10 @@ export interface PoolBenchRow {
   entries: number;
   /** 0 = the main thread */
   threads: number;
-  /** ran whole on one worker (a giant subnet) */
-  whole: boolean;
+  /** a giant subnet: 'whole' in one worker, 'split' across the pool's workers */
+  mode: 'batch' | 'whole' | 'split';
+  /** split rows: the whole row's p50 / this p50 (same case, same run) */
+  vsWhole: number | null;
   p50EpochMs: number;
   p99EpochMs: number;
   epochsPerSec: number;
@@ -111,7 +114,7 @@ export async function runPoolBench(o: PoolBenchOptions): Promise<PoolBenchReport
   const cases = POOL_BENCH_CASES.filter((c) => c.name.includes(o.only ?? ''));
   if (cases.length === 0) throw new InputError(`no case matches ${JSON.stringify(o.only)}`, '--only');
   const sizes = [...o.threads].sort((a, b) => a - b);
-  const wantOne = cases.some((c) => c.whole) && !sizes.includes(1);
+  const wantOne = cases.some((c) => c.giant) && !sizes.includes(1);
   const pools = new Map<number, Pool>();
   const rows: PoolBenchRow[] = [];
   try {
@@ -121,14 +124,17 @@ export async function runPoolBench(o: PoolBenchOptions): Promise<PoolBenchReport
         ...syntheticInput({ ...c.shape, seed: k + 1 }),
         netuid: k + 1,
       }));
-      const runWith = c.whole ? [1] : sizes;
+      // a giant subnet: whole on the 1-thread pool, split on every pool of 2 threads or more
+      const runWith = c.giant ? [1, ...sizes.filter((t) => t >= 2)] : sizes;
       log(`${c.name}: warming ${runWith.map((t) => `${t}-thread`).join(', ')} pool(s)...`);
       for (const t of runWith) {
         const pool = pools.get(t)!;
         // every worker runs this case's subnet once: instantiated kernels, grown and touched memory
         await pool.warmup(inputs[0]);
-        // and the pool gives the main thread's bits (catches a dist/ older than the source)
+        // and the pool gives the main thread's bits (catches a dist/ older than the source); for
+        // a giant subnet this also warms the split path (its shared memory and instances)
         const m = compareOutputs(runEpoch(inputs[0]!), await pool.runEpoch(inputs[0]!));
+        if (c.giant) await pool.runEpoch(inputs[0]!);
         if (m) throw new Error(`${c.name}: the ${t}-thread pool differs from the main thread (${describeMismatch(m)}); is dist/ stale? run \`npm run build\``);
       }
       // The machine is shared and a core's speed drifts 20-35% between runs: the configurations
@@ -136,7 +142,10 @@ export async function runPoolBench(o: PoolBenchOptions): Promise<PoolBenchReport
       // round) and the samples pooled, so that drift hits main thread and pools alike.
       const configs: { name: string; fn: () => unknown }[] = [
         { name: 'main', fn: () => { for (const input of inputs) runEpoch(input); } },
-        ...runWith.map((t) => ({ name: `pool ${t}`, fn: () => pools.get(t)!.runEpochs(inputs) })),
+        ...runWith.map((t) => ({
+          name: `pool ${t}`,
+          fn: c.giant ? () => pools.get(t)!.runEpoch(inputs[0]!) : () => pools.get(t)!.runEpochs(inputs),
+        })),
       ];
       const samples = new Map<string, number[]>(configs.map((c) => [c.name, []]));
       const rounds = o.quick ? 3 : 8;
@@ -165,14 +174,17 @@ export async function runPoolBench(o: PoolBenchOptions): Promise<PoolBenchReport
         return { p50: quantile(xs, 0.5), p99: quantile(xs, 0.99), samplesCount: xs.length };
       };
       const main = lat('main');
+      const whole = c.giant ? lat('pool 1') : null;
       for (const [threads, l] of [[0, main], ...runWith.map((t) => [t, lat(`pool ${t}`)] as const)] as [number, Latency][]) {
+        const mode = !c.giant || threads === 0 ? 'batch' : threads === 1 ? 'whole' : 'split';
         rows.push({
           case: c.name,
           subnets: c.subnets,
           n: c.shape.n,
           entries: inputs[0]!.weights.col.length,
           threads,
-          whole: c.whole === true && threads > 0,
+          mode,
+          vsWhole: mode === 'split' && whole ? whole.p50 / l.p50 : null,
           p50EpochMs: l.p50 / c.subnets,
           p99EpochMs: l.p99 / c.subnets,
           epochsPerSec: (1000 * c.subnets) / l.p50,
@@ -206,14 +218,15 @@ const fmt = (x: number) => (x >= 100 ? x.toFixed(0) : x >= 10 ? x.toFixed(1) : x
 /** The table: case, threads, ms per epoch p50/p99, epochs/s, speed-up. */
 export function formatPoolBench(r: PoolBenchReport): string {
   const table = [
-    ['case', 'threads', 'ms/epoch p50', 'ms/epoch p99', 'epochs/s', 'speed-up', 'samples'],
+    ['case', 'threads', 'ms/epoch p50', 'ms/epoch p99', 'epochs/s', 'speed-up', 'vs whole', 'samples'],
     ...r.rows.map((x) => [
       x.case,
-      x.threads === 0 ? 'main' : `${x.threads}${x.whole ? ' (whole)' : ''}`,
+      x.threads === 0 ? 'main' : `${x.threads}${x.mode === 'batch' ? '' : ` (${x.mode})`}`,
       fmt(x.p50EpochMs),
       fmt(x.p99EpochMs),
       fmt(x.epochsPerSec),
       `${x.speedup.toFixed(2)}x`,
+      x.vsWhole === null ? '' : `${x.vsWhole.toFixed(2)}x`,
       String(x.samples),
     ]),
   ];
@@ -222,7 +235,8 @@ export function formatPoolBench(r: PoolBenchReport): string {
   lines.splice(1, 0, widths.map((w) => '-'.repeat(w)).join('  '));
   lines.push(
     `${r.cpu.count} cpus (${r.cpu.model}), node ${r.node}${r.quick ? ', --quick' : ''}. ms/epoch = a batch's latency / its`,
-    'subnets; speed-up = main p50 / pool p50 in this run. "whole": one giant subnet in one worker (no column split).',
+    'subnets; speed-up = main p50 / pool p50 in this run. A giant subnet runs "whole" in one worker or "split" across',
+    'the workers (one shared memory); vs whole = the whole p50 / the split p50.',
   );
   return lines.join('\n') + '\n';
 }

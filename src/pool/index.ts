@@ -4,6 +4,8 @@
 //   compiled WebAssembly.Module is handed to every worker in workerData (a Module is
 //   structured-cloneable: workers instantiate it, they never recompile). Each worker creates
 //   its kernels once (`createWasmKernels(module)`) and keeps them for every task.
+// - runEpoch on ONE subnet of at least `splitMinEntries` weight entries splits it across the
+//   workers instead (split.ts: one shared WASM memory, a leader and helpers, bit-identical).
 // - A task is a batch of consecutive subnets of one call, each run whole by `runEpoch` in a
 //   worker: the same code, the same WASM on the same inputs, so the outputs are bit-identical
 //   to `runEpoch` on the main thread. A call is cut into about 4 batches per thread: few enough
@@ -28,8 +30,11 @@ import type {
 export type { Fault } from './protocol.js';
 
 /**
- * Weight entries from which runEpoch splits one subnet across the workers (chosen by
- * measurement: see the README's pool section and bench/pool.bench.ts).
+ * Weight entries from which runEpoch splits one subnet across the workers. Measured on the
+ * 2-core machine (pool of 2 split vs a 1-thread pool whole, p50 of 10, one run each;
+ * scratch harness, then `yuma bench`): 65,536 entries (n=4096, 256 per row) 0.70x,
+ * 131,072 (n=8192, 512 per row) 1.00x, 262,144 (n=2048, 1024 per row) 1.25x, 1,048,576
+ * (n=4096 full) 1.42x; `yuma bench`: n=16384/V=512 1.33x, n=65535/V=1024 1.36x.
  */
 export const SPLIT_MIN_ENTRIES = 262_144;
 
