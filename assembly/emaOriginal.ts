@@ -18,6 +18,17 @@ import { ONE, mulF, divF } from './fixed';
   return v + mulF(beta, wc - v); // in [0, v]: 0 is what dropping it would give
 }
 
+/** An EMA entry is stored only when positive (and counted in its column's sum); returns the next k. */
+// @ts-ignore: decorator
+@inline function keep(outCol: usize, outVal: usize, colSum: usize, k: i32, j: u32, v: i64): i32 {
+  if (v <= 0) return k;
+  store<u32>(outCol + (<usize>k << 2), j);
+  store<i64>(outVal + (<usize>k << 3), v);
+  const p = colSum + (<usize>j << 3);
+  store<i64>(p, load<i64>(p) + v);
+  return k + 1;
+}
+
 /**
  * In: W CSR (rowPtr, col, val), consensus C, active stake a, beta (u16p of bonds_penalty),
  * stored bonds CSR (bPtr, bCol, bVal u16), recent u8[n] (bond columns to drop), alpha.
@@ -93,14 +104,7 @@ export function emaRows(
         const j = load<u32>(col + (<usize>x << 2));
         const d = mulF(weightForBonds(load<i64>(val + (<usize>x << 3)), load<i64>(C + (<usize>j << 3)), beta), ai);
         const s = load<i64>(sumD + (<usize>j << 3));
-        const v = mulF(alpha, s != 0 ? divF(d, s) : d); // + mulF(1 - alpha, 0)
-        if (v > 0) {
-          store<u32>(outCol + (<usize>k << 2), j);
-          store<i64>(outVal + (<usize>k << 3), v);
-          const p = colSum + (<usize>j << 3);
-          store<i64>(p, load<i64>(p) + v);
-          k++;
-        }
+        k = keep(outCol, outVal, colSum, k, j, mulF(alpha, s != 0 ? divF(d, s) : d)); // + mulF(1 - alpha, 0)
       }
     }
     while (x < xe || y < ye) {
@@ -125,14 +129,7 @@ export function emaRows(
         }
         y++;
       }
-      const v = mulF(alpha, dn) + mulF(om, bo);
-      if (v > 0) {
-        store<u32>(outCol + (<usize>k << 2), j);
-        store<i64>(outVal + (<usize>k << 3), v);
-        const p = colSum + (<usize>j << 3);
-        store<i64>(p, load<i64>(p) + v);
-        k++;
-      }
+      k = keep(outCol, outVal, colSum, k, j, mulF(alpha, dn) + mulF(om, bo));
     }
     store<u32>(outPtr + (<usize>(i + 1) << 2), k);
   }

@@ -10,13 +10,19 @@ export const I64_MIN: i64 = -0x8000_0000_0000_0000;
 // High and low 64 bits of the unsigned 128-bit product x*y (32-bit limbs; WASM has no mul-high).
 let _hi: u64 = 0;
 // @ts-ignore: decorator
-@inline function mulU128(x: u64, y: u64): u64 {
+@inline export function mulU128(x: u64, y: u64): u64 {
   const x0 = x & 0xffff_ffff, x1 = x >>> 32;
   const y0 = y & 0xffff_ffff, y1 = y >>> 32;
   const p00 = x0 * y0, p01 = x0 * y1, p10 = x1 * y0, p11 = x1 * y1;
   const mid = (p00 >>> 32) + (p01 & 0xffff_ffff) + (p10 & 0xffff_ffff);
   _hi = p11 + (p01 >>> 32) + (p10 >>> 32) + (mid >>> 32);
   return (mid << 32) | (p00 & 0xffff_ffff);
+}
+
+/** The high 64 bits of the last mulU128. */
+// @ts-ignore: decorator
+@inline export function mulHi(): u64 {
+  return _hi;
 }
 
 /** mulF: floor(a*b / 2^32) on the exact 128-bit product; saturates (MAX same sign, MIN otherwise). */
@@ -72,7 +78,7 @@ function overflows(a: i64, b: i64): bool {
 }
 
 /** Unsigned (u1*2^64 + u0) / v for u1 < v (quotient fits u64): two 32-bit digit steps. */
-function divU128(u1: u64, u0: u64, v: u64): u64 {
+export function divU128(u1: u64, u0: u64, v: u64): u64 {
   const s = <u64>clz<u64>(v);
   v <<= s;
   const un32: u64 = s == 0 ? u1 : (u1 << s) | (u0 >>> (64 - s));

@@ -3,45 +3,7 @@
 // raws, below 2^95), raw_i = T_i >> 32, filtered by the threshold (owner exempt), and
 // stake_i = floor(T_i * 2^32 / sum T) on exact 128-bit integers held as (hi, lo) u64 pairs.
 
-let _hi: u64 = 0;
-
-/** Low 64 bits of x*y; the high 64 bits in _hi (32-bit limbs: WASM has no mul-high). */
-// @ts-ignore: decorator
-@inline function mul128(x: u64, y: u64): u64 {
-  const x0 = x & 0xffff_ffff, x1 = x >>> 32;
-  const y0 = y & 0xffff_ffff, y1 = y >>> 32;
-  const p00 = x0 * y0, p01 = x0 * y1, p10 = x1 * y0, p11 = x1 * y1;
-  const mid = (p00 >>> 32) + (p01 & 0xffff_ffff) + (p10 & 0xffff_ffff);
-  _hi = p11 + (p01 >>> 32) + (p10 >>> 32) + (mid >>> 32);
-  return (mid << 32) | (p00 & 0xffff_ffff);
-}
-
-/** floor((u1 * 2^64 + u0) / v) for u1 < v (Knuth D with two 32-bit digits). */
-function div128by64(u1: u64, u0: u64, v: u64): u64 {
-  const s = <u64>clz<u64>(v);
-  v <<= s;
-  const un32: u64 = s == 0 ? u1 : (u1 << s) | (u0 >>> (64 - s));
-  const un10: u64 = u0 << s;
-  const vn1 = v >>> 32, vn0 = v & 0xffff_ffff;
-  const un1 = un10 >>> 32, un0 = un10 & 0xffff_ffff;
-  const B: u64 = 0x1_0000_0000;
-  let q1 = un32 / vn1;
-  let rhat = un32 - q1 * vn1;
-  while (q1 >= B || q1 * vn0 > ((rhat << 32) | un1)) {
-    q1 -= 1;
-    rhat += vn1;
-    if (rhat >= B) break;
-  }
-  const un21 = ((un32 << 32) | un1) - q1 * v;
-  let q0 = un21 / vn1;
-  rhat = un21 - q0 * vn1;
-  while (q0 >= B || q0 * vn0 > ((rhat << 32) | un0)) {
-    q0 -= 1;
-    rhat += vn1;
-    if (rhat >= B) break;
-  }
-  return (q1 << 32) | q0;
-}
+import { divU128, mulHi, mulU128 } from './fixed';
 
 /**
  * floor(N / D) for N = (nh, nl) < 2^127, D = (dh, dl) > 0 with N <= D * 2^33 (the quotient
@@ -49,15 +11,15 @@ function div128by64(u1: u64, u0: u64, v: u64): u64 {
  * fits; that estimate is off by at most one and is corrected on the exact 128-bit remainder.
  */
 function divSmallQuotient(nh: u64, nl: u64, dh: u64, dl: u64): u64 {
-  if (dh == 0) return div128by64(nh, nl, dl);
+  if (dh == 0) return divU128(nh, nl, dl);
   const s = <u64>(64 - clz<u64>(dh)); // 1..63
   const d: u64 = (dh << (64 - s)) | (dl >>> s);
   const n1: u64 = nh >>> s;
   const n0: u64 = (nh << (64 - s)) | (nl >>> s);
-  let q = div128by64(n1, n0, d);
+  let q = divU128(n1, n0, d);
   // P = q * D (fits 128 bits: q * D <= N + D)
-  let pl = mul128(q, dl);
-  let ph = _hi + q * dh;
+  let pl = mulU128(q, dl);
+  let ph = mulHi() + q * dh;
   // q one too large: P > N
   if (ph > nh || (ph == nh && pl > nl)) {
     q--;
@@ -89,8 +51,8 @@ export function combineStake(
   for (let i = 0; i < n; i++) {
     const a = load<u64>(alpha + (<usize>i << 3));
     // tao * w32 (< 2^94), then + alpha * 2^32
-    let lo = mul128(load<u64>(tao + (<usize>i << 3)), w32);
-    let hi = _hi;
+    let lo = mulU128(load<u64>(tao + (<usize>i << 3)), w32);
+    let hi = mulHi();
     const al: u64 = a << 32;
     lo += al;
     hi += (a >>> 32) + (lo < al ? 1 : 0);

@@ -285,6 +285,46 @@ export function createPool(options: PoolOptions = {}): Pool {
     return p;
   };
 
+  /** Why a call stopped: the first reason wins (a failure, the timeout, the signal, close). */
+  type Failure = { kind: PoolErrorKind; index?: number; cause?: unknown };
+
+  /**
+   * One call's stopping: an AbortController for its tasks (piscina adds a listener per task),
+   * fed by the caller's signal, its timeout and close({ force }). `fail` records a failure
+   * without aborting (the tasks already running may finish); `stop` records and aborts;
+   * `onStop` runs once, on the first of either. `dispose` when the call is settled.
+   */
+  function callControl(runOptions: RunOptions, tasks: number, onStop: () => void = () => {}) {
+    const { signal, timeoutMs } = runOptions;
+    let first: Failure | undefined;
+    const controller = new AbortController();
+    setMaxListeners(tasks + 8, controller.signal);
+    const fail = (f: Failure): boolean => {
+      if (first) return false;
+      first = f;
+      onStop();
+      return true;
+    };
+    const stop = (kind: PoolErrorKind, cause?: unknown) => {
+      if (fail({ kind, cause })) controller.abort(cause);
+    };
+    const onAbort = () => stop('aborted', signal!.reason);
+    signal?.addEventListener('abort', onAbort, { once: true });
+    const timer = timeoutMs !== undefined ? setTimeout(() => stop('timeout'), timeoutMs) : undefined;
+    active.add(stop);
+    return {
+      signal: controller.signal,
+      stop,
+      fail,
+      failure: () => first,
+      dispose() {
+        if (timer !== undefined) clearTimeout(timer);
+        signal?.removeEventListener('abort', onAbort);
+        active.delete(stop);
+      },
+    };
+  }
+
   function runEpochs(inputs: readonly EpochInput[], runOptions: RunOptions = {}): Promise<EpochOutput[]> {
     return closed ? runEpochsNow(inputs, runOptions) : track(runEpochsNow(inputs, runOptions));
   }
@@ -344,50 +384,34 @@ export function createPool(options: PoolOptions = {}): Pool {
     };
 
     const outputs: (EpochOutput | undefined)[] = new Array(count);
-    let first: { kind: PoolErrorKind; index?: number; cause?: unknown } | undefined;
-    const controller = new AbortController();
-    // piscina adds one abort listener per task to this signal: a call of many subnets is expected
-    setMaxListeners(count + 8, controller.signal);
-    const stop = (kind: 'timeout' | 'aborted' | 'closed', cause?: unknown) => {
-      if (first) return;
-      first = { kind, cause };
-      cancelRest();
-      controller.abort(cause);
-    };
-    const onAbort = () => stop('aborted', signal!.reason);
-    signal?.addEventListener('abort', onAbort, { once: true });
-    const timer = timeoutMs !== undefined ? setTimeout(() => stop('timeout'), timeoutMs) : undefined;
-    active.add(stop);
+    const call = callControl(runOptions, count, cancelRest);
     pending += count;
     try {
       await Promise.all(
         tasks.map((task, b) => {
           const size = ranges[b]![1] - ranges[b]![0];
-          return (piscina.run(task, { signal: controller.signal }) as Promise<EpochReply>).then(
+          return (piscina.run(task, { signal: call.signal }) as Promise<EpochReply>).then(
             (reply) => {
               pending -= size;
               if (reply.kind === 'epoch') reply.outputs.forEach((out, k) => (outputs[task.first + k] = out));
             },
             (err: unknown) => {
               pending -= size;
-              if (first) return; // already failing: this is the abort, or a later failure
-              // the subnet the worker was running when it threw or died
-              const index = Math.max(task.first, Atomics.load(progress, b) - 1);
-              first = { kind: 'failed', index, cause: err };
-              // let the tasks already running finish (their workers stay warm); skip the rest
-              cancelRest();
+              // the subnet the worker was running when it threw or died; the tasks already
+              // running finish (their workers stay warm), the rest are skipped. A failure after
+              // the first (or the abort itself) changes nothing.
+              call.fail({ kind: 'failed', index: Math.max(task.first, Atomics.load(progress, b) - 1), cause: err });
             },
           );
         }),
       );
     } finally {
-      if (timer !== undefined) clearTimeout(timer);
-      signal?.removeEventListener('abort', onAbort);
-      active.delete(stop);
+      call.dispose();
     }
 
+    const first = call.failure();
     if (first) {
-      const f = first as { kind: PoolErrorKind; index?: number; cause?: unknown };
+      const f = first;
       if (f.kind === 'failed') {
         const i = f.index!;
         const netuid = inputs[i]!.netuid;
@@ -468,34 +492,23 @@ export function createPool(options: PoolOptions = {}): Pool {
     const leaderTask: SplitTask = { ...base, role: 'leader', input: staged.input, staged: staged.staged, ...(fault ? { fault: typeof fault === 'string' ? { fault } : fault } : {}) };
     const helperTask: SplitTask = { ...base, role: 'helper' };
 
-    let first: { kind: PoolErrorKind; cause?: unknown } | undefined;
-    const controller = new AbortController();
-    setMaxListeners(participants + 8, controller.signal);
-    const stop = (kind: 'timeout' | 'aborted' | 'closed' | 'failed', cause?: unknown) => {
-      if (first) return;
-      first = { kind, cause };
-      controller.abort(cause);
-    };
-    const onAbort = () => stop('aborted', signal!.reason);
-    signal?.addEventListener('abort', onAbort, { once: true });
-    const timer = timeoutMs !== undefined ? setTimeout(() => stop('timeout'), timeoutMs) : undefined;
-    active.add(stop);
+    const call = callControl(runOptions, participants);
     pending += participants;
     let reply: SplitReply | undefined;
     try {
       const helpers = Array.from({ length: participants - 1 }, () =>
-        (piscina.run(helperTask, { signal: controller.signal }) as Promise<SplitReply>).then(
+        (piscina.run(helperTask, { signal: call.signal }) as Promise<SplitReply>).then(
           () => void pending--,
           // a helper that died leaves its block unfinished: the leader would wait for it
           (err: unknown) => {
             pending--;
-            stop('failed', new Error(`a helper worker failed: ${describeCause(err)}`, { cause: err }));
+            call.stop('failed', new Error(`a helper worker failed: ${describeCause(err)}`, { cause: err }));
           },
         ),
       );
-      const leader = (piscina.run(leaderTask, { signal: controller.signal }) as Promise<SplitReply>).then(
+      const leader = (piscina.run(leaderTask, { signal: call.signal }) as Promise<SplitReply>).then(
         (r) => void (reply = r),
-        (err: unknown) => stop('failed', err),
+        (err: unknown) => call.stop('failed', err),
       );
       await leader;
       pending--;
@@ -505,12 +518,10 @@ export function createPool(options: PoolOptions = {}): Pool {
       Atomics.notify(quit, 0);
       await Promise.all(helpers);
     } finally {
-      if (timer !== undefined) clearTimeout(timer);
-      signal?.removeEventListener('abort', onAbort);
-      active.delete(stop);
+      call.dispose();
     }
-    if (first) {
-      const f = first as { kind: PoolErrorKind; cause?: unknown };
+    const f = call.failure();
+    if (f) {
       const why =
         f.kind === 'failed'
           ? `failed: ${describeCause(f.cause)}`

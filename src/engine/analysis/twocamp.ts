@@ -207,17 +207,10 @@ export function twoCampInput(t: TwoCampTemplate, a: number, b: number): EpochInp
 
 /** Emission of the major camp (its validators and servers) over all emission, in [0, 1]. */
 export function majorShare(t: TwoCampTemplate, out: EpochOutput): number {
-  const em = out.neurons.emission;
-  let major = 0n;
-  let total = 0n;
-  for (let i = 0; i < t.n; i++) {
-    total += em[i]!;
-    if (i < t.majorValidators || (i >= t.V && i < t.V + t.majorServers)) major += em[i]!;
-  }
-  return total === 0n ? 0 : Number(major) / Number(total);
+  return shareOf(t, out.neurons.emission);
 }
 
-/** The major camp's share of one emission vector (majorShare, on the raw rao). */
+/** The major camp's share of one emission vector, in rao: major / total as doubles, from exact sums. */
 function shareOf(t: TwoCampTemplate, em: BigUint64Array): number {
   // every partial sum stays an exact double while the total is below 2^53 (the sweep mints 1e9)
   let major = 0;
