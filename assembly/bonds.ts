@@ -233,7 +233,7 @@ export function yuma3Dividends(
 }
 
 /** Column max-upscale, given the column maxima: the maximum of each column becomes ONE. */
-export function upscaleColumns(nnz: i32, col: usize, val: usize, colMax: usize): void {
+function upscaleColumns(nnz: i32, col: usize, val: usize, colMax: usize): void {
   for (let q = 0; q < nnz; q++) {
     const m = load<i64>(colMax + (<usize>load<u32>(col + (<usize>q << 2)) << 3));
     if (m != 0) {

@@ -76,9 +76,8 @@ function layout(n: number, nnzW: number, nnzB: number, hp: EpochInput['hyperpara
 export function runEpoch(input: EpochInput, options: EpochOptions = {}): EpochOutput {
   const k = options.kernels ?? defaultKernels();
   const mark = stageClock(options.onStage);
-  const st = epochStages(input, k, mark);
+  const { m, active, rawStake, newPermit, nnzE } = epochStages(input, k, mark);
   const { n } = input;
-  const { m, active, rawStake, newPermit, nnzE } = st;
 
   // 2.15 outputs: u16 vectors, and a bond row for every uid (EMA row if newly permitted)
   const u16 = (v: typeof m.C) => {

@@ -95,7 +95,7 @@ export interface Kernels {
   rowDotIncentive(n: number, rowPtr: U32, col: U32, val: I64, I: I64, out: I64): void;
   /**
    * yuma.md 2.12d-f fused: the EMA is column-normalized in place by colSum, out_i = sum_j
-   * mulF(I_j, N_ij), colMax_j = max(0, max_i N_ij) (for upscaleColumns).
+   * mulF(I_j, N_ij), colMax_j = max(0, max_i N_ij) (for upscaleToU16).
    */
   emaDividends(n: number, rowPtr: U32, col: U32, val: I64, colSum: I64, I: I64, out: I64, colMax: I64): void;
   /**
@@ -103,8 +103,6 @@ export interface Kernels {
    * column sums colSum (on the fly; val is not modified).
    */
   yuma3Dividends(n: number, rowPtr: U32, col: U32, val: I64, colSum: I64, I: I64, a: I64, out: I64): void;
-  /** yuma.md 2.12f given the column maxima: divF(v, colMax_j) where colMax_j != 0, in place. */
-  upscaleColumns(nnz: number, col: U32, val: I64, colMax: I64): void;
   /**
    * yuma.md 2.12f + 2.15 for original Yuma's stored bonds in one pass: out_q = toU16(divF(v,
    * colMax_j)) where colMax_j != 0, else toU16(v); val is not modified.

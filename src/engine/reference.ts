@@ -456,8 +456,6 @@ export function createReferenceKernels(): Kernels {
       }
     },
 
-    upscaleColumns,
-
     // yuma.md 2.12f then 2.15: the storage u16 of each upscaled entry (val kept).
     upscaleToU16(nnz, col, val, colMax, out) {
       for (let q = 0; q < nnz; q++) {

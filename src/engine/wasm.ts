@@ -129,7 +129,7 @@ function kernelsOver(x: Exports, memory: WebAssembly.Memory, from = 0): Kernels 
   for (const name of [
     'normalize', 'combineStake', 'prepareWeights', 'consensus', 'clip', 'loadBonds', 'colSums', 'divideColumns',
     'colnorm', 'scaleRows', 'emaOriginal', 'emaFixed', 'emaLiquid', 'rowDotIncentive', 'emaDividends',
-    'yuma3Dividends', 'upscaleColumns', 'upscaleToU16', 'colMaxUpscale', 'toU16Array', 'emission',
+    'yuma3Dividends', 'upscaleToU16', 'colMaxUpscale', 'toU16Array', 'emission',
   ]) {
     kernels[name] = call(name);
   }

@@ -1,7 +1,8 @@
 // The consensus-guarantee sweep (`yuma map`): for every major stake and every (major weight,
 // minor weight) on a steps x steps grid, one two-camp epoch (twocamp.ts), recording the majority's
-// share of emission. Epochs go to an EpochRunner (the worker pool, or the main thread) in chunks,
-// a few chunks in flight, so memory stays bounded and the runner never starves.
+// share of emission. Cells go to a MapRunner (the worker pool's map tasks, which build their
+// inputs in the worker, or the main thread) in chunks of one major stake, a few chunks in
+// flight, so memory stays bounded and the runner never starves.
 import type { EpochInput, EpochOutput } from '../types.js';
 import {
   MAP_MAJOR_STAKES, MAP_STEPS, majorShare, majorShares, twoCampInput, twoCampTemplate, type TwoCampShape, type TwoCampTemplate,
