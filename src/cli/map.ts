@@ -85,6 +85,8 @@ export async function mapCommand(opts: MapCliOptions): Promise<void> {
       yuma3: opts.yuma3 === true,
       majorStakes: stakes,
       steps,
+      // enough chunks in flight to keep every worker busy (and one queued behind each)
+      inFlight: Math.max(3, 2 * threads),
       onProgress: (d) => bar.update(d),
     });
   } finally {
