@@ -91,10 +91,23 @@ export function emaFixed(
   outPtr: usize, outCol: usize, outVal: usize, colSum: usize,
 ): i32 {
   zero(colSum, n);
-  const om = ONE - alpha;
-  let k = 0;
   store<u32>(outPtr, 0);
-  for (let i = 0; i < n; i++) {
+  return emaFixedRows(0, n, alpha, newPtr, newCol, newVal, oldPtr, oldCol, oldVal, outPtr, outCol, outVal, 0, colSum);
+}
+
+/**
+ * Rows r0 <= i < r1 of emaFixed, written from entry outBase on (outPtr[i + 1] absolute);
+ * ADDS to colSum. Returns the entries written.
+ */
+export function emaFixedRows(
+  r0: i32, r1: i32, alpha: i64,
+  newPtr: usize, newCol: usize, newVal: usize,
+  oldPtr: usize, oldCol: usize, oldVal: usize,
+  outPtr: usize, outCol: usize, outVal: usize, outBase: i32, colSum: usize,
+): i32 {
+  const om = ONE - alpha;
+  let k = outBase;
+  for (let i = r0; i < r1; i++) {
     let x = load<u32>(newPtr + (<usize>i << 2));
     const xe = load<u32>(newPtr + (<usize>(i + 1) << 2));
     let y = load<u32>(oldPtr + (<usize>i << 2));
@@ -115,7 +128,7 @@ export function emaFixed(
     }
     store<u32>(outPtr + (<usize>(i + 1) << 2), k);
   }
-  return k;
+  return k - outBase;
 }
 
 /**
@@ -130,12 +143,25 @@ export function emaLiquid(
   outPtr: usize, outCol: usize, outVal: usize, colSum: usize,
 ): i32 {
   zero(colSum, n);
+  store<u32>(outPtr, 0);
+  return emaLiquidRows(0, n, C, lo, hi, steepness, newPtr, newCol, newVal, oldPtr, oldCol, oldVal, outPtr, outCol, outVal, 0, colSum);
+}
+
+/**
+ * Rows r0 <= i < r1 of emaLiquid, written from entry outBase on (outPtr[i + 1] absolute);
+ * ADDS to colSum. Returns the entries written.
+ */
+export function emaLiquidRows(
+  r0: i32, r1: i32, C: usize, lo: i64, hi: i64, steepness: i64,
+  newPtr: usize, newCol: usize, newVal: usize,
+  oldPtr: usize, oldCol: usize, oldVal: usize,
+  outPtr: usize, outCol: usize, outVal: usize, outBase: i32, colSum: usize,
+): i32 {
   // k = steepness / -100, saturating_div: truncated toward zero
   const kf = divSat(steepness, -100 * ONE); // steepness is raw I32F32 (s * ONE)
   const half: i64 = ONE >> 1;
-  let k = 0;
-  store<u32>(outPtr, 0);
-  for (let i = 0; i < n; i++) {
+  let k = outBase;
+  for (let i = r0; i < r1; i++) {
     let y = load<u32>(oldPtr + (<usize>i << 2));
     const ye = load<u32>(oldPtr + (<usize>(i + 1) << 2));
     const xe = load<u32>(newPtr + (<usize>(i + 1) << 2));
@@ -164,7 +190,7 @@ export function emaLiquid(
     }
     store<u32>(outPtr + (<usize>(i + 1) << 2), k);
   }
-  return k;
+  return k - outBase;
 }
 
 /** Div_i = sum over row i of mulF(I_j, M_ij) (original Yuma; M is the normalized EMA). */
@@ -219,7 +245,14 @@ export function emaDividendRows(
 export function yuma3Dividends(
   n: i32, rowPtr: usize, col: usize, val: usize, colSum: usize, I: usize, a: usize, out: usize,
 ): void {
-  for (let i = 0; i < n; i++) {
+  yuma3DividendRows(0, n, rowPtr, col, val, colSum, I, a, out);
+}
+
+/** Rows r0 <= i < r1 of yuma3Dividends. */
+export function yuma3DividendRows(
+  r0: i32, r1: i32, rowPtr: usize, col: usize, val: usize, colSum: usize, I: usize, a: usize, out: usize,
+): void {
+  for (let i = r0; i < r1; i++) {
     let s: i64 = 0;
     const e = load<u32>(rowPtr + (<usize>(i + 1) << 2));
     for (let q = load<u32>(rowPtr + (<usize>i << 2)); q < e; q++) {

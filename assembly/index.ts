@@ -7,8 +7,8 @@ export { prepareWeights, prepareWeightRows } from './weights';
 export { consensus, consensusStakeInto, consensusColumns } from './consensus';
 export { clip } from './clip';
 export {
-  loadBonds, colSums, divideColumns, colnorm, scaleRows, emaFixed, emaLiquid, rowDotIncentive,
-  emaDividends, emaDividendRows, yuma3Dividends, upscaleToU16, colMaxUpscale, toU16Array,
+  loadBonds, colSums, divideColumns, colnorm, scaleRows, emaFixed, emaFixedRows, emaLiquid, emaLiquidRows, rowDotIncentive,
+  emaDividends, emaDividendRows, yuma3Dividends, yuma3DividendRows, upscaleToU16, colMaxUpscale, toU16Array,
 } from './bonds';
 export { emaOriginal, emaSums, emaRows } from './emaOriginal';
 export { emission } from './emission';

@@ -41,8 +41,9 @@ export function newSharedMemory(): WebAssembly.Memory {
 
 /**
  * The range kernels a split epoch runs on every thread over one shared memory (assembly/:
- * prepareWeightRows, consensusColumns, emaSums, emaRows, emaDividendRows, upscaleToU16), with
- * byte offsets for pointers. The one place their argument lists cross into WASM.
+ * prepareWeightRows, consensusColumns, emaSums, emaRows, emaDividendRows, upscaleToU16,
+ * and the Yuma3 EMA and dividend rows) with byte offsets for pointers. The one place their
+ * argument lists cross into WASM.
  */
 export interface RangeKernels {
   prepareWeightRows(
@@ -67,6 +68,17 @@ export interface RangeKernels {
     r0: number, r1: number, rowPtr: number, col: number, val: number, colSum: number, I: number, out: number, colMax: number,
   ): void;
   upscaleToU16(nnz: number, col: number, val: number, colMax: number, out: number): void;
+  emaFixedRows(
+    r0: number, r1: number, alpha: bigint, newPtr: number, newCol: number, newVal: number,
+    oldPtr: number, oldCol: number, oldVal: number, outPtr: number, outCol: number, outVal: number, outBase: number, colSum: number,
+  ): number;
+  emaLiquidRows(
+    r0: number, r1: number, C: number, lo: bigint, hi: bigint, steepness: bigint, newPtr: number, newCol: number, newVal: number,
+    oldPtr: number, oldCol: number, oldVal: number, outPtr: number, outCol: number, outVal: number, outBase: number, colSum: number,
+  ): number;
+  yuma3DividendRows(
+    r0: number, r1: number, rowPtr: number, col: number, val: number, colSum: number, I: number, a: number, out: number,
+  ): void;
   /** dst_j += src_j (wrapping), j < n */
   addInto(dst: number, src: number, n: number): void;
   /** dst_j = max(dst_j, src_j), j < n */

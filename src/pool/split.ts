@@ -1,7 +1,8 @@
 // One giant subnet split across the pool's workers (issue 4), over ONE shared WASM memory:
 // a leader worker runs the epoch (runEpoch, unchanged) on kernels whose matrix stages fork
 // their rows or columns out as blocks; helper workers, started beside it, claim blocks of each
-// stage and run them on their own WASM instance over the same memory. No input is copied
+// stage and run them on their own WASM instance over the same memory (original Yuma and
+// Yuma3 alike; clip, the bonds load and the vector stages stay on the leader). No input is copied
 // between workers: copying W to a second worker costs about what halving the median saves
 // (measured; ../shared/guides/performance.md, "Handing 16 MiB to a worker").
 //
@@ -55,6 +56,9 @@ const enum Job {
   Dividends = 5,
   U16 = 6,
   Move = 7,
+  EmaFixed = 8,
+  EmaLiquid = 9,
+  Yuma3Dividends = 10,
 }
 
 /** The control block of one split call (shared by the leader and its helpers). */
@@ -199,6 +203,32 @@ function blockRunner(range: RangeKernels, memory: WebAssembly.Memory, ctl: Retur
         range.upscaleToU16(q1 - q0, f[4]! + 4 * q0, f[5]! + 8 * q0, f[6]!, f[7]! + 2 * q0);
         break;
       }
+      case Job.EmaFixed:
+      case Job.EmaLiquid: {
+        // Yuma3 EMA rows (padded base: new row + old row before r0) into the tmp arrays.
+        // f: 3 n, 4 C, 5 newPtr, 6 newCol, 7 newVal, 8 oldPtr, 9 oldCol, 10 oldVal, 14 outPtr,
+        // 15 cuts, 16 counts, 17 tmpCol, 18 tmpVal; big: 0 alpha | 0 lo, 1 hi, 2 steepness
+        const cuts = new Uint32Array(memory.buffer, f[15]!, nb + 1);
+        const r0 = cuts[block]!;
+        const base = new Uint32Array(memory.buffer, f[5]!, f[3]! + 1)[r0]! + new Uint32Array(memory.buffer, f[8]!, f[3]! + 1)[r0]!;
+        const k =
+          kind === Job.EmaFixed
+            ? range.emaFixedRows(
+                r0, cuts[block + 1]!, big[0]!, f[5]!, f[6]!, f[7]!, f[8]!, f[9]!, f[10]!, f[14]!, f[17]!, f[18]!, base, s.colSum.ptr,
+              )
+            : range.emaLiquidRows(
+                r0, cuts[block + 1]!, f[4]!, big[0]!, big[1]!, big[2]!, f[5]!, f[6]!, f[7]!, f[8]!, f[9]!, f[10]!,
+                f[14]!, f[17]!, f[18]!, base, s.colSum.ptr,
+              );
+        new Int32Array(memory.buffer, f[16]!, nb)[block] = k;
+        break;
+      }
+      case Job.Yuma3Dividends: {
+        // f: 4 rowPtr, 5 col, 6 val, 7 colSum, 8 I, 9 a, 10 out, 15 cuts
+        const cuts = new Uint32Array(memory.buffer, f[15]!, nb + 1);
+        range.yuma3DividendRows(cuts[block]!, cuts[block + 1]!, f[4]!, f[5]!, f[6]!, f[7]!, f[8]!, f[9]!, f[10]!);
+        break;
+      }
       case Job.Move: {
         // shard `block` of a row job wrote its entries to the tmp arrays from its padded base:
         // copy them to their final place and shift its rows' pointers by the same amount.
@@ -332,6 +362,28 @@ export function splitKernels(
     return at;
   };
 
+  /** The Yuma3 EMA (fixed or liquid alpha) by row shards, gathered; colSum from the partials. */
+  const yuma3Ema = (
+    kind: Job, C: number, newPtr: Buf<'u32'>, newCol: Buf<'u32'>, newVal: Buf<'i64'>, oldPtr: Buf<'u32'>, oldCol: Buf<'u32'>,
+    oldVal: Buf<'i64'>, outPtr: Buf<'u32'>, outCol: Buf<'u32'>, outVal: Buf<'i64'>, colSum: Buf<'i64'>,
+  ): number => {
+    setCommon();
+    f[4] = C; f[5] = newPtr.ptr; f[6] = newCol.ptr; f[7] = newVal.ptr; f[8] = oldPtr.ptr; f[9] = oldCol.ptr; f[10] = oldVal.ptr;
+    f[14] = outPtr.ptr; f[16] = own!.counts.ptr; f[17] = own!.tmpCol.ptr; f[18] = own!.tmpVal.ptr;
+    const N = newPtr.view;
+    const O = oldPtr.view;
+    const both = new Uint32Array(n + 1);
+    for (let i = 0; i <= n; i++) both[i] = N[i]! + O[i]!;
+    f[15] = cutsFor(both);
+    const parts = Array.from({ length: participants }, (_, p) => scratchOf(p));
+    for (const s of parts) s.colSum.view.fill(0n);
+    forkJoin(kind, shards);
+    const nnz = gather(outPtr, outCol, outVal, (r0) => N[r0]! + O[r0]!);
+    colSum.view.fill(0n);
+    for (const s of parts) range.addInto(colSum.ptr, s.colSum.ptr, n);
+    return nnz;
+  };
+
   const kernels: Kernels = {
     ...base,
     name: `wasm-split-${participants}`,
@@ -412,6 +464,25 @@ export function splitKernels(
       forkJoin(Job.Dividends, shards);
       colMax.view.fill(0n);
       for (const s of parts) range.maxInto(colMax.ptr, s.colMax.ptr, n);
+    },
+
+    emaFixed(nn, alpha, newPtr, newCol, newVal, oldPtr, oldCol, oldVal, outPtr, outCol, outVal, colSum) {
+      ctl.b[0] = alpha;
+      return yuma3Ema(Job.EmaFixed, 0, newPtr, newCol, newVal, oldPtr, oldCol, oldVal, outPtr, outCol, outVal, colSum);
+    },
+
+    emaLiquid(nn, C, lo, hi, steepness, newPtr, newCol, newVal, oldPtr, oldCol, oldVal, outPtr, outCol, outVal, colSum) {
+      ctl.b[0] = lo;
+      ctl.b[1] = hi;
+      ctl.b[2] = steepness;
+      return yuma3Ema(Job.EmaLiquid, C.ptr, newPtr, newCol, newVal, oldPtr, oldCol, oldVal, outPtr, outCol, outVal, colSum);
+    },
+
+    yuma3Dividends(nn, rowPtr, col, val, colSum, I, a, out) {
+      setCommon();
+      f[4] = rowPtr.ptr; f[5] = col.ptr; f[6] = val.ptr; f[7] = colSum.ptr; f[8] = I.ptr; f[9] = a.ptr; f[10] = out.ptr;
+      f[15] = cutsFor(rowPtr.view);
+      forkJoin(Job.Yuma3Dividends, shards);
     },
 
     upscaleToU16(nnz, col, val, colMax, out) {
