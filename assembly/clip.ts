@@ -15,9 +15,13 @@ export function clip(
 ): i32 {
   for (let j = 0; j < n; j++) store<i64>(R + (<usize>j << 3), 0);
   const emit = beta != 0 && outPtr != 0;
+  if (!emit) {
+    clipRows(0, n, rowPtr, col, val, C, a, VT, R);
+    return <i32>load<u32>(rowPtr + (<usize>n << 2));
+  }
   const interp = beta != ONE;
   let k = 0;
-  if (emit) store<u32>(outPtr, 0);
+  store<u32>(outPtr, 0);
   for (let i = 0; i < n; i++) {
     const ai = load<i64>(a + (<usize>i << 3));
     let vt: i64 = 0;
@@ -36,25 +40,50 @@ export function clip(
           store<i64>(p, load<i64>(p) + mulF(ai, wc));
         }
       }
-      if (emit) {
-        if (!interp) {
-          if (kept) {
-            store<u32>(outCol + (<usize>k << 2), j);
-            store<i64>(outVal + (<usize>k << 3), wc);
-            k++;
-          }
-        } else {
-          const wb = v + mulF(beta, wc - v); // wc - v <= 0: floor rounds away from zero
-          if (wb > 0) {
-            store<u32>(outCol + (<usize>k << 2), j);
-            store<i64>(outVal + (<usize>k << 3), wb);
-            k++;
-          }
+      if (!interp) {
+        if (kept) {
+          store<u32>(outCol + (<usize>k << 2), j);
+          store<i64>(outVal + (<usize>k << 3), wc);
+          k++;
+        }
+      } else {
+        const wb = v + mulF(beta, wc - v); // wc - v <= 0: floor rounds away from zero
+        if (wb > 0) {
+          store<u32>(outCol + (<usize>k << 2), j);
+          store<i64>(outVal + (<usize>k << 3), wb);
+          k++;
         }
       }
     }
     store<i64>(VT + (<usize>i << 3), vt);
-    if (emit) store<u32>(outPtr + (<usize>(i + 1) << 2), k);
+    store<u32>(outPtr + (<usize>(i + 1) << 2), k);
   }
-  return emit ? k : <i32>load<u32>(rowPtr + (<usize>n << 2));
+  return k;
+}
+
+/**
+ * Rows r0 <= i < r1 of clip without the weights for bonds: VT_i, and the rank terms ADDED to
+ * R (plain integer sums: any split of the rows, summed, gives the same R).
+ */
+export function clipRows(
+  r0: i32, r1: i32, rowPtr: usize, col: usize, val: usize, C: usize, a: usize, VT: usize, R: usize,
+): void {
+  for (let i = r0; i < r1; i++) {
+    const ai = load<i64>(a + (<usize>i << 3));
+    let vt: i64 = 0;
+    const e = load<u32>(rowPtr + (<usize>(i + 1) << 2));
+    for (let q = load<u32>(rowPtr + (<usize>i << 2)); q < e; q++) {
+      const j = load<u32>(col + (<usize>q << 2));
+      const v = load<i64>(val + (<usize>q << 3));
+      const c = load<i64>(C + (<usize>j << 3));
+      // above consensus: clipped down to it (0 when consensus is 0, which adds nothing)
+      const wc: i64 = c < v ? (c > 0 ? c : 0) : v;
+      vt += wc;
+      if (ai != 0) {
+        const p = R + (<usize>j << 3);
+        store<i64>(p, load<i64>(p) + mulF(ai, wc));
+      }
+    }
+    store<i64>(VT + (<usize>i << 3), vt);
+  }
 }

@@ -5,7 +5,7 @@ export { sum, normalize, addInto, maxInto } from './vector';
 export { combineStake } from './stake';
 export { prepareWeights, prepareWeightRows } from './weights';
 export { consensus, consensusStakeInto, consensusColumns } from './consensus';
-export { clip } from './clip';
+export { clip, clipRows } from './clip';
 export {
   loadBonds, colSums, divideColumns, colnorm, scaleRows, emaFixed, emaFixedRows, emaLiquid, emaLiquidRows, rowDotIncentive,
   emaDividends, emaDividendRows, yuma3Dividends, yuma3DividendRows, upscaleToU16, colMaxUpscale, toU16Array,

@@ -217,7 +217,7 @@ function epochStages(input: EpochInput, k: Kernels, mark: (stage: EpochStage) =>
     // non-zero; the EMA is stored as is
     const Wb = beta === 0n ? { ptr: m.WPtr, col: m.WCol, val: m.WVal } : { ptr: m.WbPtr, col: m.WbCol, val: m.WbVal };
     k.loadBonds(n, m.bPtr, m.bCol, m.bVal, m.recent, true, m.BPtr, m.BCol, m.BVal, m.sums);
-    const liquid = hp.liquid_alpha && m.C.view.some((c) => c !== 0n);
+    const liquid = hp.liquid_alpha && new Int32Array(m.C.view.buffer, m.C.ptr, 2 * n).some((w) => w !== 0); // as words: no BigInt per uid
     nnzE = liquid
       ? k.emaLiquid(
           n, m.C, u16p(hp.alpha_low), u16p(hp.alpha_high), BigInt(hp.alpha_sigmoid_steepness) * ONE,

@@ -79,6 +79,7 @@ export interface RangeKernels {
   yuma3DividendRows(
     r0: number, r1: number, rowPtr: number, col: number, val: number, colSum: number, I: number, a: number, out: number,
   ): void;
+  clipRows(r0: number, r1: number, rowPtr: number, col: number, val: number, C: number, a: number, VT: number, R: number): void;
   /** dst_j += src_j (wrapping), j < n */
   addInto(dst: number, src: number, n: number): void;
   /** dst_j = max(dst_j, src_j), j < n */

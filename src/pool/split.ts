@@ -2,7 +2,8 @@
 // a leader worker runs the epoch (runEpoch, unchanged) on kernels whose matrix stages fork
 // their rows or columns out as blocks; helper workers, started beside it, claim blocks of each
 // stage and run them on their own WASM instance over the same memory (original Yuma and
-// Yuma3 alike; clip, the bonds load and the vector stages stay on the leader). No input is copied
+// Yuma3 alike; the bonds load, Yuma3's weights for bonds and the vector stages stay on the
+// leader). No input is copied
 // between workers: copying W to a second worker costs about what halving the median saves
 // (measured; ../shared/guides/performance.md, "Handing 16 MiB to a worker").
 //
@@ -59,6 +60,7 @@ const enum Job {
   EmaFixed = 8,
   EmaLiquid = 9,
   Yuma3Dividends = 10,
+  Clip = 11,
 }
 
 /** The control block of one split call (shared by the leader and its helpers). */
@@ -227,6 +229,12 @@ function blockRunner(range: RangeKernels, memory: WebAssembly.Memory, ctl: Retur
         // f: 4 rowPtr, 5 col, 6 val, 7 colSum, 8 I, 9 a, 10 out, 15 cuts
         const cuts = new Uint32Array(memory.buffer, f[15]!, nb + 1);
         range.yuma3DividendRows(cuts[block]!, cuts[block + 1]!, f[4]!, f[5]!, f[6]!, f[7]!, f[8]!, f[9]!, f[10]!);
+        break;
+      }
+      case Job.Clip: {
+        // f: 4 rowPtr, 5 col, 6 val, 7 C, 8 a, 9 VT, 15 cuts; this thread's rank terms in its colSum
+        const cuts = new Uint32Array(memory.buffer, f[15]!, nb + 1);
+        range.clipRows(cuts[block]!, cuts[block + 1]!, f[4]!, f[5]!, f[6]!, f[7]!, f[8]!, f[9]!, s.colSum.ptr);
         break;
       }
       case Job.Move: {
@@ -464,6 +472,20 @@ export function splitKernels(
       forkJoin(Job.Dividends, shards);
       colMax.view.fill(0n);
       for (const s of parts) range.maxInto(colMax.ptr, s.colMax.ptr, n);
+    },
+
+    clip(nn, rowPtr, col, val, C, a, beta, VT, R, outPtr, outCol, outVal) {
+      // the weights for bonds (Yuma3 with a penalty) stay whole: a compacted output of their own
+      if (beta !== 0n && outPtr !== null) return base.clip(nn, rowPtr, col, val, C, a, beta, VT, R, outPtr, outCol, outVal);
+      setCommon();
+      f[4] = rowPtr.ptr; f[5] = col.ptr; f[6] = val.ptr; f[7] = C.ptr; f[8] = a.ptr; f[9] = VT.ptr;
+      f[15] = cutsFor(rowPtr.view);
+      const parts = Array.from({ length: participants }, (_, p) => scratchOf(p));
+      for (const s of parts) s.colSum.view.fill(0n);
+      forkJoin(Job.Clip, shards);
+      R.view.fill(0n, 0, n);
+      for (const s of parts) range.addInto(R.ptr, s.colSum.ptr, n);
+      return rowPtr.view[n]!;
     },
 
     emaFixed(nn, alpha, newPtr, newCol, newVal, oldPtr, oldCol, oldVal, outPtr, outCol, outVal, colSum) {
