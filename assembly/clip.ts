@@ -2,6 +2,20 @@
 // (spec/yuma.md 2.7, 2.8, 2.9, 2.10), in one row-major pass over W.
 import { ONE, mulF } from './fixed';
 
+/** Wc: a weight above consensus is clipped down to it (to 0 when consensus is not positive). */
+// @ts-ignore: decorator
+@inline function clipped(v: i64, c: i64): i64 {
+  return c < v ? (c > 0 ? c : 0) : v;
+}
+
+/** R_j += mulF(a_i, Wc_ij) (plain sum; nothing to add for a row without stake). */
+// @ts-ignore: decorator
+@inline function addRank(R: usize, j: u32, ai: i64, wc: i64): void {
+  if (ai == 0) return;
+  const p = R + (<usize>j << 3);
+  store<i64>(p, load<i64>(p) + mulF(ai, wc));
+}
+
 /**
  * In: W CSR (rowPtr, col, val), consensus C i64[n], active stake a i64[n], beta raw.
  * Out: VT i64[n] (row sums of Wc), R i64[n] (ranks: column sums of mulF(a_i, Wc_ij)),
@@ -30,16 +44,12 @@ export function clip(
       const j = load<u32>(col + (<usize>q << 2));
       const v = load<i64>(val + (<usize>q << 3));
       const c = load<i64>(C + (<usize>j << 3));
-      // above consensus: clipped down to it, or dropped when consensus is 0
+      // above consensus: clipped down to it, or dropped when consensus is 0 (then Wc adds 0
+      // to VT and R, but a dropped entry is not a kept zero for the weights for bonds)
       const kept = !(c < v) || c > 0;
-      const wc: i64 = c < v ? (c > 0 ? c : 0) : v;
-      if (kept) {
-        vt += wc;
-        if (ai != 0) {
-          const p = R + (<usize>j << 3);
-          store<i64>(p, load<i64>(p) + mulF(ai, wc));
-        }
-      }
+      const wc = clipped(v, c);
+      vt += wc;
+      addRank(R, j, ai, wc);
       if (!interp) {
         if (kept) {
           store<u32>(outCol + (<usize>k << 2), j);
@@ -73,16 +83,9 @@ export function clipRows(
     let vt: i64 = 0;
     const e = load<u32>(rowPtr + (<usize>(i + 1) << 2));
     for (let q = load<u32>(rowPtr + (<usize>i << 2)); q < e; q++) {
-      const j = load<u32>(col + (<usize>q << 2));
-      const v = load<i64>(val + (<usize>q << 3));
-      const c = load<i64>(C + (<usize>j << 3));
-      // above consensus: clipped down to it (0 when consensus is 0, which adds nothing)
-      const wc: i64 = c < v ? (c > 0 ? c : 0) : v;
+      const wc = clipped(load<i64>(val + (<usize>q << 3)), load<i64>(C + (<usize>load<u32>(col + (<usize>q << 2)) << 3)));
       vt += wc;
-      if (ai != 0) {
-        const p = R + (<usize>j << 3);
-        store<i64>(p, load<i64>(p) + mulF(ai, wc));
-      }
+      addRank(R, load<u32>(col + (<usize>q << 2)), ai, wc);
     }
     store<i64>(VT + (<usize>i << 3), vt);
   }

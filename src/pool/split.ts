@@ -147,58 +147,43 @@ function blockRunner(range: RangeKernels, memory: WebAssembly.Memory, ctl: Retur
   return (kind: Job, block: number): void => {
     const s = mine();
     const nb = Atomics.load(ctl.i, NBLOCKS);
+    const b = memory.buffer;
+    // a row job's shard: its rows (cuts at f[15]), its padded base (bases at f[26], set by the
+    // leader), and where its entry count goes (counts at f[16])
+    const cuts = () => new Uint32Array(b, f[15]!, nb + 1);
+    const [r0, r1] = kind === Job.Consensus || kind === Job.U16 ? [0, 0] : [cuts()[block]!, cuts()[block + 1]!];
+    const base = () => new Uint32Array(b, f[26]!, nb)[block]!;
+    const counted = (k: number) => void (new Int32Array(b, f[16]!, nb)[block] = k);
     switch (kind) {
-      case Job.Weights: {
-        // f: 3 n, 4 rowPtr, 5 col, 6 w, 7 forbid, 8 lastUpdate, 9 registered, 10 commit, 11 owner,
-        // 12 outPtr, 13 outCol, 14 outVal, 15 cuts (u32 rows), 16 counts (i32 per shard)
-        const cuts = new Uint32Array(memory.buffer, f[15]!, nb + 1);
-        const r0 = cuts[block]!;
-        const base = new Uint32Array(memory.buffer, f[4]!, f[3]! + 1)[r0]!;
-        const k = range.prepareWeightRows(
-          r0, cuts[block + 1]!, f[4]!, f[5]!, f[6]!, f[7]!, f[8]!, f[9]!, f[10]!, f[11]!, f[12]!, f[13]!, f[14]!, base,
-        );
-        new Int32Array(memory.buffer, f[16]!, nb)[block] = k;
+      case Job.Weights:
+        // f: 4 rowPtr, 5 col, 6 w, 7 forbid, 8 lastUpdate, 9 registered, 10 commit, 11 owner,
+        // 12 outPtr, 13 outCol, 14 outVal
+        counted(range.prepareWeightRows(r0, r1, f[4]!, f[5]!, f[6]!, f[7]!, f[8]!, f[9]!, f[10]!, f[11]!, f[12]!, f[13]!, f[14]!, base()));
         break;
-      }
       case Job.Consensus: {
         // f: 3 n, 4 rowPtr, 5 col, 6 val, 7 u, 8 C, 9 countU; big: 0 T, 1 minority
-        const n = f[3]!;
-        const [j0, j1] = blockSpan(block, nb, n);
+        const [j0, j1] = blockSpan(block, nb, f[3]!);
         range.consensusColumns(
-          n, j0, j1, f[4]!, f[5]!, f[6]!, f[7]!, big[0]!, big[1]!, f[9]!,
+          f[3]!, j0, j1, f[4]!, f[5]!, f[6]!, f[7]!, big[0]!, big[1]!, f[9]!,
           s.colPtr.ptr, s.cursor.ptr, s.score.ptr, s.weight.ptr, s.hist.ptr, f[8]!,
         );
         break;
       }
-      case Job.EmaSums: {
-        // f: 3 n, 4 rowPtr, 5 col, 6 val, 7 C, 8 a, 9 bPtr, 10 bCol, 11 bVal, 12 recent, 13 sumDReady,
-        // 15 cuts; big: 0 beta
-        const cuts = new Uint32Array(memory.buffer, f[15]!, nb + 1);
-        range.emaSums(
-          cuts[block]!, cuts[block + 1]!, f[4]!, f[5]!, f[6]!, f[7]!, f[8]!, big[0]!,
-          f[9]!, f[10]!, f[11]!, f[12]!, s.sumD.ptr, s.sumB.ptr, f[13]!,
-        );
+      case Job.EmaSums:
+        // f: 4 rowPtr, 5 col, 6 val, 7 C, 8 a, 9 bPtr, 10 bCol, 11 bVal, 12 recent, 13 sumDReady; big: 0 beta
+        range.emaSums(r0, r1, f[4]!, f[5]!, f[6]!, f[7]!, f[8]!, big[0]!, f[9]!, f[10]!, f[11]!, f[12]!, s.sumD.ptr, s.sumB.ptr, f[13]!);
         break;
-      }
-      case Job.EmaRows: {
-        // as EmaSums, plus 14 outPtr, 16 counts, 17 outCol, 18 outVal, 19 sumD, 20 sumB;
-        // big: 0 beta, 1 alpha
-        const cuts = new Uint32Array(memory.buffer, f[15]!, nb + 1);
-        const r0 = cuts[block]!;
-        const base = new Uint32Array(memory.buffer, f[4]!, f[3]! + 1)[r0]! + new Uint32Array(memory.buffer, f[9]!, f[3]! + 1)[r0]!;
-        const k = range.emaRows(
-          r0, cuts[block + 1]!, f[4]!, f[5]!, f[6]!, f[7]!, f[8]!, big[0]!, f[9]!, f[10]!, f[11]!, f[12]!, big[1]!,
-          f[19]!, f[20]!, f[14]!, f[17]!, f[18]!, base, s.colSum.ptr,
-        );
-        new Int32Array(memory.buffer, f[16]!, nb)[block] = k;
+      case Job.EmaRows:
+        // as EmaSums, plus 14 outPtr, 17 outCol, 18 outVal, 19 sumD, 20 sumB; big: 0 beta, 1 alpha
+        counted(range.emaRows(
+          r0, r1, f[4]!, f[5]!, f[6]!, f[7]!, f[8]!, big[0]!, f[9]!, f[10]!, f[11]!, f[12]!, big[1]!,
+          f[19]!, f[20]!, f[14]!, f[17]!, f[18]!, base(), s.colSum.ptr,
+        ));
         break;
-      }
-      case Job.Dividends: {
-        // f: 3 n, 4 rowPtr, 5 col, 6 val, 7 colSum, 8 I, 9 out, 15 cuts
-        const cuts = new Uint32Array(memory.buffer, f[15]!, nb + 1);
-        range.emaDividendRows(cuts[block]!, cuts[block + 1]!, f[4]!, f[5]!, f[6]!, f[7]!, f[8]!, f[9]!, s.colMax.ptr);
+      case Job.Dividends:
+        // f: 4 rowPtr, 5 col, 6 val, 7 colSum, 8 I, 9 out
+        range.emaDividendRows(r0, r1, f[4]!, f[5]!, f[6]!, f[7]!, f[8]!, f[9]!, s.colMax.ptr);
         break;
-      }
       case Job.U16: {
         // f: 3 nnz, 4 col, 5 val, 6 colMax, 7 out
         const [q0, q1] = blockSpan(block, nb, f[3]!);
@@ -206,42 +191,28 @@ function blockRunner(range: RangeKernels, memory: WebAssembly.Memory, ctl: Retur
         break;
       }
       case Job.EmaFixed:
-      case Job.EmaLiquid: {
-        // Yuma3 EMA rows (padded base: new row + old row before r0) into the tmp arrays.
-        // f: 3 n, 4 C, 5 newPtr, 6 newCol, 7 newVal, 8 oldPtr, 9 oldCol, 10 oldVal, 14 outPtr,
-        // 15 cuts, 16 counts, 17 tmpCol, 18 tmpVal; big: 0 alpha | 0 lo, 1 hi, 2 steepness
-        const cuts = new Uint32Array(memory.buffer, f[15]!, nb + 1);
-        const r0 = cuts[block]!;
-        const base = new Uint32Array(memory.buffer, f[5]!, f[3]! + 1)[r0]! + new Uint32Array(memory.buffer, f[8]!, f[3]! + 1)[r0]!;
-        const k =
-          kind === Job.EmaFixed
-            ? range.emaFixedRows(
-                r0, cuts[block + 1]!, big[0]!, f[5]!, f[6]!, f[7]!, f[8]!, f[9]!, f[10]!, f[14]!, f[17]!, f[18]!, base, s.colSum.ptr,
-              )
-            : range.emaLiquidRows(
-                r0, cuts[block + 1]!, f[4]!, big[0]!, big[1]!, big[2]!, f[5]!, f[6]!, f[7]!, f[8]!, f[9]!, f[10]!,
-                f[14]!, f[17]!, f[18]!, base, s.colSum.ptr,
-              );
-        new Int32Array(memory.buffer, f[16]!, nb)[block] = k;
+        // f: 5 newPtr, 6 newCol, 7 newVal, 8 oldPtr, 9 oldCol, 10 oldVal, 14 outPtr, 17 outCol,
+        // 18 outVal; big: 0 alpha
+        counted(range.emaFixedRows(r0, r1, big[0]!, f[5]!, f[6]!, f[7]!, f[8]!, f[9]!, f[10]!, f[14]!, f[17]!, f[18]!, base(), s.colSum.ptr));
         break;
-      }
-      case Job.Yuma3Dividends: {
-        // f: 4 rowPtr, 5 col, 6 val, 7 colSum, 8 I, 9 a, 10 out, 15 cuts
-        const cuts = new Uint32Array(memory.buffer, f[15]!, nb + 1);
-        range.yuma3DividendRows(cuts[block]!, cuts[block + 1]!, f[4]!, f[5]!, f[6]!, f[7]!, f[8]!, f[9]!, f[10]!);
+      case Job.EmaLiquid:
+        // as EmaFixed, plus 4 C; big: 0 lo, 1 hi, 2 steepness
+        counted(range.emaLiquidRows(
+          r0, r1, f[4]!, big[0]!, big[1]!, big[2]!, f[5]!, f[6]!, f[7]!, f[8]!, f[9]!, f[10]!, f[14]!, f[17]!, f[18]!, base(), s.colSum.ptr,
+        ));
         break;
-      }
-      case Job.Clip: {
-        // f: 4 rowPtr, 5 col, 6 val, 7 C, 8 a, 9 VT, 15 cuts; this thread's rank terms in its colSum
-        const cuts = new Uint32Array(memory.buffer, f[15]!, nb + 1);
-        range.clipRows(cuts[block]!, cuts[block + 1]!, f[4]!, f[5]!, f[6]!, f[7]!, f[8]!, f[9]!, s.colSum.ptr);
+      case Job.Yuma3Dividends:
+        // f: 4 rowPtr, 5 col, 6 val, 7 colSum, 8 I, 9 a, 10 out
+        range.yuma3DividendRows(r0, r1, f[4]!, f[5]!, f[6]!, f[7]!, f[8]!, f[9]!, f[10]!);
         break;
-      }
+      case Job.Clip:
+        // f: 4 rowPtr, 5 col, 6 val, 7 C, 8 a, 9 VT; this thread's rank terms in its colSum
+        range.clipRows(r0, r1, f[4]!, f[5]!, f[6]!, f[7]!, f[8]!, f[9]!, s.colSum.ptr);
+        break;
       case Job.Move: {
         // shard `block` of a row job wrote its entries to the tmp arrays from its padded base:
         // copy them to their final place and shift its rows' pointers by the same amount.
         // f: 20 outPtr, 21 col, 22 val, 23 tmpCol, 24 tmpVal, 25 cuts, 26 bases, 27 dests, 28 counts
-        const b = memory.buffer;
         const from = new Uint32Array(b, f[26]!, nb)[block]!;
         const to = new Uint32Array(b, f[27]!, nb)[block]!;
         const count = new Int32Array(b, f[28]!, nb)[block]!;
@@ -348,18 +319,30 @@ export function splitKernels(
     own!.cuts.view.set(rowCuts(rowPtr, n, shards));
     return own!.cuts.ptr;
   };
+  /** Entries of both matrices before each row: a union of the two rows fits in that many. */
+  const entriesBefore = (x: Uint32Array, y: Uint32Array): Uint32Array => {
+    const both = new Uint32Array(n + 1);
+    for (let i = 0; i <= n; i++) both[i] = x[i]! + y[i]!;
+    return both;
+  };
   /**
-   * Row shards wrote their entries into tmpCol/tmpVal from padded bases (where their rows start
-   * in the input, enough room whatever the previous shards dropped): their final places follow
-   * from the counts in shard order; a Move job copies each shard (and shifts its row pointers)
-   * in parallel. Returns the entries in all.
+   * Before a row job that writes entries: each shard's padded base, where its rows start when
+   * nothing before them is dropped (so whatever the previous shards drop, it has room). The
+   * shards write into tmpCol/tmpVal from there.
    */
-  const gather = (rowPtr: Buf<'u32'>, col: Buf<'u32'>, val: Buf<'i64'>, baseOf: (r0: number) => number): number => {
+  const padded = (baseOf: (r0: number) => number) => {
     const o = own!;
-    const cuts = o.cuts.view;
+    for (let s = 0; s < shards; s++) o.bases.view[s] = baseOf(o.cuts.view[s]!);
+    f[16] = o.counts.ptr; f[17] = o.tmpCol.ptr; f[18] = o.tmpVal.ptr; f[26] = o.bases.ptr;
+  };
+  /**
+   * After it: the shards' final places follow from their counts in shard order; a Move job
+   * copies each shard (and shifts its row pointers) in parallel. Returns the entries in all.
+   */
+  const gather = (rowPtr: Buf<'u32'>, col: Buf<'u32'>, val: Buf<'i64'>): number => {
+    const o = own!;
     let at = 0;
     for (let s = 0; s < shards; s++) {
-      o.bases.view[s] = baseOf(cuts[s]!);
       o.dests.view[s] = at;
       at += o.counts32[s]!;
     }
@@ -377,16 +360,14 @@ export function splitKernels(
   ): number => {
     setCommon();
     f[4] = C; f[5] = newPtr.ptr; f[6] = newCol.ptr; f[7] = newVal.ptr; f[8] = oldPtr.ptr; f[9] = oldCol.ptr; f[10] = oldVal.ptr;
-    f[14] = outPtr.ptr; f[16] = own!.counts.ptr; f[17] = own!.tmpCol.ptr; f[18] = own!.tmpVal.ptr;
-    const N = newPtr.view;
-    const O = oldPtr.view;
-    const both = new Uint32Array(n + 1);
-    for (let i = 0; i <= n; i++) both[i] = N[i]! + O[i]!;
+    f[14] = outPtr.ptr;
+    const both = entriesBefore(newPtr.view, oldPtr.view);
     f[15] = cutsFor(both);
+    padded((r0) => both[r0]!);
     const parts = Array.from({ length: participants }, (_, p) => scratchOf(p));
     for (const s of parts) s.colSum.view.fill(0n);
     forkJoin(kind, shards);
-    const nnz = gather(outPtr, outCol, outVal, (r0) => N[r0]! + O[r0]!);
+    const nnz = gather(outPtr, outCol, outVal);
     colSum.view.fill(0n);
     for (const s of parts) range.addInto(colSum.ptr, s.colSum.ptr, n);
     return nnz;
@@ -411,10 +392,10 @@ export function splitKernels(
       setCommon();
       f[4] = rowPtr.ptr; f[5] = col.ptr; f[6] = w.ptr; f[7] = forbid.ptr; f[8] = lastUpdate.ptr;
       f[9] = registered.ptr; f[10] = commit ? commit.ptr : 0; f[11] = owner; f[12] = outPtr.ptr;
-      f[13] = own!.tmpCol.ptr; f[14] = own!.tmpVal.ptr; f[15] = cutsFor(rowPtr.view); f[16] = own!.counts.ptr;
+      f[13] = own!.tmpCol.ptr; f[14] = own!.tmpVal.ptr; f[15] = cutsFor(rowPtr.view);
+      padded((r0) => rowPtr.view[r0]!);
       forkJoin(Job.Weights, shards);
-      const inputPtr = rowPtr.view;
-      return gather(outPtr, outCol, outVal, (r0) => inputPtr[r0]!);
+      return gather(outPtr, outCol, outVal);
     },
 
     consensus(nn, rowPtr, col, val, a, kappa, u, colPtr, cursor, score, weight, hist, C) {
@@ -432,8 +413,7 @@ export function splitKernels(
       f[4] = rowPtr.ptr; f[5] = col.ptr; f[6] = val.ptr; f[7] = C.ptr; f[8] = a.ptr; f[9] = bPtr.ptr;
       f[10] = bCol.ptr; f[11] = bVal.ptr; f[12] = recent.ptr; f[13] = sumDReady ? 1 : 0;
       // rows cut by their W and B entries together
-      const both = new Uint32Array(n + 1);
-      for (let i = 0; i <= n; i++) both[i] = rowPtr.view[i]! + bPtr.view[i]!;
+      const both = entriesBefore(rowPtr.view, bPtr.view);
       f[15] = cutsFor(both);
       ctl.b[0] = beta;
       ctl.b[1] = alpha;
@@ -452,12 +432,10 @@ export function splitKernels(
         s.colSum.view.fill(0n);
       }
       // pass 2: the EMA rows from padded bases, then compacted; colSum from the partials
-      f[14] = outPtr.ptr; f[16] = own!.counts.ptr; f[17] = own!.tmpCol.ptr; f[18] = own!.tmpVal.ptr;
-      f[19] = sumD.ptr; f[20] = sumB.ptr;
+      f[14] = outPtr.ptr; f[19] = sumD.ptr; f[20] = sumB.ptr;
+      padded((r0) => both[r0]!);
       forkJoin(Job.EmaRows, shards);
-      const W = rowPtr.view;
-      const B = bPtr.view;
-      const nnz = gather(outPtr, outCol, outVal, (r0) => W[r0]! + B[r0]!);
+      const nnz = gather(outPtr, outCol, outVal);
       colSum.view.fill(0n);
       for (const s of parts) range.addInto(colSum.ptr, s.colSum.ptr, n);
       return nnz;
