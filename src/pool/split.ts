@@ -353,6 +353,21 @@ export function splitKernels(
     return at;
   };
 
+  /**
+   * Job `kind`, whose blocks fold column terms into their thread's partial vectors `parts`
+   * (zeroed first); then each `into` vector is the fold of its partials: a sum (plain integer
+   * sums, exact in any order) or a maximum.
+   */
+  const withPartials = (kind: Job, fold: 'add' | 'max', pairs: ['sumD' | 'sumB' | 'colSum' | 'colMax', Buf<'i64'>][]) => {
+    const parts = Array.from({ length: participants }, (_, p) => scratchOf(p));
+    for (const s of parts) for (const [which] of pairs) s[which].view.fill(0n);
+    forkJoin(kind, shards);
+    for (const [which, into] of pairs) {
+      into.view.fill(0n, 0, n);
+      for (const s of parts) (fold === 'add' ? range.addInto : range.maxInto)(into.ptr, s[which].ptr, n);
+    }
+  };
+
   /** The Yuma3 EMA (fixed or liquid alpha) by row shards, gathered; colSum from the partials. */
   const yuma3Ema = (
     kind: Job, C: number, newPtr: Buf<'u32'>, newCol: Buf<'u32'>, newVal: Buf<'i64'>, oldPtr: Buf<'u32'>, oldCol: Buf<'u32'>,
@@ -364,13 +379,8 @@ export function splitKernels(
     const both = entriesBefore(newPtr.view, oldPtr.view);
     f[15] = cutsFor(both);
     padded((r0) => both[r0]!);
-    const parts = Array.from({ length: participants }, (_, p) => scratchOf(p));
-    for (const s of parts) s.colSum.view.fill(0n);
-    forkJoin(kind, shards);
-    const nnz = gather(outPtr, outCol, outVal);
-    colSum.view.fill(0n);
-    for (const s of parts) range.addInto(colSum.ptr, s.colSum.ptr, n);
-    return nnz;
+    withPartials(kind, 'add', [['colSum', colSum]]);
+    return gather(outPtr, outCol, outVal);
   };
 
   const kernels: Kernels = {
@@ -417,39 +427,20 @@ export function splitKernels(
       f[15] = cutsFor(both);
       ctl.b[0] = beta;
       ctl.b[1] = alpha;
-      // pass 1: partial column sums per thread, added here (exact in any order)
-      const parts = Array.from({ length: participants }, (_, p) => scratchOf(p));
-      for (const s of parts) {
-        if (!sumDReady) s.sumD.view.fill(0n);
-        s.sumB.view.fill(0n);
-      }
-      forkJoin(Job.EmaSums, shards);
-      if (!sumDReady) sumD.view.fill(0n);
-      sumB.view.fill(0n);
-      for (const s of parts) {
-        if (!sumDReady) range.addInto(sumD.ptr, s.sumD.ptr, n);
-        range.addInto(sumB.ptr, s.sumB.ptr, n);
-        s.colSum.view.fill(0n);
-      }
-      // pass 2: the EMA rows from padded bases, then compacted; colSum from the partials
+      // pass 1: the column sums of the delta (unless given) and of the bonds
+      withPartials(Job.EmaSums, 'add', sumDReady ? [['sumB', sumB]] : [['sumD', sumD], ['sumB', sumB]]);
+      // pass 2: the EMA rows from padded bases, then gathered; colSum from the partials
       f[14] = outPtr.ptr; f[19] = sumD.ptr; f[20] = sumB.ptr;
       padded((r0) => both[r0]!);
-      forkJoin(Job.EmaRows, shards);
-      const nnz = gather(outPtr, outCol, outVal);
-      colSum.view.fill(0n);
-      for (const s of parts) range.addInto(colSum.ptr, s.colSum.ptr, n);
-      return nnz;
+      withPartials(Job.EmaRows, 'add', [['colSum', colSum]]);
+      return gather(outPtr, outCol, outVal);
     },
 
     emaDividends(nn, rowPtr, col, val, colSum, I, out, colMax) {
       setCommon();
       f[4] = rowPtr.ptr; f[5] = col.ptr; f[6] = val.ptr; f[7] = colSum.ptr; f[8] = I.ptr; f[9] = out.ptr;
       f[15] = cutsFor(rowPtr.view);
-      const parts = Array.from({ length: participants }, (_, p) => scratchOf(p));
-      for (const s of parts) s.colMax.view.fill(0n);
-      forkJoin(Job.Dividends, shards);
-      colMax.view.fill(0n);
-      for (const s of parts) range.maxInto(colMax.ptr, s.colMax.ptr, n);
+      withPartials(Job.Dividends, 'max', [['colMax', colMax]]);
     },
 
     clip(nn, rowPtr, col, val, C, a, beta, VT, R, outPtr, outCol, outVal) {
@@ -458,11 +449,7 @@ export function splitKernels(
       setCommon();
       f[4] = rowPtr.ptr; f[5] = col.ptr; f[6] = val.ptr; f[7] = C.ptr; f[8] = a.ptr; f[9] = VT.ptr;
       f[15] = cutsFor(rowPtr.view);
-      const parts = Array.from({ length: participants }, (_, p) => scratchOf(p));
-      for (const s of parts) s.colSum.view.fill(0n);
-      forkJoin(Job.Clip, shards);
-      R.view.fill(0n, 0, n);
-      for (const s of parts) range.addInto(R.ptr, s.colSum.ptr, n);
+      withPartials(Job.Clip, 'add', [['colSum', R]]);
       return rowPtr.view[n]!;
     },
 
