@@ -24,7 +24,7 @@ export {
   type Hyperparameters,
   type SparseU16,
 } from './engine/types.js';
-// the Commune profile (commune-ai/subspace Yuma and Linear consensus; spec/commune.md)
+// the Commune profile (commune-ai/subspace Yuma and Linear consensus; docs/spec/commune.md)
 export {
   runCommuneEpoch,
   compareCommuneOutputs,
@@ -44,7 +44,7 @@ export {
   type CommuneOutcome,
   type CommuneConsensus,
 } from './engine/commune/index.js';
-// the worker pool (issue 4): many subnets' epochs on worker threads, bit-identical to runEpoch
+// the worker pool: many subnets' epochs on worker threads, bit-identical to runEpoch
 export {
   createPool,
   PoolError,
@@ -57,7 +57,7 @@ export {
   type PoolErrorKind,
   type Fault as PoolFault,
 } from './pool/index.js';
-// the network layer (issue 5): profiles, scheduler, emission, block loop, ledger, simulation
+// the network layer: profiles, scheduler, emission, block loop, ledger, simulation
 export {
   Network,
   simulate,
@@ -87,7 +87,7 @@ export {
   type ScheduleState,
   type SchedulerSpec,
 } from './engine/network/index.js';
-// emission schedules as named presets per profile (issue 7)
+// emission schedules as named presets per profile
 export {
   EMISSION_PRESETS,
   DEFAULT_PRESET,
@@ -109,7 +109,7 @@ export {
   type Segment as EmissionSegment,
   type HalvingRow,
 } from './engine/network/emission-presets.js';
-// seeing what consensus does and what it costs (issue 6): profile, map, scenarios, the HTML report
+// seeing what consensus does and what it costs: profile, map, scenarios, the HTML report
 export {
   profileEpoch,
   timedKernels,
