@@ -20,7 +20,7 @@ import { InputError } from '../src/engine/types.js';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 const bin = join(root, 'dist/cli/main.js');
-const peerCases = join(root, '../shared/peer/cases');
+const peerCases = join(root, 'examples/scenarios/simulator-cases'); // the public simulator's cases, shipped
 const examples = join(root, 'examples/scenarios');
 
 function yuma(args: string[]) {
