@@ -1,5 +1,7 @@
 // yuma-engine: the public API. Everything not exported here is internal.
 export { runEpoch, EPOCH_STAGES, type EpochOptions, type EpochStage } from './engine/epoch.js';
+// the matrix kernels' interface (`EpochOptions.kernels`; profileEpoch's timedKernels wraps one)
+export type { Kernels } from './engine/kernels.js';
 export {
   parseEpochInput,
   parseEpochOutput,
@@ -16,6 +18,7 @@ export { carryInput } from './engine/sequence.js';
 export { syntheticInput, type SyntheticShape } from './engine/synthetic.js';
 export {
   FORMAT,
+  CHAIN_DEFAULT_HYPERPARAMETERS,
   InputError,
   UnsupportedProfileError,
   type EpochInput,
