@@ -152,6 +152,25 @@ describe('npm pack + install into a fresh app', () => {
     expect(JSON.parse(r.stdout)).toEqual({ command: ['--no', 'yuma'], output: expected(CASES[0]!) });
   });
 
+  it('a CommonJS consumer: await import() always, require() where Node can require ES modules', () => {
+    writeFileSync(join(app, 'consumer.cjs'), `
+      (async () => {
+        const yuma = await import('yuma-engine');
+        const file = process.argv[2];
+        const out = JSON.parse(yuma.epochOutputToJson(yuma.runEpoch(yuma.parseEpochInput(yuma.readJsonFile(file), file), { trace: true })));
+        const required = process.features.require_module ? require('yuma-engine').runEpoch === yuma.runEpoch : 'unsupported';
+        process.stdout.write(JSON.stringify({ out, required }));
+      })();
+    `);
+    const r = run(process.execPath, ['consumer.cjs', input(CASES[1]!)]);
+    expect(r.stderr).toBe('');
+    expect(r.code).toBe(0);
+    const { out, required } = JSON.parse(r.stdout);
+    expect(out).toEqual(expected(CASES[1]!));
+    // Node 20.19+ and 22.12+ require ES modules; the package must let them (an exports "default")
+    expect(required).toBe((process.features as { require_module?: boolean }).require_module ? true : 'unsupported');
+  });
+
   it('a strict NodeNext TypeScript consumer type-checks against the installed .d.ts (skipLibCheck off)', () => {
     writeFileSync(join(app, 'consumer.ts'), `
       import {
