@@ -52,7 +52,8 @@ beforeAll(() => {
 }, 180_000);
 afterAll(() => rmSync(tmp, { recursive: true, force: true }));
 
-describe('npm pack + install into a fresh app', () => {
+// each test spawns node, npm, python or tsc against the install: generous bounds for a loaded machine
+describe('npm pack + install into a fresh app', { timeout: 150_000 }, () => {
   it('the tarball holds both WASM builds, the workers, the CLI, the types, the spec and the Python client; no sources', () => {
     for (const f of [
       'build/yuma.wasm', 'build/yuma-shared.wasm', 'dist/index.js', 'dist/index.d.ts', 'dist/cli/main.js',
