@@ -1,4 +1,4 @@
-// The network layer (issue 5): emission and halving thresholds, the three epoch schedulers
+// The network layer: emission and halving thresholds, the three epoch schedulers
 // (exact epoch blocks, the deferral cap), the per-block alpha split, share pools, the
 // workload's top-k, canonical JSON, scenario validation, checkpoint framing, conservation
 // over long randomized runs of both profiles (and that a broken identity is reported with

@@ -1,4 +1,4 @@
-// The worker pool (issue 4): bit-identical outputs with 1, 2 and 4 threads, failure handling,
+// The worker pool: bit-identical outputs with 1, 2 and 4 threads, failure handling,
 // abort/timeout, options, and a clean process exit after close(). The pool's worker always
 // runs from the build (dist/pool/worker.js), so this file tests the built library: run
 // `npm run build` first (npm ci does).

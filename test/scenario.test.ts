@@ -1,4 +1,4 @@
-// `yuma scenario`: the pinned case -> epoch mapping (issue 6), the multi-epoch carry, case-file
+// `yuma scenario`: the pinned case -> epoch mapping (README, `yuma scenario`), the multi-epoch carry, case-file
 // validation, and the command end to end (files, report, bad arguments, no partial output).
 import { describe, it, expect, beforeAll } from 'vitest';
 import { spawnSync } from 'node:child_process';
@@ -20,7 +20,7 @@ import { InputError } from '../src/engine/types.js';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 const bin = join(root, 'dist/cli/main.js');
-const peerCases = join(root, '../shared/peer/cases');
+const peerCases = join(root, 'examples/scenarios/simulator-cases'); // the public simulator's cases, shipped
 const examples = join(root, 'examples/scenarios');
 
 function yuma(args: string[]) {
@@ -104,7 +104,7 @@ describe('the pinned mapping', () => {
     expect(e2.bonds).toBe(out0.bonds);
   });
 
-  it('variants: the chain settings of issue 6, liquid alpha from the second epoch, --bonds-penalty as a fraction', () => {
+  it('variants: the pinned chain settings, liquid alpha from the second epoch, --bonds-penalty as a fraction', () => {
     const common = { tempo: 360, activity_cutoff: 1_000_000, kappa: 32767, max_allowed_validators: 64, stake_threshold: 0n, commit_reveal: false };
     expect(variantHyperparameters('1', 3, 0)).toMatchObject({ ...common, yuma3: false, bonds_moving_average: 0, bonds_penalty: 65535, liquid_alpha: false });
     expect(variantHyperparameters('2', 3, 5)).toMatchObject({ ...common, yuma3: false, bonds_moving_average: 900000, bonds_penalty: 65535, liquid_alpha: false });

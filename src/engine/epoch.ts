@@ -17,7 +17,7 @@ export interface EpochOptions {
   onStage?: (stage: EpochStage, ms: number) => void;
 }
 
-/** The pipeline's stages, in order (named as in spec/yuma-stages.md). */
+/** The pipeline's stages, in order (named as in docs/spec/yuma-stages.md). */
 export const EPOCH_STAGES = [
   'activity', 'stake', 'permits', 'active_stake', 'weights', 'consensus', 'clip_trust_ranks',
   'bonds_load', 'ema_bonds', 'dividends', 'emission', 'outputs',

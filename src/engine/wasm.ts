@@ -1,6 +1,8 @@
 // The one module that touches WebAssembly: compiles build/yuma.wasm once, instantiates it over
 // JS-owned memory, and turns Buf arguments into the byte offsets the kernels take.
 import { readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { missingBuildFile } from './build-files.js';
 import type { Kernels } from './kernels.js';
 import { carve, layoutBytes, type Bufs, type Layout } from './memory.js';
 
@@ -19,7 +21,7 @@ function compile(url: URL): WebAssembly.Module {
   try {
     bytes = readFileSync(url);
   } catch {
-    throw new Error(`WASM kernels not built: ${url.pathname} is missing (run \`npm run build\`)`);
+    throw missingBuildFile('WASM kernels', fileURLToPath(url));
   }
   return new WebAssembly.Module(bytes);
 }

@@ -1,4 +1,4 @@
-// A worker pool for many subnets' epochs at once (issue 4), on piscina.
+// A worker pool for many subnets' epochs at once, on piscina.
 //
 // - The WASM kernels are compiled ONCE, here on the main thread (`wasmModule()`), and the
 //   compiled WebAssembly.Module is handed to every worker in workerData (a Module is
@@ -20,6 +20,7 @@ import { existsSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { SHARED_DATA_START, newSharedMemory, sharedWasmModule, wasmModule } from '../engine/wasm.js';
+import { missingBuildFile } from '../engine/build-files.js';
 import { newControl, stageInput } from './split.js';
 import type { EpochInput, EpochOutput } from '../engine/types.js';
 import type { MapCellSpec, MapRunner } from '../engine/analysis/mapsweep.js';
@@ -247,7 +248,7 @@ export function createPool(options: PoolOptions = {}): Pool {
   const faultInjection = options.faultInjection;
   const filename = fileURLToPath(WORKER_URL);
   if (!existsSync(filename)) {
-    throw new Error(`createPool: the pool worker is not built: ${filename} is missing (run \`npm run build\`)`);
+    throw missingBuildFile('createPool: the pool worker', filename);
   }
   const config: WorkerConfig = { module: wasmModule(), faults: faultInjection !== undefined, sharedModule: sharedWasmModule() };
   const piscina = new Piscina({

@@ -74,7 +74,7 @@ export function profileSection(p: ProfileResult, label: string, id = 'profile'):
     mode: 'stacked',
     unit: 'ms',
     colors,
-    caption: 'Each bar is one epoch split into the pipeline stages of spec/yuma-stages.md (median or p90 of each stage over the reps).',
+    caption: 'Each bar is one epoch split into the pipeline stages of docs/spec/yuma-stages.md (median or p90 of each stage over the reps).',
   });
   const refStacked = p.refStages
     ? barChart({

@@ -1,5 +1,5 @@
 // Multi-epoch validator/server scenarios (`yuma-sim-case/1`, the public Yuma simulator's cases)
-// run through the exact engine, one epoch after another, with the mapping pinned in issue 6 so
+// run through the exact engine, one epoch after another, with this mapping, pinned so
 // that results are reproducible to the bit:
 //   - uids: validators 0..V-1, then servers V..V+S-1 (n = V+S); netuid 1; no owner.
 //   - weights: validator i's row lists EVERY server column, zeros kept as [uid, 0];
