@@ -78,7 +78,10 @@ describe('yuma simulate', () => {
     const lines = readFileSync(join(out, 'epochs.ndjson'), 'utf8').trimEnd().split('\n').map((l) => JSON.parse(l));
     expect(lines.length).toBe(summary.epochs);
     const first = lines[0];
-    expect(Object.keys(first)).toEqual(['netuid', 'block', 'epoch', 'n', 'drained', 'incentive', 'dividends', 'emission', 'stake', 'cost_ms']);
+    expect(Object.keys(first)).toEqual(['run', 'netuid', 'block', 'epoch', 'n', 'drained', 'incentive', 'dividends', 'emission', 'stake', 'cost_ms']);
+    // one run id in every line, the ledger and the summary
+    expect(summary.run).toMatch(/^[0-9a-f]{16}$/);
+    expect(lines.every((l) => l.run === summary.run)).toBe(true);
     expect(first.incentive.length).toBe(first.n);
     expect(Object.keys(first.cost_ms)).toEqual(['input', 'consensus', 'distribute']);
     // sorted by block then netuid
@@ -88,6 +91,7 @@ describe('yuma simulate', () => {
     }
     // the ledger is canonical: keys in byte order at every level
     const ledger = JSON.parse(readFileSync(join(out, 'ledger.json'), 'utf8'));
+    expect(ledger.run).toBe(summary.run);
     const sorted = (o: unknown): boolean =>
       o === null || typeof o !== 'object' || Array.isArray(o)
         ? true
@@ -156,7 +160,7 @@ describe('yuma simulate', () => {
     writeFileSync(inconsistent, checkpointText(state));
     x = yuma(['simulate', '--resume', inconsistent]);
     expect(x.code).toBe(2);
-    expect(x.stderr).toMatch(/^yuma simulate: checkpoint .*inconsistent\.json: its state cannot be loaded \(subnets\[0\]\.hotkeys: 31 entries for n = 32\); refused\n$/);
+    expect(x.stderr).toMatch(/^yuma simulate: checkpoint .*inconsistent\.json: state\.driver\.subnets\[0\]\.hotkeys: 31 entries for n = 32; refused, nothing loaded\n$/);
     expect(readdirSync(bad).sort()).toEqual(['corrupt.json', 'inconsistent.json', 'truncated.json']);
   });
 

@@ -198,7 +198,7 @@ export function formatSummary(s: SimulationSummary): string {
   const out: string[] = [];
   out.push(
     `yuma simulate: ${s.scenario} (${s.profile}), ${L.subnets.length} subnets, blocks ${group(s.startBlock)}..${group(s.endBlock)} ` +
-      `(${group(s.blocks)} blocks, ${days.toFixed(2)} days)${s.resumedFrom !== null ? `, resumed after block ${group(s.resumedFrom)}` : ''}\n\n`,
+      `(${group(s.blocks)} blocks, ${days.toFixed(2)} days)${s.resumedFrom !== null ? `, resumed after block ${group(s.resumedFrom)}` : ''}, run ${s.run}\n\n`,
   );
   const minted = L.subnets.reduce((a, x) => a + BigInt(x.minted), 0n);
   out.push(
