@@ -61,6 +61,53 @@ describe('yuma simulate', () => {
     expect(existsSync(join(dir, 'run-bad'))).toBe(false);
   });
 
+  it('--report names its two amounts apart from the table\'s, and no label of a chart overlaps another (headless Chromium)', { timeout: 60_000 }, () => {
+    // 100 alpha a block: totals past 100000, the widest tick labels
+    const file = join(dir, 'small-wide.json');
+    writeFileSync(file, JSON.stringify({ ...SMALL, blocks: 300, network: { ...SMALL.network, unitEmission: 100_000_000_000 } }));
+    const report = join(dir, 'wide.html');
+    const r = yuma(['simulate', file, '--out', join(dir, 'run-wide'), '--report', report]);
+    expect(r.code).toBe(0);
+    // the table's "credited" holds the owner cut; the report's epoch amounts do not, and say so
+    expect(r.stdout).toMatch(/credited \(alpha\)/);
+    expect(r.stdout).toMatch(/credited: incentive \+ dividends \+ the owner cut/);
+    expect(r.stdout).not.toMatch(/\bpaid\b/);
+    const html = readFileSync(report, 'utf8');
+    expect(html).toContain('<th>incentive + dividends (alpha)</th>');
+    expect(html).toContain('<th>credited, incl. owner (alpha)</th>');
+    expect(html).not.toMatch(/emission paid|paid \(tokens\)/);
+    expect(html).toMatch(/>1[0-9]0000<\/text>/); // a 6-digit tick
+    const chromium = ['chromium', 'chromium-browser', 'google-chrome'].find((b) => spawnSync('sh', ['-c', `command -v ${b}`]).status === 0);
+    if (!chromium) {
+      console.warn('*** simulate.test: no chromium: the label-overlap check in a browser did not run ***');
+      return;
+    }
+    // in the browser: every pair of texts of a chart, by their laid-out boxes
+    const probe = join(dir, 'wide-probe.html');
+    const script = `<script>
+      const found = [];
+      for (const f of document.querySelectorAll('figure.chart')) {
+        const texts = [...f.querySelectorAll('svg text')].map((t) => ({ t: t.textContent, b: t.getBoundingClientRect() }));
+        for (let i = 0; i < texts.length; i++) for (let j = i + 1; j < texts.length; j++) {
+          const a = texts[i].b, b = texts[j].b;
+          if (a.left < b.right - 0.5 && b.left < a.right - 0.5 && a.top < b.bottom - 0.5 && b.top < a.bottom - 0.5) found.push(f.dataset.title + ': ' + texts[i].t + ' / ' + texts[j].t);
+        }
+      }
+      const out = document.createElement('pre');
+      out.id = 'overlaps';
+      out.textContent = encodeURIComponent(JSON.stringify(found));
+      document.body.appendChild(out);
+    </script>`;
+    writeFileSync(probe, html.replace('</body>', `${script}</body>`));
+    const b = spawnSync(chromium, ['--headless', '--no-sandbox', '--disable-gpu', '--no-first-run', '--window-size=1400,1000', '--dump-dom', `file://${probe}`], {
+      encoding: 'utf8',
+      timeout: 45_000,
+    });
+    const m = /<pre id="overlaps">([^<]*)<\/pre>/.exec(b.stdout);
+    expect(m, b.stderr.slice(-500)).not.toBeNull();
+    expect(JSON.parse(decodeURIComponent(m![1]!))).toEqual([]);
+  });
+
   it('runs a scenario: summary table on stdout, nothing on stderr (not a TTY), the three files', () => {
     const file = join(dir, 'small.json');
     writeFileSync(file, JSON.stringify(SMALL));
