@@ -179,4 +179,41 @@ describe('checkpoint rotation and leftovers', () => {
       expect(readFileSync(join(out, f), 'utf8') === readFileSync(join(runA, f), 'utf8'), f).toBe(true);
     }
   });
+
+  it('on the command line: two runs with --keep-checkpoints 2 leave 2 checkpoints', () => {
+    const out = join(dir, 'rot-cli');
+    const args = ['--subnets', '2', '--neurons', '32', '--validators', '4', '--no-timings', '--json'];
+    expect(yuma(['simulate', ...args, '--blocks', '400', '--checkpoint-every', '100', '--keep-checkpoints', '2', '--out', out]).code).toBe(0);
+    expect(checkpointsIn(out)).toEqual(['checkpoint-5000200.json', 'checkpoint-5000300.json']);
+    const r = yuma(['simulate', '--resume', join(out, 'checkpoint-5000300.json'), '--blocks', '800', '--no-timings', '--json']);
+    expect(r.stderr).toBe('');
+    expect(r.code).toBe(0);
+    expect(checkpointsIn(out)).toEqual(['checkpoint-5000600.json', 'checkpoint-5000700.json']);
+  });
+});
+
+describe('Commune checkpoints', () => {
+  const commune = (blocks: number) =>
+    parseScenario({ profile: 'commune', seed: 3, blocks, subnets: [{ count: 3, uids: 32, validators: 4, tempo: 40, registrationsPerDay: 400 }] }, 'c');
+
+  it('pass the same checks: a resume ends in the bytes of an uninterrupted run; a tampered field is refused', async () => {
+    const whole = join(dir, 'c-whole');
+    await simulate({ scenario: commune(500), out: whole, timings: false });
+    const cut = join(dir, 'c-cut');
+    await simulate({ scenario: commune(500), out: cut, checkpointEvery: 120, keepCheckpoints: 10, timings: false });
+    const ck = join(cut, 'checkpoint-5000240.json');
+    rmSync(join(cut, 'summary.json'));
+    await simulate({ resume: ck, log: () => {} });
+    for (const f of ['epochs.ndjson', 'ledger.json']) {
+      expect(readFileSync(join(cut, f), 'utf8') === readFileSync(join(whole, f), 'utf8'), f).toBe(true);
+    }
+    const state = parseCheckpointText(readFileSync(ck, 'utf8'), 'x') as any;
+    state.driver.books['1'].failed = -1;
+    const d = mkdtempSync(join(dir, 'c-tamper-'));
+    writeFileSync(join(d, 'checkpoint-5000240.json'), checkpointText(state));
+    await expect(simulate({ resume: join(d, 'checkpoint-5000240.json') })).rejects.toThrow(
+      /state\.driver\.books\["1"\]\.failed: must be an integer in 0\.\.\d+, got -1; refused, nothing loaded/,
+    );
+    expect(readdirSync(d)).toEqual(['checkpoint-5000240.json']);
+  });
 });
