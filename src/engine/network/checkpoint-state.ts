@@ -1,7 +1,7 @@
 // What a checkpoint's state may hold, as data: one shape per field, checked before anything is
 // loaded, as strictly as an epoch input (a type, a range, the exact set of keys, lengths that
 // match the subnet's n). The loaders then rebuild the state and the run checks the ledger's
-// identities on it (network.md 8). A new kind of state (another profile, a subnet's extra
+// identities on it (docs/spec/network.md 8). A new kind of state (another profile, a subnet's extra
 // matrices) is one more entry in these tables.
 import { b64 } from './canonical.js';
 

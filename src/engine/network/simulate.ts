@@ -378,7 +378,7 @@ export async function simulate(o: SimulateOptions): Promise<SimulationSummary> {
   try {
     net = new Network(scenario, { runner, timings, onRecord: (r) => writer!.write(r) }, resume);
     if (resume) {
-      // a loaded state must hold the identities of network.md 8 like a running one
+      // a loaded state must hold the identities of docs/spec/network.md 8 like a running one
       net.driver.checkBlock(resume.block - 1);
       net.driver.audit();
     }
@@ -394,22 +394,27 @@ export async function simulate(o: SimulateOptions): Promise<SimulationSummary> {
   }
 
   // from here on --out is written
-  fs.mkdirSync(out, { recursive: true });
-  removeStaleTemps(out, log);
-  if (!found) {
-    // a fresh run rewrites epochs.ndjson: checkpoints of an earlier run here would no longer match it
-    const stale = fs.readdirSync(out).filter((f) => CHECKPOINT_NAME.test(f));
-    for (const f of stale) fs.rmSync(path.join(out, f), { force: true });
-    if (stale.length > 0) log(`note: removed ${stale.length} checkpoint(s) of an earlier run in ${out}`);
-  } else {
-    // epochs.ndjson is cut back to the checkpoint: this run's later checkpoints no longer match it
-    for (const f of found.newer) fs.rmSync(f, { force: true });
-    if (found.newer.length > 0) log(`note: removed ${found.newer.length} later checkpoint(s) of this run in ${out} (epochs.ndjson is cut back to block ${resume!.block - 1})`);
-    // the earlier ones count towards --keep-checkpoints
-    files.checkpoints.push(...found.older);
-    if (found.keep === null) log(`note: ${files.epochs} did not exist; it holds only the epochs after block ${resume!.block - 1}`);
+  try {
+    fs.mkdirSync(out, { recursive: true });
+    removeStaleTemps(out, log);
+    if (!found) {
+      // a fresh run rewrites epochs.ndjson: checkpoints of an earlier run here would no longer match it
+      const stale = fs.readdirSync(out).filter((f) => CHECKPOINT_NAME.test(f));
+      for (const f of stale) fs.rmSync(path.join(out, f), { force: true });
+      if (stale.length > 0) log(`note: removed ${stale.length} checkpoint(s) of an earlier run in ${out}`);
+    } else {
+      // epochs.ndjson is cut back to the checkpoint: this run's later checkpoints no longer match it
+      for (const f of found.newer) fs.rmSync(f, { force: true });
+      if (found.newer.length > 0) log(`note: removed ${found.newer.length} later checkpoint(s) of this run in ${out} (epochs.ndjson is cut back to block ${resume!.block - 1})`);
+      // the earlier ones count towards --keep-checkpoints
+      files.checkpoints.push(...found.older);
+      if (found.keep === null) log(`note: ${files.epochs} did not exist; it holds only the epochs after block ${resume!.block - 1}`);
+    }
+    writer = new RecordWriter(files.epochs, run, found?.hash ?? createHash('sha256'), found?.keep ?? null);
+  } catch (e) {
+    await net.close();
+    throw e;
   }
-  writer = new RecordWriter(files.epochs, run, found?.hash ?? createHash('sha256'), found?.keep ?? null);
   const started = performance.now();
   const firstBlock = net.block;
   const epochsAtStart = net.counters.epochs;
