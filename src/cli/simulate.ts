@@ -198,7 +198,7 @@ export function formatSummary(s: SimulationSummary): string {
   const out: string[] = [];
   out.push(
     `yuma simulate: ${s.scenario} (${s.profile}), ${L.subnets.length} subnets, blocks ${group(s.startBlock)}..${group(s.endBlock)} ` +
-      `(${group(s.blocks)} blocks, ${days.toFixed(2)} days)${s.resumedFrom !== null ? `, resumed after block ${group(s.resumedFrom)}` : ''}\n\n`,
+      `(${group(s.blocks)} blocks, ${days.toFixed(2)} days)${s.resumedFrom !== null ? `, resumed after block ${group(s.resumedFrom)}` : ''}, run ${s.run}\n\n`,
   );
   const minted = L.subnets.reduce((a, x) => a + BigInt(x.minted), 0n);
   out.push(
@@ -221,11 +221,12 @@ export function formatSummary(s: SimulationSummary): string {
   out.push('\nper subnet\n');
   out.push(
     table(
-      ['netuid', 'uids', 'epochs', `minted (${subTok})`, `paid (${subTok})`, 'burned', `dust (${s.profile === 'bittensor' ? 'rao' : 'nano'})`],
+      ['netuid', 'uids', 'epochs', `minted (${subTok})`, `credited (${subTok})`, 'burned', `dust (${s.profile === 'bittensor' ? 'rao' : 'nano'})`],
       L.subnets.map((x) => [String(x.netuid), String(x.n), String(x.epochs), tokens(x.minted), tokens(x.paid), tokens(x.burned), group(x.dust)]),
       [true, true, true, true, true, true, true],
     ),
   );
+  out.push(`credited: incentive + dividends + ${s.profile === 'bittensor' ? 'the owner cut' : 'the founder share'}, as the epochs credited them\n`);
   out.push(`\ntop ${L.topEarners.length} earners${s.profile === 'bittensor' ? ` (ranked by value in ${nat} at the subnet's alpha price)` : ''}\n`);
   out.push(
     table(
