@@ -32,7 +32,7 @@ function cannotRead(e: unknown, name: string): InputError {
 }
 
 function tooLarge(name: string, limit: number, size: number | 'stream' | 'gunzip'): InputError {
-  const max = `${formatBytes(limit)} (${limit} bytes)`;
+  const max = formatBytes(limit) === `${limit} bytes` ? `${limit} bytes` : `${formatBytes(limit)} (${limit} bytes)`;
   return new InputError(
     size === 'stream'
       ? `too large: more than the maximum input size of ${max}; stopped reading there`

@@ -144,7 +144,7 @@ export function checkDirCreatable(dir: string, option: string): void {
       const st = statOrNone(at);
       if (st) {
         if (!st.isDirectory()) {
-          throw new Why(at === path.resolve(dir) ? 'it is a file, not a directory' : `a parent, ${at}, is not a directory`);
+          throw new Why(at === path.resolve(dir) ? 'it is a file, not a directory' : `a parent is not a directory (${at})`);
         }
         checkDirectory(at);
         return;
