@@ -9,7 +9,7 @@ import { InputError, type EpochInput } from '../engine/types.js';
 import { renderReport } from '../report/html.js';
 import { profileSection, profileTable } from '../report/profile.js';
 import { progressBar } from '../report/progress.js';
-import { checkWritable, intOption, writeOutputs } from '../report/cliutil.js';
+import { checkOutputFile, intOption, writeOutputs } from '../report/cliutil.js';
 
 export interface ProfileCliOptions {
   synthetic?: string;
@@ -58,8 +58,8 @@ export function profileCommand(input: string | undefined, opts: ProfileCliOption
     bondsPenalty = Math.floor(x * 65535 + 0.5);
   }
   // fail before the (possibly long) run when an output cannot be written
-  if (opts.json) checkWritable(opts.json, '--json');
-  if (opts.report) checkWritable(opts.report, '--report');
+  if (opts.json) checkOutputFile(opts.json, '--json');
+  if (opts.report) checkOutputFile(opts.report, '--report');
 
   let epoch: EpochInput;
   let label: string;

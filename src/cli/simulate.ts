@@ -2,8 +2,9 @@
 // Progress on stderr (only on a TTY, never with --json), the summary table on stdout (or the
 // summary JSON with --json), files in --out (see engine/network/simulate.ts).
 import { simulationReport } from '../report/simulate.js';
-import { checkWritable } from '../report/cliutil.js';
-import { readJsonFile, writeFileAtomic } from '../engine/io.js';
+import { dirname } from 'node:path';
+import { checkDirCreatable, checkOutputFile, writeOutputs } from '../report/cliutil.js';
+import { readJsonFile } from '../engine/io.js';
 import { InputError } from '../engine/types.js';
 import { CheckpointError, SimulationError } from '../engine/network/errors.js';
 import {
@@ -65,7 +66,9 @@ export async function simulateCommand(file: string | undefined, f: SimulateFlags
     const checkpointEvery = intFlag('checkpoint-every', f.checkpointEvery, 1);
     const keepCheckpoints = intFlag('keep-checkpoints', f.keepCheckpoints, 1);
     const progress = f.progress !== false && !f.json && process.stderr.isTTY === true;
-    if (f.report !== undefined) checkWritable(f.report, '--report'); // fail before hours of work, not after
+    // output paths: fail before hours of work, not after
+    checkDirCreatable(f.out ?? (f.resume !== undefined ? dirname(f.resume) : 'simulate-out'), '--out');
+    if (f.report !== undefined) checkOutputFile(f.report, '--report');
     let scenario: Scenario | undefined;
     let blocks: number | undefined;
     if (f.resume !== undefined) {
@@ -114,7 +117,7 @@ export async function simulateCommand(file: string | undefined, f: SimulateFlags
       bar?.done();
     }
     if (f.report !== undefined) {
-      writeFileAtomic(f.report, simulationReport(summary, ['yuma simulate', ...process.argv.slice(3)].join(' ')));
+      writeOutputs([[f.report, simulationReport(summary, ['yuma simulate', ...process.argv.slice(3)].join(' '))]]);
     }
     process.stdout.write(f.json ? JSON.stringify(summary, null, 2) + '\n' : formatSummary(summary));
     return 0;

@@ -7,8 +7,8 @@
 // BEFORE parsing, so a truncated or corrupted file is refused whole, with a clear error, and
 // nothing is half-loaded.
 import { createHash } from 'node:crypto';
-import * as fs from 'node:fs';
-import { writeFileAtomic } from '../io.js';
+import { readInputBytes, writeFileAtomic } from '../io.js';
+import { InputError } from '../types.js';
 import { canonicalJson } from './canonical.js';
 import { CheckpointError } from './errors.js';
 
@@ -82,8 +82,9 @@ export function parseCheckpointText(text: string, file: string): unknown {
 export function readCheckpoint(file: string): unknown {
   let text: string;
   try {
-    text = fs.readFileSync(file, 'utf8');
+    text = readInputBytes(file).toString('utf8'); // bounded: at most MAX_INPUT_BYTES
   } catch (e) {
+    if (e instanceof InputError) throw new CheckpointError(e.message.replace(/^cannot read: /, ''), file);
     const code = (e as NodeJS.ErrnoException).code;
     throw new CheckpointError(code === 'ENOENT' ? 'no such file' : `cannot read (${code ?? String(e)})`, file);
   }
