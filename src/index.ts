@@ -1,5 +1,7 @@
 // yuma-engine: the public API. Everything not exported here is internal.
-export { runEpoch, EPOCH_STAGES, type EpochOptions, type EpochStage } from './engine/epoch.js';
+export { runEpoch, epochBytes, EPOCH_STAGES, type EpochOptions, type EpochStage } from './engine/epoch.js';
+export { validateEpochInput } from './engine/validate.js';
+export { EpochTooLargeError, WASM_MAX_BYTES } from './engine/limits.js';
 export {
   parseEpochInput,
   parseEpochOutput,
@@ -27,6 +29,7 @@ export {
 // the Commune profile (commune-ai/subspace Yuma and Linear consensus; spec/commune.md)
 export {
   runCommuneEpoch,
+  validateCommuneInput,
   compareCommuneOutputs,
   checkCommunePair,
   parseCommuneInput,
