@@ -89,12 +89,12 @@ export function epochBytes(n: number, weightEntries: number, bondEntries: number
  * entries that would fit.
  */
 export function assertEpochFits(
-  n: number, weightEntries: number, bondEntries: number, hp: EpochInput['hyperparameters'], limit = WASM_MAX_BYTES, what = `n = ${n}: `,
+  n: number, weightEntries: number, bondEntries: number, hp: EpochInput['hyperparameters'], limit = WASM_MAX_BYTES,
 ): void {
   const bytes = epochBytes(n, weightEntries, bondEntries, hp);
   if (bytes <= limit) return;
   const most = largestFitting((w) => epochBytes(n, w, bondEntries, hp), limit, n * n);
-  throw new EpochTooLargeError(weightEntries, bondEntries, bytes, limit, Math.max(0, most), 'weights', what);
+  throw new EpochTooLargeError(n, weightEntries, bondEntries, bytes, limit, Math.max(0, most));
 }
 
 /**

@@ -26,6 +26,7 @@ const count = (x: number) => x.toLocaleString('en-US');
  */
 export class EpochTooLargeError extends InputError {
   constructor(
+    readonly n: number,
     /** weight entries (and bond entries) of the refused epoch */
     readonly weightEntries: number,
     readonly bondEntries: number,
@@ -35,11 +36,10 @@ export class EpochTooLargeError extends InputError {
     /** the most weight entries that fit at this n with these bonds */
     readonly maxWeightEntries: number,
     field = 'weights',
-    what = '',
   ) {
     super(
-      `${what}${count(weightEntries)} weight and ${count(bondEntries)} bond entries need ${gib(bytes)} of WebAssembly memory ` +
-        `for the epoch's buffers, above its ${gib(limit)} limit; at this n with these bonds at most ` +
+      `n = ${n} with ${count(weightEntries)} weight and ${count(bondEntries)} bond entries needs ${gib(bytes)} of ` +
+        `WebAssembly memory for the epoch's buffers, above its ${gib(limit)} limit; at this n with these bonds at most ` +
         `${count(maxWeightEntries)} weight entries fit`,
       field,
     );
