@@ -52,6 +52,7 @@ export {
   createPool,
   PoolError,
   POOL_DEFAULTS,
+  THREADS_PER_CORE,
   type Pool,
   type PoolOptions,
   type ResolvedPoolOptions,
