@@ -86,23 +86,30 @@ export function csr(v: unknown, n: number, field: string): void {
     if (b < a || b > nnz) {
       fail(`expected ${a}..${nnz} (row pointers never decrease and end at ${nnz}), got ${b}`, `${field}.rowPtr[${i + 1}]`, '');
     }
+    // the hot loop: strictly ascending, then only the row's last column need be below n
     let prev = -1;
-    for (let k = a; k < b; k++) {
+    let k = a;
+    for (; k < b; k++) {
       const j = col[k]!;
-      if (j <= prev || j >= n) {
-        fail(
-          j >= n
-            ? `uid_j ${j} in row ${i} is out of range: expected a uid below n = ${n}`
-            : j === prev
-              ? `duplicate uid_j ${j} in row ${i}`
-              : `unsorted row ${i}: uid_j ${j} after ${prev} (uid_j must be strictly ascending)`,
-          `${field}.col[${k}]`,
-          '',
-        );
-      }
+      if (j <= prev) break;
       prev = j;
     }
+    if (k < b || prev >= n) badRow(col, a, b, i, n, field);
   }
+}
+
+/** The first bad entry of row i (known to hold one), named. */
+function badRow(col: Uint32Array, a: number, b: number, i: number, n: number, field: string): never {
+  let prev = -1;
+  for (let k = a; k < b; k++) {
+    const j = col[k]!;
+    const at = `${field}.col[${k}]`;
+    if (j >= n) fail(`uid_j ${j} in row ${i} is out of range: expected a uid below n = ${n}`, at, '');
+    if (j === prev) fail(`duplicate uid_j ${j} in row ${i}`, at, '');
+    if (j < prev) fail(`unsorted row ${i}: uid_j ${j} after ${prev} (uid_j must be strictly ascending)`, at, '');
+    prev = j;
+  }
+  return fail(`bad row ${i}`, field, '');
 }
 
 /**
