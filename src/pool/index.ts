@@ -1,4 +1,4 @@
-// A worker pool for many subnets' epochs at once (issue 4), on piscina.
+// A worker pool for many subnets' epochs at once, on piscina.
 //
 // - The WASM kernels are compiled ONCE, here on the main thread (`wasmModule()`), and the
 //   compiled WebAssembly.Module is handed to every worker in workerData (a Module is

@@ -1,4 +1,4 @@
-// One giant subnet split across the pool's workers (issue 4), over ONE shared WASM memory:
+// One giant subnet split across the pool's workers, over ONE shared WASM memory:
 // a leader worker runs the epoch (runEpoch, unchanged) on kernels whose matrix stages fork
 // their rows or columns out as blocks; helper workers, started beside it, claim blocks of each
 // stage and run them on their own WASM instance over the same memory (original Yuma and
