@@ -1,7 +1,9 @@
 // yuma-engine: the public API. Everything not exported here is internal.
-export { runEpoch, EPOCH_STAGES, type EpochOptions, type EpochStage } from './engine/epoch.js';
+export { runEpoch, epochBytes, EPOCH_STAGES, type EpochOptions, type EpochStage } from './engine/epoch.js';
 // the matrix kernels' interface (`EpochOptions.kernels`; profileEpoch's timedKernels wraps one)
 export type { Kernels } from './engine/kernels.js';
+export { validateEpochInput } from './engine/validate.js';
+export { EpochTooLargeError, WASM_MAX_BYTES } from './engine/limits.js';
 export {
   parseEpochInput,
   parseEpochOutput,
@@ -30,6 +32,7 @@ export {
 // the Commune profile (commune-ai/subspace Yuma and Linear consensus; docs/spec/commune.md)
 export {
   runCommuneEpoch,
+  validateCommuneInput,
   compareCommuneOutputs,
   checkCommunePair,
   parseCommuneInput,
@@ -52,6 +55,7 @@ export {
   createPool,
   PoolError,
   POOL_DEFAULTS,
+  THREADS_PER_CORE,
   type Pool,
   type PoolOptions,
   type ResolvedPoolOptions,

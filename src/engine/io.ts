@@ -26,7 +26,7 @@ import {
 // limits and messages (the shared ones live in json-check.ts)
 
 /** bonds_moving_average above this: the chain's two code paths disagree. */
-const BMA_MAX = 2 ** 31 * 1e6 - 1;
+export const BMA_MAX = 2 ** 31 * 1e6 - 1;
 
 const WHAT_I16 = 'an integer -32768..32767 (i16)';
 const WHAT_BMA =

@@ -12,6 +12,8 @@ const PAGE = 65536;
 const SHARED_URL = new URL('../../build/yuma-shared.wasm', import.meta.url);
 /** The shared build's declared maximum (asconfig.json target "shared"): 4 GiB. */
 const SHARED_MAX_PAGES = 65536;
+/** The most bytes a shared memory (a split epoch's) can grow to. */
+export const SHARED_MAX_BYTES = SHARED_MAX_PAGES * PAGE;
 
 let _module: WebAssembly.Module | undefined;
 let _shared: WebAssembly.Module | undefined;
