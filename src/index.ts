@@ -24,6 +24,26 @@ export {
   type Hyperparameters,
   type SparseU16,
 } from './engine/types.js';
+// multiple incentive mechanisms per subnet ("sub-subnets", spec/mechanisms.md)
+export {
+  runMechanismsEpoch,
+  parseMechanismsInput,
+  parseMechanismsOutput,
+  parseMechanismsSequence,
+  mechanismsInputToJson,
+  mechanismsOutputToJson,
+  isMechanismsDocument,
+  compareMechanismsOutputs,
+  carryMechanismsInput,
+  splitEmissions,
+  mechanismWeights,
+  MAX_MECHANISMS,
+  type MechanismsInput,
+  type MechanismsOutput,
+  type MechanismState,
+  type MechanismResult,
+  type MechanismsSequenceEpoch,
+} from './engine/mechanisms/index.js';
 // the Commune profile (commune-ai/subspace Yuma and Linear consensus; spec/commune.md)
 export {
   runCommuneEpoch,
