@@ -327,6 +327,21 @@ describe('yuma epoch / verify on multi-mechanism documents', () => {
     expect(yuma(['epoch', f]).code).toBe(0);
   });
 
+  it('yuma profile: one stage table per mechanism, the reference kernels identical', () => {
+    const json = join(dir, 'p.json');
+    const r = yuma(['profile', fixture('m14_c2_n1_even_rao_base_cr_own.input.json'), '--reps', '2', '--ref-reps', '1', '--json', json]);
+    expect(r.stderr).toBe('');
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(/^profile: m14_c2_n1_even_rao_base_cr_own\.input\.json: 2 mechanisms; epoch /);
+    expect(r.stdout).toContain('mechanism 1 (emission 266395934996)');
+    const p = JSON.parse(readFileSync(json, 'utf8'));
+    expect(p.mechanisms.map((m: { emission: string }) => m.emission)).toEqual(['266404065004', '266395934996']);
+    for (const m of p.mechanisms) {
+      expect(m.profile.stages.map((s: { stage: string }) => s.stage)).toContain('consensus');
+      expect(m.profile.identical).toBe(true);
+    }
+  });
+
   it('yuma verify test/fixtures/golden/mechanisms: 64 passed (60 cases + 4 sequences)', () => {
     const r = yuma(['verify', FIXTURES]);
     expect(r.stdout.trim()).toBe('verify: 64 passed, 0 failed');
