@@ -9,6 +9,7 @@ import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { missingBuildFile } from '../engine/build-files.js';
 import type { EpochOutput } from '../engine/types.js';
+import type { ServeOutput } from './mechanisms.js';
 import type { EpochRequest, RequestId } from './protocol.js';
 import { decodeRequest, decodedError, encodeReply, outputBuffers, type Decoded, type Expect, type ReplyForm } from './codec-core.js';
 import type { CodecTask } from './codec-worker.js';
@@ -21,7 +22,7 @@ export interface Codec {
   /** bytes -> request; throws ServeError (bad_json, bad_request, bad_input, ...) */
   decode(bytes: Uint8Array, expect: Expect, traceDefault?: boolean): Promise<EpochRequest>;
   /** outputs -> reply text (the outputs are handed over: do not use them after) */
-  encode(id: RequestId, batch: boolean, outputs: EpochOutput[], form: ReplyForm): Promise<string>;
+  encode(id: RequestId, batch: boolean, outputs: ServeOutput[], form: ReplyForm): Promise<string>;
   close(): Promise<void>;
 }
 

@@ -9,6 +9,7 @@ import type { EpochInput, EpochOutput } from '../engine/types.js';
 import { Metrics } from './metrics.js';
 import { createCodec, type Codec } from './codec.js';
 import { ServeError, type EpochRequest } from './protocol.js';
+import { epochCount, expandMechanisms, type ServeInput, type ServeOutput } from './mechanisms.js';
 
 export interface ServiceOptions {
   /** worker threads (default: the machine's parallelism) */
@@ -83,8 +84,9 @@ export class Service {
    * full), 'batch_too_large', 'timeout', 'shutting_down', 'epoch_failed'. `signal` cancels (a
    * client gone): the pool stops the request's epochs.
    */
-  run(req: EpochRequest, options: { signal?: AbortSignal; admit: 'refuse' | 'always' }): Promise<EpochOutput[]> {
-    const count = req.inputs.length;
+  run(req: EpochRequest, options: { signal?: AbortSignal; admit: 'refuse' | 'always' }): Promise<ServeOutput[]> {
+    // a multi-mechanism document is one epoch per mechanism
+    const count = epochCount(req.inputs);
     if (this.closing) throw new ServeError('shutting_down', 'the server is shutting down; no new requests');
     if (count > this.capacity && options.admit === 'refuse') {
       throw new ServeError(
@@ -108,7 +110,10 @@ export class Service {
     return p;
   }
 
-  private async runNow(inputs: EpochInput[], trace: boolean[], signal: AbortSignal | undefined): Promise<EpochOutput[]> {
+  private async runNow(docs: ServeInput[], docTrace: boolean[], signal: AbortSignal | undefined): Promise<ServeOutput[]> {
+    // one pool epoch per mechanism of a multi-mechanism document, folded back at the end
+    const expanded = expandMechanisms(docs, docTrace);
+    const { inputs, trace } = expanded;
     const count = inputs.length;
     if (count === 0) return [];
     if (signal?.aborted) throw new ServeError('internal', 'cancelled before start');
@@ -152,14 +157,14 @@ export class Service {
     const perEpoch = (performance.now() - t0) / 1000 / count;
     if (firstError === undefined) {
       for (let i = 0; i < count; i++) this.metrics.epoch(perEpoch, 'ok');
-      return outputs;
+      return expanded.fold(outputs);
     }
     const reason: unknown = controller.signal.reason;
     const err = firstError;
     for (let i = 0; i < count; i++) this.metrics.epoch(perEpoch, outputs[i] !== undefined ? 'ok' : i === failedAt ? 'failed' : 'cancelled');
     if (failedAt >= 0) {
       const why = (err as Error).message.replace(/; nothing was returned$/, '');
-      throw new ServeError('epoch_failed', `the epoch failed: ${why}`, count > 1 ? `epochs[${failedAt}]` : '');
+      throw new ServeError('epoch_failed', `the epoch failed: ${why}`, docs.length > 1 ? `epochs[${expanded.doc[failedAt]}]` : '');
     }
     if (err instanceof PoolError && err.kind === 'closed') {
       throw new ServeError('shutting_down', 'the server shut down before the request finished');
