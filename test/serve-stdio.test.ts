@@ -58,6 +58,8 @@ function startStdio(args: string[] = []) {
   const waiters: ((l: string | null) => void)[] = [];
   let buf = '';
   let stderr = '';
+  /** stderr watchers: resolved once stderr matches */
+  const stderrWaiters: { re: RegExp; resolve: () => void }[] = [];
   const push = (l: string | null) => {
     const w = waiters.shift();
     if (w) w(l);
@@ -72,7 +74,15 @@ function startStdio(args: string[] = []) {
     }
   });
   proc.stdout.on('end', () => push(null));
-  proc.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+  proc.stderr.on('data', (d: Buffer) => {
+    stderr += d.toString();
+    for (const w of [...stderrWaiters]) {
+      if (w.re.test(stderr)) {
+        stderrWaiters.splice(stderrWaiters.indexOf(w), 1);
+        w.resolve();
+      }
+    }
+  });
   proc.stdin.on('error', () => {}); // EPIPE after a kill
   const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
     proc.on('exit', (code, signal) => resolve({ code, signal })),
@@ -81,6 +91,13 @@ function startStdio(args: string[] = []) {
     proc,
     exited,
     stderr: () => stderr,
+    /** resolves once the server's stderr matches `re` (a --verbose request line, say) */
+    waitStderr: (re: RegExp, timeoutMs = 30_000) =>
+      new Promise<void>((resolve, reject) => {
+        if (re.test(stderr)) return resolve();
+        const t = setTimeout(() => reject(new Error(`stderr never matched ${re} within ${timeoutMs} ms: ${stderr}`)), timeoutMs);
+        stderrWaiters.push({ re, resolve: () => (clearTimeout(t), resolve()) });
+      }),
     /** writes one line; resolves once it is handed to the pipe */
     send: (line: string | object) =>
       new Promise<void>((resolve) => proc.stdin.write(`${typeof line === 'string' ? line : JSON.stringify(line)}\n`, () => resolve())),
@@ -178,9 +195,12 @@ describe('yuma serve --stdio', () => {
       [{ ...commune, id: 'c' }, { id: 'c', error: { code: 'unsupported_profile', message: expect.stringMatching(/commune.*yuma epoch/s), field: 'profile' } }],
       // over --max-body (128k): skipped without being buffered
       [`{"id":"huge","pad":"${'x'.repeat(300_000)}"}`, { id: null, error: { code: 'too_large', message: expect.stringMatching(/131072 bytes/), field: '' } }],
+      // one reply per line, blank lines included (a client may count replies)
+      ['   ', { id: null, error: { code: 'bad_request', message: 'a blank line is not a request', field: '' } }],
+      ['', { id: null, error: { code: 'bad_request', message: 'a blank line is not a request', field: '' } }],
+      ['\r', { id: null, error: { code: 'bad_request', message: 'a blank line is not a request', field: '' } }],
     ];
     for (const [req] of cases) await server.send(req);
-    await server.send('   '); // blank: no reply
     await server.send(`${JSON.stringify(good)}\r`); // CRLF line ending
     for (const [req, want] of cases) expect(await server.next(), JSON.stringify(req).slice(0, 80)).toEqual(want);
     const after = await server.next();
@@ -200,11 +220,11 @@ describe('yuma serve --stdio: lifecycle', () => {
   });
 
   it('SIGTERM: the request in flight finishes and is answered, then exit 0', async () => {
-    const s = startStdio(['--threads', '1']);
+    const s = startStdio(['--threads', '1', '--verbose']);
     const { input, line } = bigBatch(4);
     await s.send(line);
-    // the line is in the pipe (all but its last 64 KiB read): give the server a moment for the rest
-    await new Promise((r) => setTimeout(r, 150));
+    // signalled once the server has read the whole line (its --verbose line on stderr)
+    await s.waitStderr(/request 1: \d+ bytes read/);
     s.proc.kill('SIGTERM');
     const r = await s.next(30_000);
     expect(r.id).toBe('big');
@@ -216,11 +236,11 @@ describe('yuma serve --stdio: lifecycle', () => {
   });
 
   it('killed mid-request: the client sees end of output, nothing hangs', async () => {
-    const s = startStdio(['--threads', '1']);
+    const s = startStdio(['--threads', '1', '--verbose']);
     await s.send({ ...inputDoc(names[0]!), id: 'first' });
     expect((await s.next()).id).toBe('first');
     await s.send(bigBatch(8).line);
-    await new Promise((r) => setTimeout(r, 30));
+    await s.waitStderr(/request 2: \d+ bytes read/);
     s.proc.kill('SIGKILL');
     expect(await s.nextLine(10_000)).toBeNull();
     expect((await s.exited).signal).toBe('SIGKILL');
@@ -234,6 +254,9 @@ describe('yuma serve --stdio: lifecycle', () => {
       [['--stdio', '--port', '80'], /--port: only with --http/],
       [['--stdio', '--threads', '0'], /--threads: expected an integer 1\.\.256/],
       [['--stdio', '--max-body', '12q'], /--max-body: expected a size/],
+      // the largest input document any reader takes (MAX_INPUT_BYTES)
+      [['--stdio', '--max-body', '400m'], /--max-body: at most 268435456 bytes/],
+      [['--stdio', '--max-body', '2m', '--max-buffered', '1m'], /--max-buffered: must be at least --max-body/],
     ] as [string[], RegExp][]) {
       const r = run(args);
       expect(r.status, args.join(' ')).toBe(2);
