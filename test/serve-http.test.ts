@@ -1,8 +1,8 @@
-// `yuma serve --http` (issue 8): the built CLI as a subprocess on loopback (any free port).
+// `yuma serve --http`: the built CLI as a subprocess on loopback (any free port).
 // Round trips equal runEpoch (the exact text of epochOutputToJson), batches, bearer tokens,
 // every error as a JSON reply with its status (malformed JSON, wrong format, oversized body,
-// bad encoding, wrong route or method), concurrent clients, the bounded queue (503 +
-// Retry-After), the per-request timeout, a client that goes away, the server killed
+// bad encoding, wrong route or method), concurrent clients, the bounded queue (admission at
+// arrival: 503 + Retry-After), the per-request timeout from arrival, a client that goes away, the server killed
 // mid-request (the client sees an error, nothing hangs), graceful SIGTERM, /metrics, option
 // errors, and the Python example. Run `npm run build` first (npm ci does).
 import { describe, it, expect, beforeAll, afterAll } from 'vitest';

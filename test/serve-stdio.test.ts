@@ -1,8 +1,10 @@
-// `yuma serve --stdio` (issue 8): the built CLI as a subprocess, as a client in another
+// `yuma serve --stdio`: the built CLI as a subprocess, as a client in another
 // language would run it. Round trips equal runEpoch (the exact text of epochOutputToJson, one
-// line), batches, every error as a reply (never a dead server), backpressure-free pipelining,
-// end of input, SIGTERM (graceful), SIGKILL mid-request (the client sees EOF, nothing hangs),
-// option errors, and the Python example. Run `npm run build` first (npm ci does).
+// line), batches, every error as a reply (never a dead server; a blank line too: one reply
+// per line), backpressure-free pipelining, end of input, SIGTERM (graceful), SIGKILL
+// mid-request (the client sees EOF, nothing hangs), option errors, and the Python example.
+// Waits are on events (a reply, the --verbose line of a request read), never fixed sleeps.
+// Run `npm run build` first (npm ci does).
 import { describe, it, expect, beforeAll, afterAll } from 'vitest';
 import { spawn, spawnSync, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import { existsSync, readFileSync, readdirSync } from 'node:fs';

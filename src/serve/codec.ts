@@ -39,6 +39,9 @@ export const PARSE_HEAP_PER_BYTE = 10;
 /** a codec worker's heap beyond PARSE_HEAP_PER_BYTE x --max-body: its code and small requests */
 export const PARSE_HEAP_BASE_MB = 64;
 
+/** a codec worker's young generation, MiB (what a parse allocates survives: a small one costs no time) */
+export const PARSE_YOUNG_MB = 16;
+
 /** The old-generation heap limit of one codec worker, MiB. */
 export function parseHeapMb(maxBodyBytes: number): number {
   return PARSE_HEAP_BASE_MB + Math.ceil((PARSE_HEAP_PER_BYTE * maxBodyBytes) / 2 ** 20);
@@ -85,7 +88,7 @@ export function createCodec(options: CodecOptions): Codec {
     maxThreads: threads,
     idleTimeout: Infinity,
     maxQueue: Math.max(1, options.maxQueue),
-    resourceLimits: { maxOldGenerationSizeMb: heapMb },
+    resourceLimits: { maxOldGenerationSizeMb: heapMb, maxYoungGenerationSizeMb: PARSE_YOUNG_MB },
   });
   // a worker that dies while idle is replaced; without a listener the event would end the process
   piscina.on('error', () => {});

@@ -1,13 +1,14 @@
-// `yuma serve --http` (issue 8, item 2): POST /v1/epoch, POST /v1/epochs, GET /healthz,
-// GET /metrics, on one warm worker pool.
+// `yuma serve --http`: POST /v1/epoch, POST /v1/epochs, GET /healthz, GET /metrics, on one
+// warm worker pool.
 //
 // Why node:http and not a framework: the server has four fixed routes and no templating,
 // sessions or plugins, and what it must get exactly right is below the framework layer: the
-// token checked before a byte of body is buffered, the body counted while it streams (413 at
-// the limit, with the rest read and DISCARDED so that simple clients that send the whole body
-// before reading, like Python's urllib, receive the 413 instead of a reset connection), the
-// admission check against the pool's queue before parsing, cancellation when the client goes
-// away, and a graceful shutdown that stops accepting, closes idle keep-alive connections and
+// token checked and the request admitted (a place and its bytes, service.ts) before a byte of
+// body is read, refusals answered at once (the rest of a body up to a bound read and DISCARDED
+// so that simple clients that send the whole body before reading, like Python's urllib,
+// receive the answer instead of a reset connection), the body counted while it streams (413 at
+// the limit), the deadline from arrival, cancellation when the client goes away, and a
+// graceful shutdown that stops accepting, closes idle keep-alive connections and
 // lets in-flight requests finish. node:http exposes all of it directly (requestTimeout,
 // closeIdleConnections, res 'close'), adds no dependency to a package that must run from a
 // fresh clone, and has no router cost worth measuring next to a millisecond epoch.
@@ -97,20 +98,29 @@ function readBody(req: IncomingMessage, limit: number, discardMax = DISCARD_MAX,
     let chunks: Buffer[] = [];
     let size = 0;
     let over = false;
+    // a declared length within the limit: one buffer of its own, filled as the body arrives
+    // (no second copy at the end; a buffer of its own goes to a codec worker by transfer)
+    const declared = declaredLength(req);
+    const into = limit > 0 && declared !== undefined && declared > 0 && declared <= limit ? Buffer.allocUnsafeSlow(declared) : undefined;
     req.on('data', (c: Buffer) => {
+      const at = size;
       size += c.length;
       if (over) {
         if (size > limit + discardMax) resolve({ tooLarge: size });
         return;
       }
-      if (size > limit) {
+      if (size > limit || (into && size > into.length)) {
         over = true;
         chunks = [];
         return;
       }
-      chunks.push(c);
+      if (into) c.copy(into, at);
+      else chunks.push(c);
     });
-    req.on('end', () => resolve(over ? { tooLarge: size } : { bytes: Buffer.concat(chunks, size) }));
+    req.on('end', () => {
+      if (over) resolve({ tooLarge: size });
+      else resolve({ bytes: into ? into.subarray(0, size) : Buffer.concat(chunks, size) });
+    });
     req.on('error', reject);
     req.on('close', () => {
       if (!req.complete) reject(new ClientGone('the client went away before sending the whole request'));
