@@ -221,6 +221,17 @@ describe('yuma serve --stdio: lifecycle', () => {
     expect(await s.exited).toEqual({ code: 0, signal: null });
   });
 
+  it('more lines in one write than the server holds at once: read as room frees, every one answered in order', async () => {
+    const s = startStdio(['--threads', '1', '--max-queue', '3']); // capacity 4
+    const doc = inputDoc(names[0]!);
+    const want = exactLine(doc, false);
+    await s.send(Array.from({ length: 200 }, (_, i) => JSON.stringify({ ...doc, id: i })).join('\n'));
+    s.end();
+    for (let i = 0; i < 200; i++) expectSameText((await s.nextLine())!, `{"id":${i},"output":${want}}`, `reply ${i}`);
+    expect(await s.nextLine()).toBeNull();
+    expect(await s.exited).toEqual({ code: 0, signal: null });
+  });
+
   it('SIGTERM: the request in flight finishes and is answered, then exit 0', async () => {
     const s = startStdio(['--threads', '1', '--verbose']);
     const { input, line } = bigBatch(4);

@@ -75,7 +75,8 @@ export function serveStdio(service: Service, options: StdioOptions): StdioServer
     output.writableNeedDrain;
   const flowControl = () => {
     if (!reading) return;
-    if (full()) input.pause();
+    catchUp();
+    if (full() || pending) input.pause();
     else input.resume();
   };
   output.on('drain', flowControl);
@@ -139,10 +140,24 @@ export function serveStdio(service: Service, options: StdioOptions): StdioServer
     request(line, n);
   }
 
+  /** input read but not yet split into lines: it waits while full (no request starts then) */
+  let pending: Buffer | undefined;
+  let inputEnded = false;
+
   function onData(chunk: Buffer) {
     bytesRead += chunk.length;
+    consume(chunk);
+    flowControl();
+  }
+
+  /** splits `chunk` into lines and handles them, until full: the rest waits in `pending` */
+  function consume(chunk: Buffer) {
     let start = 0;
-    for (;;) {
+    while (start < chunk.length) {
+      if (full()) {
+        pending = chunk.subarray(start);
+        return;
+      }
       const nl = chunk.indexOf(0x0a, start);
       const end = nl === -1 ? chunk.length : nl;
       if (!discarding) {
@@ -160,20 +175,44 @@ export function serveStdio(service: Service, options: StdioOptions): StdioServer
       discarding = false;
       start = nl + 1;
     }
-    flowControl();
+  }
+
+  /** the input held back while full, once there is room; then the end of input, if it came */
+  function catchUp() {
+    if (pending && !full()) {
+      const rest = pending;
+      pending = undefined;
+      consume(rest);
+    }
+    if (inputEnded && !pending) endOfInput();
   }
 
   const onEnd = () => {
+    inputEnded = true;
+    catchUp();
+  };
+
+  let inputDone = false;
+  function endOfInput() {
+    if (inputDone) return;
+    inputDone = true;
     if (!discarding && lineBytes > 0) onLine(Buffer.concat(chunks, lineBytes));
     chunks = [];
     lineBytes = 0;
     discarding = false;
     stop();
-  };
+  }
 
   /** stop reading; a line cut off by it is answered with `shutting_down` */
   function stopReading() {
     if (!reading) return;
+    // lines read and held back: answered too (`shutting_down`), unless stopped at once
+    if (pending && !cancel.signal.aborted) {
+      const rest = pending;
+      pending = undefined;
+      consume(rest);
+    }
+    pending = undefined;
     reading = false;
     input.off('data', onData);
     input.off('end', onEnd);
