@@ -18,6 +18,7 @@ if (!existsSync(bin) || !existsSync(join(root, 'dist/serve/stdio.js'))) {
 }
 const lib: typeof import('../dist/index.js') = await import('../dist/index.js');
 const { runEpoch, parseEpochInput, epochOutputToJson, epochInputToJson, syntheticInput } = lib;
+const { MAX_INPUT_BYTES } = (await import('../dist/engine/limits.js')) as typeof import('../dist/engine/limits.js');
 
 const edge = join(root, 'test/fixtures/golden/edge');
 const communeEdge = join(root, 'test/fixtures/golden/commune/edge');
@@ -268,7 +269,7 @@ describe('yuma serve --stdio: lifecycle', () => {
       [['--stdio', '--threads', '0'], /--threads: expected an integer 1\.\.256/],
       [['--stdio', '--max-body', '12q'], /--max-body: expected a size/],
       // the largest input document any reader takes (MAX_INPUT_BYTES)
-      [['--stdio', '--max-body', '400m'], /--max-body: at most 268435456 bytes/],
+      [['--stdio', '--max-body', String(MAX_INPUT_BYTES + 1)], new RegExp(`--max-body: at most ${MAX_INPUT_BYTES} bytes`)],
       [['--stdio', '--max-body', '2m', '--max-buffered', '1m'], /--max-buffered: must be at least --max-body/],
     ] as [string[], RegExp][]) {
       const r = run(args);

@@ -71,7 +71,7 @@ export async function serveCommand(opts: ServeCliOptions): Promise<void> {
   const parseThreads = intOption(opts.parseThreads, '--parse-threads', 0, 256, 'an integer 0..256 (0: the main thread)');
   const maxBody = parseSize(opts.maxBody ?? SERVE_CLI_DEFAULTS.maxBody, '--max-body');
   if (maxBody > MAX_INPUT_BYTES) {
-    throw new InputError(`at most ${MAX_INPUT_BYTES} bytes (256m: the largest input document any reader takes), got ${maxBody}`, '--max-body');
+    throw new InputError(`at most ${MAX_INPUT_BYTES} bytes (the largest input document any reader takes), got ${maxBody}`, '--max-body');
   }
   const maxBuffered = opts.maxBuffered === undefined ? SERVE_DEFAULTS.bufferedPerBody * maxBody : parseSize(opts.maxBuffered, '--max-buffered');
   if (maxBuffered < maxBody) {
