@@ -210,18 +210,14 @@ export async function startHttpServer(service: Service, options: HttpOptions): P
     const declared = declaredLength(req);
     /**
      * Answers an error at once, before a byte of the body is read. A body declared no larger
-     * than `drainMax` (or, up to it, one of unknown length) is then read and dropped before
-     * the reply ends, so that a client that sends its whole body before reading (Python's
-     * urllib) gets the answer; past that the connection closes after the reply.
+     * than `drainMax` is then read and dropped before the reply ends, so that a client that
+     * sends its whole body before reading (Python's urllib) gets the answer; a larger one, or
+     * one of unknown length (chunked), is not read: the connection closes after the reply.
      */
     const refuse = async (err: ServeError, headers: Record<string, string> = {}, drainMax = DISCARD_MAX) => {
       done(err.code);
       if (declared === 0) return sendError(res, id, err, headers);
-      if (declared === undefined || declared > drainMax) headers = { ...headers, Connection: 'close' };
-      if (declared !== undefined && declared > drainMax) {
-        sendError(res, id, err, headers);
-        return;
-      }
+      if (declared === undefined || declared > drainMax) return sendError(res, id, err, { ...headers, Connection: 'close' });
       // the reply goes out now; it ends once the body is read and dropped (or the client goes)
       sendError(res, id, err, headers, { end: false });
       await readBody(req, 0, drainMax).catch(() => {});
