@@ -13,6 +13,7 @@ import {
   ServeError, oneLine, outputReply, parseJsonText, parseRequest, requestIdOf, toServeError,
   type EpochRequest, type ErrorCode, type RequestId,
 } from './protocol.js';
+import { checkJsonShape, type ShapeLimits } from './json-shape.js';
 
 export type Expect = 'auto' | 'single' | 'batch';
 
@@ -21,9 +22,10 @@ export type Decoded =
   | { ok: true; request: EpochRequest }
   | { ok: false; id: RequestId; code: ErrorCode; message: string; field: string };
 
-export function decodeRequest(bytes: Uint8Array, expect: Expect, traceDefault: boolean): Decoded {
+export function decodeRequest(bytes: Uint8Array, expect: Expect, traceDefault: boolean, shape: ShapeLimits): Decoded {
   let id: RequestId = null;
   try {
+    checkJsonShape(bytes, shape);
     const doc = parseJsonText(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('utf8'));
     id = requestIdOf(doc);
     return { ok: true, request: parseRequest(doc, expect, traceDefault) };
