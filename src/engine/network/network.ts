@@ -80,15 +80,18 @@ export async function poolRunner(threads: number, options: Omit<PoolOptions, 'th
   return {
     threads,
     run: async (inputs) => {
-      const single: number[] = [];
-      inputs.forEach((x, i) => !isMechanisms(x) && single.push(i));
       const outputs = new Array<BittensorOutput>(inputs.length);
-      const singles = single.length === 0 ? Promise.resolve([]) : pool.runEpochs(single.map((i) => inputs[i] as EpochInput));
-      const several = inputs.map((x, i) =>
-        isMechanisms(x) ? pool.runMechanismsEpoch(x).then((o) => void (outputs[i] = o)) : undefined,
-      );
-      const [outs] = await Promise.all([singles, ...several]);
-      single.forEach((i, k) => (outputs[i] = outs[k]!));
+      const single: number[] = []; // indices of the single-mechanism inputs
+      const calls: Promise<void>[] = [];
+      inputs.forEach((x, i) => {
+        if (isMechanisms(x)) calls.push(pool.runMechanismsEpoch(x).then((o) => void (outputs[i] = o)));
+        else single.push(i);
+      });
+      if (single.length > 0) {
+        const epochs = pool.runEpochs(single.map((i) => inputs[i] as EpochInput));
+        calls.push(epochs.then((outs) => single.forEach((i, k) => (outputs[i] = outs[k]!))));
+      }
+      await Promise.all(calls);
       return { outputs };
     },
     close: () => pool.close(),
