@@ -192,6 +192,26 @@ describe('checkpoint rotation and leftovers', () => {
   });
 });
 
+describe('a subnet without workload events', () => {
+  it('checkpoints "never" as an event block a resume accepts, and resumes to the same bytes', async () => {
+    const quiet = parseScenario({ name: 'quiet', seed: 2, blocks: 300, subnets: [{ count: 2, uids: 32, validators: 4, tempo: 50, registrationsPerDay: 0, stakeEventsPerDay: 0 }] }, 'quiet');
+    const out = join(dir, 'quiet');
+    await simulate({ scenario: quiet, out, checkpointEvery: 100, keepCheckpoints: 10, timings: false });
+    const state = parseCheckpointText(readFileSync(join(out, 'checkpoint-5000100.json'), 'utf8'), 'x') as any;
+    expect(state.driver.subnets.map((x: any) => [x.nextStakeEvent, x.nextRegistration])).toEqual([
+      [Number.MAX_SAFE_INTEGER, Number.MAX_SAFE_INTEGER],
+      [Number.MAX_SAFE_INTEGER, Number.MAX_SAFE_INTEGER],
+    ]);
+    const copy = join(dir, 'quiet-resumed');
+    mkdirSync(copy);
+    for (const f of ['epochs.ndjson', 'checkpoint-5000100.json']) copyFileSync(join(out, f), join(copy, f));
+    await simulate({ resume: join(copy, 'checkpoint-5000100.json'), log: () => {} });
+    for (const f of ['epochs.ndjson', 'ledger.json']) {
+      expect(readFileSync(join(copy, f), 'utf8') === readFileSync(join(out, f), 'utf8'), f).toBe(true);
+    }
+  });
+});
+
 describe('Commune checkpoints', () => {
   const commune = (blocks: number) =>
     parseScenario({ profile: 'commune', seed: 3, blocks, subnets: [{ count: 3, uids: 32, validators: 4, tempo: 40, registrationsPerDay: 400 }] }, 'c');

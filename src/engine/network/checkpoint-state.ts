@@ -13,8 +13,8 @@ export type Shape =
   | { t: 'bool' }
   | { t: 'str'; re: RegExp; what: string }
   | { t: 'const'; v: string | number }
-  /** an object with exactly these keys */
-  | { t: 'obj'; fields: Record<string, Shape> }
+  /** an object with exactly these keys (those in `optional` may be absent) */
+  | { t: 'obj'; fields: Record<string, Shape>; optional?: readonly string[] }
   /** an object used as a map: keys matching `key` */
   | { t: 'map'; key: RegExp; keyWhat: string; of: Shape }
   | { t: 'list'; of: Shape; len?: 'n' }
@@ -58,7 +58,10 @@ export function shapeError(v: unknown, s: Shape, path: string, c: Ctx): string |
       const keys = Object.keys(s.fields).sort((a, b) => Number(b === 'n') - Number(a === 'n'));
       let inner = c;
       for (const k of keys) {
-        if (!(k in v)) return `${path}: missing field ${JSON.stringify(k)}`;
+        if (!(k in v)) {
+          if (s.optional?.includes(k)) continue;
+          return `${path}: missing field ${JSON.stringify(k)}`;
+        }
         const e = shapeError(v[k], s.fields[k]!, `${path}.${k}`, inner);
         if (e) return e;
         if (k === 'n') inner = { ...c, n: v[k] as number };
@@ -174,40 +177,57 @@ const SCHEDULE: Shape = obj({
   lastStepBlock: { t: 'int', min: 0, max: (c) => c.block },
 });
 
-/** One subnet (subnet.ts subnetToJson), common to both profiles. */
-export const SUBNET_STATE: Shape = obj({
-  netuid: { t: 'int', min: 0, max: 65535 },
-  group: count,
-  n: { t: 'int', min: 1, max: 4096 },
-  sched: SCHEDULE,
-  hotkeys: { t: 'list', len: 'n', of: { t: 'str', re: ACCOUNT, what: 'an account name' } },
-  coldkeys: { t: 'list', len: 'n', of: { t: 'str', re: ACCOUNT, what: 'an account name' } },
-  role: { t: 'typed', el: 'u8', min: 0, max: 4 },
-  quality: { t: 'typed', el: 'i32', min: 0, max: 65535 },
-  cadence: { t: 'typed', el: 'i32', min: 0, max: U32 },
+/** blocks of a uid's weight setting (may precede block 0: a schedule's phase) */
+const UPDATE_BLOCKS: Shape = { t: 'typed', el: 'f64', ints: true, min: -Number.MAX_SAFE_INTEGER, max: Number.MAX_SAFE_INTEGER };
+
+/** One of mechanisms 1..M-1 of a multi-mechanism subnet (subnet.ts MechanismRows). */
+const MECHANISM_STATE: Shape = obj({
+  lastUpdate: UPDATE_BLOCKS,
   nextSet: { t: 'typed', el: 'f64', ints: true, min: 0, max: Number.MAX_SAFE_INTEGER },
-  ownMiner: { t: 'list', len: 'n', of: { t: 'str', re: /^([\x21-\x7e]{1,128})?$/, what: "'' or an account name" } },
-  regBlock: { t: 'typed', el: 'f64', ints: true, min: 0, max: Number.MAX_SAFE_INTEGER },
-  lastUpdate: { t: 'typed', el: 'f64', ints: true, min: -Number.MAX_SAFE_INTEGER, max: Number.MAX_SAFE_INTEGER },
-  permit: { t: 'typed', el: 'u8', min: 0, max: 1 },
   weights: { t: 'rows' },
   bonds: { t: 'rows' },
-  lastConsensus: { t: 'typed', el: 'u16' },
-  lastIncentive: { t: 'typed', el: 'u64' },
-  lastDividend: { t: 'typed', el: 'u64' },
-  rng: {
-    t: 'check',
-    check: (v) =>
-      Array.isArray(v) && v.length === 4 && v.every((x) => Number.isInteger(x) && x >= 0 && x <= U32) && v.some((x) => x !== 0)
-        ? null
-        : `must be 4 integers in 0..${U32}, not all 0 (a xoshiro128** state), got ${describe(v)}`,
-  },
-  regSeq: count,
-  // workload events up to the checkpoint's block have happened
-  nextStakeEvent: { t: 'int', min: (c) => c.block, max: Number.MAX_SAFE_INTEGER },
-  nextRegistration: { t: 'int', min: (c) => c.block, max: Number.MAX_SAFE_INTEGER },
-  epochsRun: count,
 });
+
+/** One subnet (subnet.ts subnetToJson), common to both profiles. */
+export const SUBNET_STATE: Shape = {
+  t: 'obj',
+  // only a subnet with several mechanisms has `mechanisms` (the count is checked against the scenario)
+  optional: ['mechanisms'],
+  fields: {
+    netuid: { t: 'int', min: 0, max: 65535 },
+    group: count,
+    n: { t: 'int', min: 1, max: 4096 },
+    sched: SCHEDULE,
+    hotkeys: { t: 'list', len: 'n', of: { t: 'str', re: ACCOUNT, what: 'an account name' } },
+    coldkeys: { t: 'list', len: 'n', of: { t: 'str', re: ACCOUNT, what: 'an account name' } },
+    role: { t: 'typed', el: 'u8', min: 0, max: 4 },
+    quality: { t: 'typed', el: 'i32', min: 0, max: 65535 },
+    cadence: { t: 'typed', el: 'i32', min: 0, max: U32 },
+    nextSet: { t: 'typed', el: 'f64', ints: true, min: 0, max: Number.MAX_SAFE_INTEGER },
+    ownMiner: { t: 'list', len: 'n', of: { t: 'str', re: /^([\x21-\x7e]{1,128})?$/, what: "'' or an account name" } },
+    regBlock: { t: 'typed', el: 'f64', ints: true, min: 0, max: Number.MAX_SAFE_INTEGER },
+    lastUpdate: UPDATE_BLOCKS,
+    permit: { t: 'typed', el: 'u8', min: 0, max: 1 },
+    weights: { t: 'rows' },
+    bonds: { t: 'rows' },
+    lastConsensus: { t: 'typed', el: 'u16' },
+    lastIncentive: { t: 'typed', el: 'u64' },
+    lastDividend: { t: 'typed', el: 'u64' },
+    rng: {
+      t: 'check',
+      check: (v) =>
+        Array.isArray(v) && v.length === 4 && v.every((x) => Number.isInteger(x) && x >= 0 && x <= U32) && v.some((x) => x !== 0)
+          ? null
+          : `must be 4 integers in 0..${U32}, not all 0 (a xoshiro128** state), got ${describe(v)}`,
+    },
+    regSeq: count,
+    // workload events up to the checkpoint's block have happened
+    nextStakeEvent: { t: 'int', min: (c) => c.block, max: Number.MAX_SAFE_INTEGER },
+    nextRegistration: { t: 'int', min: (c) => c.block, max: Number.MAX_SAFE_INTEGER },
+    epochsRun: count,
+    mechanisms: { t: 'list', of: MECHANISM_STATE },
+  },
+};
 
 const SUBNETS: Shape = { t: 'list', of: SUBNET_STATE };
 

@@ -13,25 +13,37 @@
 // touches its own subnet, applying it later changes nothing, and because the points are
 // logical, the order of application (and of the records) is the same for any thread count.
 // Records are written sorted by (block, netuid).
+//
+// A subnet with several incentive mechanisms is one job too: runMechanismsEpoch on the main
+// thread, pool.runMechanismsEpoch on the pool (bit-identical); single-mechanism subnets keep
+// runEpoch / pool.runEpochs.
 import type { EpochInput, EpochOutput } from '../types.js';
-import { runEpoch } from '../epoch.js';
+import { runEpoch, type EpochOptions } from '../epoch.js';
 import { runCommuneEpoch } from '../commune/epoch.js';
+import { combineMechanisms, mechanismInputs, runMechanismsEpoch } from '../mechanisms/epoch.js';
+import type { MechanismsInput, MechanismsOutput } from '../mechanisms/types.js';
+import type { PoolOptions } from '../../pool/index.js';
 import { SimulationError } from './errors.js';
 import type { Scenario } from './scenario.js';
 import { BittensorDriver } from './profiles/bittensor.js';
 import { CommuneDriver } from './profiles/commune.js';
-import type { EpochJob, EpochRecord, ProfileDriver, ProfileSummary } from './profiles/types.js';
+import type { EpochJob, EpochRecord, EpochResult, ProfileDriver, ProfileSummary } from './profiles/types.js';
+
+/** A Bittensor epoch: one subnet with one mechanism, or with several. */
+export type BittensorInput = EpochInput | MechanismsInput;
+export type BittensorOutput = EpochOutput | MechanismsOutput;
+const isMechanisms = (x: BittensorInput): x is MechanismsInput => 'mechanisms' in x;
 
 /** What a runner returns: outputs in input order, and per epoch its stages' ms when it knows them. */
 export interface RunnerResult {
-  outputs: EpochOutput[];
-  /** per input: ms per pipeline stage (runEpoch's onStage); absent on the pool */
+  outputs: BittensorOutput[];
+  /** per input: ms per pipeline stage (runEpoch's onStage; summed over a subnet's mechanisms); absent on the pool */
   stages?: Array<Record<string, number>>;
 }
 
-/** Runs Bittensor epochs: outputs bit-identical to runEpoch. */
+/** Runs Bittensor epochs: outputs bit-identical to runEpoch (runMechanismsEpoch for several mechanisms). */
 export interface EpochRunner {
-  run(inputs: EpochInput[]): Promise<RunnerResult>;
+  run(inputs: BittensorInput[]): Promise<RunnerResult>;
   close(): Promise<void>;
   /** worker threads (0: the main thread) */
   readonly threads: number;
@@ -43,10 +55,13 @@ export function mainThreadRunner(): EpochRunner {
     threads: 0,
     run: async (inputs) => {
       const stages: Array<Record<string, number>> = [];
-      const outputs = inputs.map((input) => {
+      const outputs = inputs.map((input): BittensorOutput => {
         const ms: Record<string, number> = {};
         stages.push(ms);
-        return runEpoch(input, { onStage: (stage, t) => (ms[stage] = (ms[stage] ?? 0) + t) });
+        const options: EpochOptions = { onStage: (stage, t) => (ms[stage] = (ms[stage] ?? 0) + t) };
+        if (!isMechanisms(input)) return runEpoch(input, options);
+        // runMechanismsEpoch's own steps, with every mechanism's stages timed
+        return combineMechanisms(input, mechanismInputs(input).map((m) => runEpoch(m, options)));
       });
       return { outputs, stages };
     },
@@ -54,13 +69,31 @@ export function mainThreadRunner(): EpochRunner {
   };
 }
 
-/** The worker pool of src/pool, `threads` workers. */
-export async function poolRunner(threads: number): Promise<EpochRunner> {
+/**
+ * The worker pool of src/pool, `threads` workers (`options`: more pool options, e.g. tests that
+ * spread every subnet's mechanisms). Single-mechanism subnets go to runEpochs in one call,
+ * each multi-mechanism subnet to runMechanismsEpoch, all at once.
+ */
+export async function poolRunner(threads: number, options: Omit<PoolOptions, 'threads'> = {}): Promise<EpochRunner> {
   const { createPool } = await import('../../pool/index.js');
-  const pool = createPool({ threads });
+  const pool = createPool({ ...options, threads });
   return {
     threads,
-    run: async (inputs) => ({ outputs: await pool.runEpochs(inputs) }),
+    run: async (inputs) => {
+      const outputs = new Array<BittensorOutput>(inputs.length);
+      const single: number[] = []; // indices of the single-mechanism inputs
+      const calls: Promise<void>[] = [];
+      inputs.forEach((x, i) => {
+        if (isMechanisms(x)) calls.push(pool.runMechanismsEpoch(x).then((o) => void (outputs[i] = o)));
+        else single.push(i);
+      });
+      if (single.length > 0) {
+        const epochs = pool.runEpochs(single.map((i) => inputs[i] as EpochInput));
+        calls.push(epochs.then((outs) => single.forEach((i, k) => (outputs[i] = outs[k]!))));
+      }
+      await Promise.all(calls);
+      return { outputs };
+    },
     close: () => pool.close(),
   };
 }
@@ -164,7 +197,8 @@ export class Network {
           const job = d.prepare(netuid, b);
           if (!job) continue;
           const t0 = performance.now();
-          const out = job.kind === 'commune' ? runCommuneEpoch(job.input) : runEpoch(job.input);
+          const out =
+            job.kind === 'commune' ? runCommuneEpoch(job.input) : job.kind === 'mechanisms' ? runMechanismsEpoch(job.input) : runEpoch(job.input);
           this.finish(job, out, performance.now() - t0, undefined);
         }
       } else if (due.length > 0) {
@@ -192,7 +226,7 @@ export class Network {
   }
 
   private launch(jobs: EpochJob[]): void {
-    const inputs = jobs.map((j) => j.input as EpochInput);
+    const inputs = jobs.map((j) => j.input as BittensorInput);
     const t0 = performance.now();
     const batch: Batch = { promise: undefined as unknown as Promise<RunnerResult>, msEach: 0 };
     batch.promise = this.runner.run(inputs).then((result) => {
@@ -230,7 +264,7 @@ export class Network {
 
   private finish(
     job: EpochJob,
-    out: EpochOutput | ReturnType<typeof runCommuneEpoch>,
+    out: EpochResult,
     ms: number,
     stages: Record<string, number> | undefined,
   ): void {

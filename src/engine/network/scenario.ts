@@ -3,6 +3,7 @@
 // validates a parsed document (errors name the file, the field path and the index), fills in
 // the defaults, and expands subnet groups into one resolved config per subnet.
 import { InputError } from '../types.js';
+import { MAX_MECHANISMS } from '../mechanisms/types.js';
 import { presetNames } from './emission-presets.js';
 
 export const SCENARIO_FORMAT = 'yuma-scenario/1';
@@ -47,6 +48,10 @@ export interface SubnetGroup {
   alphaInPerBlock?: bigint;
   alphaPrice?: bigint;
   taoReserve?: bigint;
+  /** incentive mechanisms per subnet, 1..16 (absent: 1; docs/spec/mechanisms.md) */
+  mechanisms?: number;
+  /** MechanismEmissionSplit: u16 values summing to 65535, at most `mechanisms` of them (absent: even split) */
+  emission_split?: number[];
   // commune
   consensus?: 'yuma' | 'linear';
   founderShare?: number;
@@ -245,7 +250,7 @@ const GROUP_KEYS = {
     'count', 'uids', 'validators', 'tempo', 'emissionShare', 'immunityPeriod', 'registrationsPerDay',
     'stakeEventsPerDay', 'registrationCost', 'hyperparameters',
   ],
-  bittensor: ['rootProp', 'alphaReserve', 'alphaInPerBlock', 'alphaPrice', 'taoReserve'],
+  bittensor: ['rootProp', 'alphaReserve', 'alphaInPerBlock', 'alphaPrice', 'taoReserve', 'mechanisms', 'emission_split'],
   commune: ['consensus', 'founderShare'],
 } as const;
 
@@ -452,6 +457,7 @@ function parseGroup(r: Reader, g: unknown, i: number, profile: ProfileName): Sub
   opt('consensus', s.oneOf('consensus', ['yuma', 'linear'] as const));
   opt('founderShare', s.int('founderShare', 0, 65535));
   if (group.alphaPrice === 0n) s.fail('alphaPrice', 'must be > 0');
+  parseMechanisms(s, group);
   const hp = s.child('hyperparameters');
   if (hp) {
     hp.allow(HP_KEYS[profile]);
@@ -479,6 +485,29 @@ function parseGroup(r: Reader, g: unknown, i: number, profile: ProfileName): Sub
     }
   }
   return group;
+}
+
+/**
+ * `mechanisms` and `emission_split` of a Bittensor group. The split is one the chain's setter
+ * stores: at most `mechanisms` u16 values summing to 65535 (docs/spec/mechanisms.md 2). Both
+ * stay absent when not given, so a scenario without them keeps its run id.
+ */
+function parseMechanisms(s: Reader, group: SubnetGroup): void {
+  const m = s.int('mechanisms', 1, MAX_MECHANISMS);
+  if (m !== undefined) group.mechanisms = m;
+  const v = s.obj['emission_split'];
+  if (v === undefined) return;
+  const count = m ?? 1;
+  if (!Array.isArray(v) || v.length === 0) s.fail('emission_split', `must be a non-empty list of u16 values, got ${show(v)}`);
+  const split = (v as unknown[]).map((x, i) =>
+    intValue(x, 0, 65535, () => {
+      throw new InputError(`must be an integer in 0..65535, got ${show(x)}`, `${s.at('emission_split')}[${i}]`, s.file);
+    }),
+  );
+  if (split.length > count) s.fail('emission_split', `${split.length} values for ${count} mechanism${count === 1 ? '' : 's'}: at most one per mechanism`);
+  const sum = split.reduce((a, x) => a + x, 0);
+  if (sum !== 65535) s.fail('emission_split', `must sum to 65535, got ${sum}`);
+  group.emission_split = split;
 }
 
 function defaultGroups(profile: ProfileName): SubnetGroup[] {

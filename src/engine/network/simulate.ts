@@ -222,12 +222,19 @@ function resumeState(file: string): { scenario: Scenario; body: CheckpointBody }
   // the subnets are the scenario's, and their epochs add up to the counter
   const spec = scenario.profile === 'bittensor' ? BITTENSOR : COMMUNE;
   const want = expandSubnets(scenario, spec.firstNetuid);
-  const subnets = (body.driver as { subnets: Array<{ netuid: number; group: number; n: number; epochsRun: number }> }).subnets;
+  const subnets = (body.driver as { subnets: Array<{ netuid: number; group: number; n: number; epochsRun: number; mechanisms?: unknown[] }> }).subnets;
   if (subnets.length !== want.length) bad(`state.driver.subnets: ${subnets.length} subnets, the scenario has ${want.length}`);
   let epochs = 0;
   subnets.forEach((x, i) => {
     for (const k of ['netuid', 'group', 'n'] as const) {
       if (x[k] !== want[i]![k]) bad(`state.driver.subnets[${i}].${k}: must be ${want[i]![k]} (the scenario's), got ${x[k]}`);
+    }
+    // mechanisms 1..M-1 carry their own state; a single-mechanism subnet has none
+    const M = want[i]!.spec.mechanisms ?? 1;
+    const extra = x.mechanisms?.length;
+    if (M === 1 && extra !== undefined) bad(`state.driver.subnets[${i}].mechanisms: the scenario's subnet has one mechanism, so there must be none, got ${extra}`);
+    if (M > 1 && extra !== M - 1) {
+      bad(`state.driver.subnets[${i}].mechanisms: must hold ${M - 1} (mechanisms 1..${M - 1} of the scenario's ${M}), got ${extra === undefined ? 'nothing' : extra}`);
     }
     epochs += x.epochsRun;
   });

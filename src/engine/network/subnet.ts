@@ -18,6 +18,19 @@ export const ROLE = { miner: 0, honest: 1, copier: 2, selfDealer: 3, owner: 4 } 
 export type Role = (typeof ROLE)[keyof typeof ROLE];
 export const ROLE_NAMES = ['miner', 'honest', 'copier', 'self-dealer', 'owner'] as const;
 
+/**
+ * The own state of one incentive mechanism (docs/spec/mechanisms.md 1): its validators' weight
+ * rows, their update blocks and weight-setting schedule, and its bonds. A subnet's mechanism 0
+ * is its own lastUpdate / nextSet / weights / bonds (the chain keys mechanism 0's storage by the
+ * netuid); mechanisms 1..M-1 are in `mechs`.
+ */
+export interface MechanismRows {
+  lastUpdate: Float64Array;
+  nextSet: Float64Array;
+  weights: (Row | null)[];
+  bonds: (Row | null)[];
+}
+
 export interface SubnetState {
   netuid: number;
   /** the scenario group it came from */
@@ -56,8 +69,27 @@ export interface SubnetState {
   nextStakeEvent: number;
   nextRegistration: number;
   epochsRun: number;
+  /** mechanisms 1..M-1 of a multi-mechanism subnet (empty: one mechanism) */
+  mechs: MechanismRows[];
   /** hotkey -> uid (derived, rebuilt on load) */
   uidOf: Map<string, number>;
+}
+
+/** The subnet's mechanism count M. */
+export const mechanismCount = (s: SubnetState): number => s.mechs.length + 1;
+
+/**
+ * Mechanism k's state: for k = 0 a view on the subnet's own arrays (writing an element writes
+ * the subnet's; replacing `bonds` needs setBonds).
+ */
+export function mechanism(s: SubnetState, k: number): MechanismRows {
+  return k === 0 ? { lastUpdate: s.lastUpdate, nextSet: s.nextSet, weights: s.weights, bonds: s.bonds } : s.mechs[k - 1]!;
+}
+
+/** Stores mechanism k's new bond rows. */
+export function setBonds(s: SubnetState, k: number, bonds: (Row | null)[]): void {
+  if (k === 0) s.bonds = bonds;
+  else s.mechs[k - 1]!.bonds = bonds;
 }
 
 export function emptySubnet(netuid: number, group: number, n: number, sched: ScheduleState, rng: Rng): SubnetState {
@@ -86,6 +118,7 @@ export function emptySubnet(netuid: number, group: number, n: number, sched: Sch
     nextStakeEvent: 0,
     nextRegistration: 0,
     epochsRun: 0,
+    mechs: [],
     uidOf: new Map(),
   };
 }
@@ -200,7 +233,12 @@ function rowsFromJson(j: { col: string; val: string; len: string }, n: number, w
 }
 
 export function subnetToJson(s: SubnetState): unknown {
+  // `mechanisms` only for a multi-mechanism subnet: a single-mechanism checkpoint is as before
+  const mechanisms = s.mechs.length === 0 ? {} : {
+    mechanisms: s.mechs.map((m) => ({ lastUpdate: m.lastUpdate, nextSet: m.nextSet, weights: rowsToJson(m.weights), bonds: rowsToJson(m.bonds) })),
+  };
   return {
+    ...mechanisms,
     netuid: s.netuid,
     group: s.group,
     n: s.n,
@@ -269,8 +307,21 @@ export function subnetFromJson(j: any, what: string): SubnetState {
     nextStakeEvent: j.nextStakeEvent,
     nextRegistration: j.nextRegistration,
     epochsRun: j.epochsRun,
+    mechs: [],
     uidOf: new Map(),
   };
+  if (j.mechanisms !== undefined) {
+    if (!Array.isArray(j.mechanisms)) throw new Error(`${what}.mechanisms: not a list`);
+    s.mechs = j.mechanisms.map((m: any, k: number): MechanismRows => {
+      const at = `${what}.mechanisms[${k}]`;
+      return {
+        lastUpdate: sized(b64.f64(m.lastUpdate, `${at}.lastUpdate`), `mechanisms[${k}].lastUpdate`),
+        nextSet: sized(b64.f64(m.nextSet, `${at}.nextSet`), `mechanisms[${k}].nextSet`),
+        weights: rowsFromJson(m.weights, n, `${at}.weights`),
+        bonds: rowsFromJson(m.bonds, n, `${at}.bonds`),
+      };
+    });
+  }
   for (const k of ['netuid', 'group', 'regSeq', 'nextStakeEvent', 'nextRegistration', 'epochsRun'] as const) {
     if (!Number.isSafeInteger(s[k])) throw new Error(`${what}.${k}: not an integer`);
   }

@@ -3,14 +3,30 @@
 // with noise and set weights on their own cadence (so last_update varies); a fraction of
 // validators copy last epoch's consensus, another fraction push a miner of their own;
 // nominators move stake in and out; new miners register and push out the weakest uid.
+// A subnet with several incentive mechanisms gives each its own task: a miner's quality on
+// mechanism k >= 1 is its quality shifted by an offset of its own per mechanism, and every
+// validator sets each mechanism's weights on its cadence, each mechanism at its own phase.
 // Amount bookkeeping (stakes, costs) is the profile's: the model calls its WorkloadHost.
 import type { Workload, SubnetConfig } from './scenario.js';
 import { Rng } from './rng.js';
 import { newScheduleState } from './scheduler.js';
-import { ROLE, emptySubnet, hotkeyName, rebuildIndex, type Row, type SubnetState } from './subnet.js';
+import {
+  ROLE,
+  emptySubnet,
+  hotkeyName,
+  mechanism,
+  mechanismCount,
+  rebuildIndex,
+  type MechanismRows,
+  type Row,
+  type SubnetState,
+} from './subnet.js';
 
 /** Never (an event time that is never reached; JSON-safe, unlike Infinity). */
 export const NEVER = Number.MAX_SAFE_INTEGER;
+
+/** `block + gap`, but NEVER stays NEVER (a sum past 2^53 would be neither exact nor a valid checkpoint field). */
+const later = (block: number, gap: number): number => (gap === NEVER ? NEVER : block + gap);
 
 /** What the model asks of the profile's ledger. */
 export interface WorkloadHost {
@@ -79,11 +95,38 @@ export class WorkloadModel {
       minerUid++;
     }
     rebuildIndex(s);
-    // validators start with the rows they last set
-    for (let uid = 0; uid < n; uid++) if (isValidator(s.role[uid]!)) s.weights[uid] = this.row(s, uid);
-    s.nextStakeEvent = start + this.gap(s.rng, cfg.spec.stakeEventsPerDay);
-    s.nextRegistration = start + this.gap(s.rng, cfg.spec.registrationsPerDay);
+    const M = cfg.spec.mechanisms ?? 1;
+    for (let k = 1; k < M; k++) s.mechs.push(this.genesisMechanism(s, k, M, start));
+    // validators start with the rows they last set, in every mechanism
+    for (let k = 0; k < M; k++) {
+      const m = mechanism(s, k);
+      const quality = mechanismQuality(s, k);
+      for (let uid = 0; uid < n; uid++) if (isValidator(s.role[uid]!)) m.weights[uid] = this.row(s, uid, quality);
+    }
+    s.nextStakeEvent = later(start, this.gap(s.rng, cfg.spec.stakeEventsPerDay));
+    s.nextRegistration = later(start, this.gap(s.rng, cfg.spec.registrationsPerDay));
     return s;
+  }
+
+  /**
+   * Mechanism k >= 1 of M at the start: validators set its weights on their cadence c, k/M of
+   * c after mechanism 0's (floored); everyone else last updated it when they did mechanism 0.
+   */
+  private genesisMechanism(s: SubnetState, k: number, M: number, start: number): MechanismRows {
+    const n = s.n;
+    const m: MechanismRows = {
+      lastUpdate: s.lastUpdate.slice(),
+      nextSet: new Float64Array(n),
+      weights: new Array<Row | null>(n).fill(null),
+      bonds: new Array<Row | null>(n).fill(null),
+    };
+    for (let uid = 0; uid < n; uid++) {
+      if (!isValidator(s.role[uid]!)) continue;
+      const c = s.cadence[uid]!;
+      m.nextSet[uid] = start + ((s.nextSet[uid]! - start + Math.floor((k * c) / M)) % c);
+      m.lastUpdate[uid] = m.nextSet[uid]! - c;
+    }
+    return m;
   }
 
   /** Blocks to the next event of a process with `perDay` events per day (uniform gaps, mean right). */
@@ -111,18 +154,23 @@ export class WorkloadModel {
    * the epoch that reads them): last_update is the last due block <= `block`.
    */
   setWeights(s: SubnetState, block: number): void {
-    for (let uid = 0; uid < s.n; uid++) {
-      if (!isValidator(s.role[uid]!) || s.nextSet[uid]! > block) continue;
-      const cad = s.cadence[uid]!;
-      const last = s.nextSet[uid]! + Math.floor((block - s.nextSet[uid]!) / cad) * cad;
-      s.nextSet[uid] = last + cad;
-      s.lastUpdate[uid] = last;
-      s.weights[uid] = this.row(s, uid);
+    for (let k = 0; k < mechanismCount(s); k++) {
+      const m = mechanism(s, k);
+      let quality: Int32Array | undefined; // computed when a validator is due
+      for (let uid = 0; uid < s.n; uid++) {
+        if (!isValidator(s.role[uid]!) || m.nextSet[uid]! > block) continue;
+        const cad = s.cadence[uid]!;
+        const last = m.nextSet[uid]! + Math.floor((block - m.nextSet[uid]!) / cad) * cad;
+        m.nextSet[uid] = last + cad;
+        m.lastUpdate[uid] = last;
+        quality ??= mechanismQuality(s, k);
+        m.weights[uid] = this.row(s, uid, quality);
+      }
     }
   }
 
-  /** The weight row a validator sets now, by its behaviour. */
-  row(s: SubnetState, uid: number): Row | null {
+  /** The weight row a validator sets now, by its behaviour, seeing the miners' `quality` (mechanismQuality). */
+  row(s: SubnetState, uid: number, quality: Int32Array = s.quality): Row | null {
     const role = s.role[uid]!;
     const n = s.n;
     if (role === ROLE.selfDealer) {
@@ -138,7 +186,7 @@ export class WorkloadModel {
     // honest (and the fallbacks): observed quality = quality + uniform noise in [-x, x]
     const noise = this.w.observationNoise;
     const span = 2 * noise + 1;
-    const { role: roles, quality, rng } = s;
+    const { role: roles, rng } = s;
     for (let j = 0; j < n; j++) {
       if (roles[j] !== ROLE.miner) {
         scores[j] = 0;
@@ -205,10 +253,39 @@ export class WorkloadModel {
     s.permit[uid] = 0;
     s.weights[uid] = null;
     s.bonds[uid] = null;
+    for (const m of s.mechs) {
+      m.lastUpdate[uid] = block;
+      m.nextSet[uid] = 0;
+      m.weights[uid] = null;
+      m.bonds[uid] = null;
+    }
     s.lastConsensus[uid] = 0;
     s.lastIncentive[uid] = 0n;
     s.lastDividend[uid] = 0n;
   }
+}
+
+/**
+ * The miners' hidden quality on mechanism k: mechanism 0's is the subnet's `quality`; on k >= 1
+ * each miner's quality plus an offset in 0..131071 hashed from its hotkey and k, folded back
+ * into 0..65535 (a triangle wave, so the value still moves by the quality's drift step).
+ */
+function mechanismQuality(s: SubnetState, k: number): Int32Array {
+  if (k === 0) return s.quality;
+  const q = new Int32Array(s.n);
+  for (let j = 0; j < s.n; j++) {
+    const x = (s.quality[j]! + keyOffset(s.hotkeys[j]!, k)) % 131072;
+    q[j] = x <= 65535 ? x : 131071 - x;
+  }
+  return q;
+}
+
+/** FNV-1a (32 bits) over the key's UTF-16 code units and k, reduced to 0..131071. */
+function keyOffset(key: string, k: number): number {
+  let h = 0x811c9dc5;
+  for (let i = 0; i < key.length; i++) h = Math.imul(h ^ key.charCodeAt(i), 0x01000193);
+  h = Math.imul(h ^ k, 0x01000193);
+  return (h >>> 0) % 131072;
 }
 
 export const isValidator = (role: number) => role === ROLE.honest || role === ROLE.copier || role === ROLE.selfDealer;

@@ -14,7 +14,14 @@
 // split into alpha and root parts by each hotkey's root proportion, scaled to the pending
 // validator and root counters, the delegate take to (hotkey, owner) and the rest to the
 // hotkey's share pool (alpha) or its root stakers' claimable balance (root).
-import { InputError, type EpochInput, type EpochOutput } from '../../types.js';
+//
+// A subnet with several incentive mechanisms (docs/spec/mechanisms.md) runs one multi-mechanism
+// epoch on the drained emission: each mechanism over its own weights, bonds and last updates,
+// on the subnet's stakes and permits. The ledger credits the aggregate as the chain's coinbase
+// pays it: per hotkey the sum over mechanisms of server_emission and of validator_emission
+// (section 4.4); each mechanism keeps its own bonds, the permits and consensus are the aggregate's.
+import { InputError, type EpochInput, type EpochOutput, type SparseU16 } from '../../types.js';
+import type { MechanismsInput, MechanismsOutput } from '../../mechanisms/types.js';
 import {
   bittensorBlockEmission,
   bittensorHalvings,
@@ -32,7 +39,10 @@ import {
   ROLE_NAMES,
   csrToRows,
   hotkeyName,
+  mechanism,
+  mechanismCount,
   rowsToCsr,
+  setBonds,
   subnetFromJson,
   subnetToJson,
   zeroColumn,
@@ -186,6 +196,8 @@ interface SubnetParams {
   stakeEventsPerDay: number;
   registrationsPerDay: number;
   hyperparameters: EpochInput['hyperparameters'];
+  /** MechanismEmissionSplit (null: even split); the count is the subnet state's */
+  emissionSplit: number[] | null;
 }
 
 function resolveParams(sc: Scenario): Params {
@@ -224,6 +236,7 @@ function resolveSubnet(g: SubnetGroup): SubnetParams {
     emissionShare: g.emissionShare,
     stakeEventsPerDay: g.stakeEventsPerDay,
     registrationsPerDay: g.registrationsPerDay,
+    emissionSplit: g.emission_split ?? null,
     hyperparameters: {
       tempo,
       activity_cutoff: hp.activity_cutoff ?? d.hyperparameters.activity_cutoff,
@@ -510,7 +523,7 @@ export class BittensorDriver implements ProfileDriver {
     this.owner.set(hk, ck);
     // the old hotkey keeps its stake; its weight and bond rows go, weights pointing at it are zeroed
     this.workload.resetUid(s, uid, hk, ck, block);
-    zeroColumn(s.weights, uid);
+    for (let k = 0; k < mechanismCount(s); k++) zeroColumn(mechanism(s, k).weights, uid);
     return uid;
   }
 
@@ -628,7 +641,7 @@ export class BittensorDriver implements ProfileDriver {
       alpha[uid] = this.poolTotalOf(netuid, hk);
       root[uid] = this.poolTotalOf(0, hk);
     }
-    const input: EpochInput = {
+    const subnet = {
       netuid,
       n,
       current_block: block,
@@ -637,26 +650,44 @@ export class BittensorDriver implements ProfileDriver {
       owner_uid: ownerUid(s),
       hyperparameters: { ...p.hyperparameters, tempo: s.sched.tempo },
       tao_weight: this.params.taoWeight,
-      neurons: {
-        alpha_stake: alpha,
-        tao_stake: root,
-        last_update: s.lastUpdate.slice(),
-        block_at_registration: s.regBlock.slice(),
-        validator_permit: s.permit.slice(),
-        commit_block: null,
-      },
-      weights: rowsToCsr(s.weights, n),
-      bonds: rowsToCsr(s.bonds, n),
+    };
+    const shared = {
+      alpha_stake: alpha,
+      tao_stake: root,
+      block_at_registration: s.regBlock.slice(),
+      validator_permit: s.permit.slice(),
     };
     s.sched.lastStepBlock = block;
     const ctx: Ctx = { drained, hotkeys: s.hotkeys.slice() };
-    return { kind: 'bittensor', netuid, block, epoch: s.sched.epochIndex, input, buildMs: performance.now() - t0, ctx };
+    const head = { netuid, block, epoch: s.sched.epochIndex, ctx };
+    if (mechanismCount(s) > 1) {
+      // each mechanism's own last updates, weights and bonds (docs/spec/mechanisms.md 2)
+      const input: MechanismsInput = {
+        ...subnet,
+        neurons: shared,
+        emission_split: p.emissionSplit,
+        mechanisms: Array.from({ length: mechanismCount(s) }, (_, k) => {
+          const m = mechanism(s, k);
+          return { last_update: m.lastUpdate.slice(), commit_block: null, weights: rowsToCsr(m.weights, n), bonds: rowsToCsr(m.bonds, n) };
+        }),
+      };
+      return { kind: 'mechanisms', ...head, input, buildMs: performance.now() - t0 };
+    }
+    const input: EpochInput = {
+      ...subnet,
+      neurons: { ...shared, last_update: s.lastUpdate.slice(), commit_block: null },
+      weights: rowsToCsr(s.weights, n),
+      bonds: rowsToCsr(s.bonds, n),
+    };
+    return { kind: 'bittensor', ...head, input, buildMs: performance.now() - t0 };
   }
 
   /** network.md 6.2. */
   apply(job: EpochJob, result: EpochResult, consensusMs: number): EpochRecord {
     const t0 = performance.now();
-    const out = result as EpochOutput;
+    // one mechanism: its output; several: the aggregate (what is paid) and each mechanism's bonds
+    const out = result as EpochOutput | MechanismsOutput;
+    const bonds: SparseU16[] = 'mechanisms' in out ? out.mechanisms.map((m) => m.bonds) : [out.bonds];
     const { netuid } = job;
     const s = this.byNetuid.get(netuid)!;
     const b = this.books.get(netuid)!;
@@ -765,7 +796,7 @@ export class BittensorDriver implements ProfileDriver {
 
     // the subnet state the next epoch reads
     s.permit = out.neurons.new_validator_permit.slice();
-    s.bonds = csrToRows(out.bonds, n);
+    bonds.forEach((m, k) => setBonds(s, k, csrToRows(m, n)));
     s.lastConsensus = out.neurons.consensus.slice();
     for (let j = 0; j < n; j++) {
       s.lastIncentive[j] = paidInc[j]!;
@@ -792,6 +823,11 @@ export class BittensorDriver implements ProfileDriver {
       emission: Array.from(paidInc, (x, j) => (x + paidDiv[j]!).toString()),
       stake,
     };
+    if ('mechanisms' in out) {
+      // per mechanism: its share r_k of the drained emission and what its epoch gave servers and validators
+      const sum = (a: BigUint64Array) => a.reduce((x, y) => x + y, 0n).toString();
+      record.mechanisms = out.mechanisms.map((m) => ({ emission: m.emission.toString(), server_emission: sum(m.server_emission), validator_emission: sum(m.validator_emission) }));
+    }
     record.cost_ms = { input: round3(job.buildMs), consensus: round3(consensusMs), distribute: round3(performance.now() - t0) };
     return record;
   }

@@ -3,6 +3,7 @@
 // that data to its own ledger. The loop itself has no profile branches.
 import type { EpochInput, EpochOutput } from '../../types.js';
 import type { CommuneEpochInput, CommuneEpochOutput } from '../../commune/types.js';
+import type { MechanismsInput, MechanismsOutput } from '../../mechanisms/types.js';
 import type { SchedulerSpec } from '../scheduler.js';
 import type { SubnetState } from '../subnet.js';
 import type { WorkloadModel } from '../workload.js';
@@ -35,9 +36,11 @@ export interface ProfileSpec {
 /** An epoch ready to run: its input plus what the profile needs to apply the output. */
 export type EpochJob =
   | { kind: 'bittensor'; netuid: number; block: number; epoch: number; input: EpochInput; buildMs: number; ctx: unknown }
+  /** a Bittensor subnet with several incentive mechanisms (docs/spec/mechanisms.md) */
+  | { kind: 'mechanisms'; netuid: number; block: number; epoch: number; input: MechanismsInput; buildMs: number; ctx: unknown }
   | { kind: 'commune'; netuid: number; block: number; epoch: number; input: CommuneEpochInput; buildMs: number; ctx: unknown };
 
-export type EpochResult = EpochOutput | CommuneEpochOutput;
+export type EpochResult = EpochOutput | MechanismsOutput | CommuneEpochOutput;
 
 /** One line of epochs.ndjson (amounts as decimal strings). */
 export interface EpochRecord {
@@ -53,6 +56,11 @@ export interface EpochRecord {
   emission: string[];
   /** per uid, the key's stake after the epoch */
   stake: string[];
+  /**
+   * a subnet with several mechanisms: per mechanism its share of the drained emission and the
+   * totals its epoch gave servers and validators (the per-uid amounts above are the aggregate)
+   */
+  mechanisms?: Array<{ emission: string; server_emission: string; validator_emission: string }>;
   /**
    * ms: building the input, the consensus (on the main thread: the sum of its stages; on the
    * pool: the batch's wall time per epoch), applying the output to the ledger, and on the main
