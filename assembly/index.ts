@@ -10,7 +10,7 @@ export {
   loadBonds, colSums, divideColumns, colnorm, scaleRows, emaFixed, emaFixedRows, emaLiquid, emaLiquidRows, rowDotIncentive,
   emaDividends, emaDividendRows, yuma3Dividends, yuma3DividendRows, upscaleToU16, colMaxUpscale, toU16Array,
 } from './bonds';
-export { emaOriginal, emaSums, emaRows } from './emaOriginal';
+export { emaOriginal, emaSums, emaRows } from './emaBonds';
 export { emission } from './emission';
 
 /** First byte JS may use: everything below holds the module's static data. */
