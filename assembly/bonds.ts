@@ -143,6 +143,9 @@ export function emaLiquidRows(
   // k = steepness / -100, saturating_div: truncated toward zero
   const kf = divSat(steepness, -100 * ONE); // steepness is raw I32F32 (s * ONE)
   const half: i64 = ONE >> 1;
+  // alpha is a function of d alone, and neighbouring entries often share d (every weight
+  // below consensus and at or above its old bond has d = 0): the last one is kept
+  let lastD: i64 = -1, lastAlpha: i64 = 0;
   let k = outBase;
   for (let i = r0; i < r1; i++) {
     let y = rowStart(oldPtr, i);
@@ -157,9 +160,13 @@ export function emaLiquidRows(
       // how far the weight moved: buying above consensus, or selling below the old bond
       const d0 = w >= b ? w - c : b - w;
       const d = max(min(d0, ONE), <i64>0);
-      const ex = expSafe(mulF(kf, d - half));
-      const sg = divF(ONE, ONE + ex);
-      const alpha = max(min(lo + mulF(sg, hi - lo), hi), lo);
+      if (d != lastD) {
+        const ex = expSafe(mulF(kf, d - half));
+        const sg = divF(ONE, ONE + ex);
+        lastAlpha = max(min(lo + mulF(sg, hi - lo), hi), lo);
+        lastD = d;
+      }
+      const alpha = lastAlpha;
       const dec: i64 = present ? mulF(ONE - alpha, b) : 0;
       const inc = max(mulF(alpha, w), <i64>0);
       const v = min(ONE, dec + inc);

@@ -50,15 +50,6 @@ function mulWide(a: i64, b: i64): i64 {
   return <i64>((hi << 32) | (lo >>> 32));
 }
 
-/** mulF for operands known to be non-negative (no sign handling). */
-// @ts-ignore: decorator
-@inline function mulFU(a: i64, b: i64): i64 {
-  if (((a | b) >>> 32) == 0) return <i64>((<u64>a * <u64>b) >>> 32);
-  const lo = mulU128(<u64>a, <u64>b);
-  const hi = _hi;
-  return hi >= 0x8000_0000 ? I64_MAX : <i64>((hi << 32) | (lo >>> 32));
-}
-
 /** checked_mul as the epoch uses it (vec_mul): mulF, but overflow gives 0. */
 export function mulChecked(a: i64, b: i64): i64 {
   const r = mulF(a, b);
@@ -168,6 +159,17 @@ export function mulShr32U(x: u64, y: u64): u64 {
   return (hi << 32) | (lo >>> 32);
 }
 
+/**
+ * mulF(t, y) for the exp series: 0 <= t < 2^58 and 0 <= y = yh * 2^32 + yl <= 20 * ONE. Then
+ * t * y / 2^32 = t * yh + th * yl + tl * yl / 2^32 (t = th * 2^32 + tl), the first two whole,
+ * so its floor takes three 64-bit products; each partial, and the sum, stays below 2^63 (no
+ * saturation to mirror).
+ */
+// @ts-ignore: decorator
+@inline function mulSeries(t: i64, yh: i64, yl: i64): i64 {
+  return t * yh + (t >>> 32) * yl + (((t & 0xffff_ffff) * yl) >>> 32);
+}
+
 /** substrate-fixed transcendental::exp on I32F32, reached through exp_safe (clamp to +-20). */
 export function expSafe(x: i64): i64 {
   const LIM: i64 = 20 * ONE;
@@ -177,20 +179,33 @@ export function expSafe(x: i64): i64 {
   if (x == ONE) return 11674931200; // the crate's 23-bit constant e, not the series
   const neg = x < 0;
   const y: i64 = neg ? -x : x;
-  // r = 1 + y + the 30 terms t_i = floor(mulF(t_{i-1}, y) / i), i = 2..31, no early exit
-  // (t never goes negative, so integer division is floor). Unrolled so every divisor is a
-  // constant, which the engine turns into a multiply.
+  // r = 1 + y + the 30 terms t_i = floor(mulF(t_{i-1}, y) / i), i = 2..31 (t never goes
+  // negative, so integer division is floor). t_i <= 2^32 * 20^i / i! < 2^58 (mulSeries' bound).
+  // A term that reaches 0 keeps every later term 0: stopping there changes nothing. Unrolled
+  // so every divisor is a constant, which the engine turns into a multiply.
+  const yh = y >>> 32, yl = y & 0xffff_ffff;
   let t = y;
   let r: i64 = ONE + y;
-  t = mulFU(t, y) / 2; r += t; t = mulFU(t, y) / 3; r += t; t = mulFU(t, y) / 4; r += t;
-  t = mulFU(t, y) / 5; r += t; t = mulFU(t, y) / 6; r += t; t = mulFU(t, y) / 7; r += t;
-  t = mulFU(t, y) / 8; r += t; t = mulFU(t, y) / 9; r += t; t = mulFU(t, y) / 10; r += t;
-  t = mulFU(t, y) / 11; r += t; t = mulFU(t, y) / 12; r += t; t = mulFU(t, y) / 13; r += t;
-  t = mulFU(t, y) / 14; r += t; t = mulFU(t, y) / 15; r += t; t = mulFU(t, y) / 16; r += t;
-  t = mulFU(t, y) / 17; r += t; t = mulFU(t, y) / 18; r += t; t = mulFU(t, y) / 19; r += t;
-  t = mulFU(t, y) / 20; r += t; t = mulFU(t, y) / 21; r += t; t = mulFU(t, y) / 22; r += t;
-  t = mulFU(t, y) / 23; r += t; t = mulFU(t, y) / 24; r += t; t = mulFU(t, y) / 25; r += t;
-  t = mulFU(t, y) / 26; r += t; t = mulFU(t, y) / 27; r += t; t = mulFU(t, y) / 28; r += t;
-  t = mulFU(t, y) / 29; r += t; t = mulFU(t, y) / 30; r += t; t = mulFU(t, y) / 31; r += t;
+  do {
+    t = mulSeries(t, yh, yl) / 2; r += t; t = mulSeries(t, yh, yl) / 3; r += t;
+    t = mulSeries(t, yh, yl) / 4; r += t; t = mulSeries(t, yh, yl) / 5; r += t;
+    t = mulSeries(t, yh, yl) / 6; r += t; t = mulSeries(t, yh, yl) / 7; r += t;
+    if (t == 0) break;
+    t = mulSeries(t, yh, yl) / 8; r += t; t = mulSeries(t, yh, yl) / 9; r += t;
+    t = mulSeries(t, yh, yl) / 10; r += t; t = mulSeries(t, yh, yl) / 11; r += t;
+    t = mulSeries(t, yh, yl) / 12; r += t; t = mulSeries(t, yh, yl) / 13; r += t;
+    if (t == 0) break;
+    t = mulSeries(t, yh, yl) / 14; r += t; t = mulSeries(t, yh, yl) / 15; r += t;
+    t = mulSeries(t, yh, yl) / 16; r += t; t = mulSeries(t, yh, yl) / 17; r += t;
+    t = mulSeries(t, yh, yl) / 18; r += t; t = mulSeries(t, yh, yl) / 19; r += t;
+    if (t == 0) break;
+    t = mulSeries(t, yh, yl) / 20; r += t; t = mulSeries(t, yh, yl) / 21; r += t;
+    t = mulSeries(t, yh, yl) / 22; r += t; t = mulSeries(t, yh, yl) / 23; r += t;
+    t = mulSeries(t, yh, yl) / 24; r += t; t = mulSeries(t, yh, yl) / 25; r += t;
+    if (t == 0) break;
+    t = mulSeries(t, yh, yl) / 26; r += t; t = mulSeries(t, yh, yl) / 27; r += t;
+    t = mulSeries(t, yh, yl) / 28; r += t; t = mulSeries(t, yh, yl) / 29; r += t;
+    t = mulSeries(t, yh, yl) / 30; r += t; t = mulSeries(t, yh, yl) / 31; r += t;
+  } while (false);
   return neg ? divF(ONE, r) : r;
 }

@@ -1,7 +1,8 @@
 // A/B of two WASM kernel builds in ONE process: the same synthetic epochs run on both builds,
 // interleaved (A then B, then B then A, ...), so machine load and clock drift hit both alike.
 // Reports per case the median epoch time of each, the ratio B/A, and the same per stage
-// (runEpoch's onStage). Every epoch's output is checked to be identical on both builds.
+// (runEpoch's onStage), and the minimum of each (on a loaded machine the minimum is the steadier
+// figure). Every epoch's output is checked to be identical on both builds.
 //   npx tsx bench/ab.bench.ts --a /tmp/old.wasm [--b build/yuma.wasm] [--reps 15]
 //       [--synthetic n,V[,rowlen]]... [--yuma3] [--liquid-alpha] [--json out.json]
 import { readFileSync } from 'node:fs';
@@ -71,17 +72,20 @@ for (const shape of shapes) {
     const order: Array<'A' | 'B'> = r % 2 ? ['B', 'A'] : ['A', 'B'];
     for (const w of order) epoch(w);
   }
-  const a = median(times.A), b = median(times.B);
+  const min = (xs: number[]) => Math.min(...xs);
+  const a = median(times.A), b = median(times.B), aMin = min(times.A), bMin = min(times.B);
   const perStage = EPOCH_STAGES.map((s) => {
-    const sa = median(stages.A.get(s) ?? [0]), sb = median(stages.B.get(s) ?? [0]);
-    return { stage: s, a: sa, b: sb, ratio: sa > 0 ? sb / sa : 1 };
+    const xa = stages.A.get(s) ?? [0], xb = stages.B.get(s) ?? [0];
+    const sa = median(xa), sb = median(xb), ma = min(xa), mb = min(xb);
+    return { stage: s, a: sa, b: sb, ratio: sa > 0 ? sb / sa : 1, aMin: ma, bMin: mb, ratioMin: ma > 0 ? mb / ma : 1 };
   });
-  results.push({ case: shape.name, a, b, ratio: b / a, stages: perStage });
-  process.stdout.write(`${shape.name}: A ${a.toFixed(2)} ms, B ${b.toFixed(2)} ms, B/A ${(b / a).toFixed(3)}\n`);
-  for (const s of perStage) {
-    if (s.a < 0.05 && s.b < 0.05) continue;
-    process.stdout.write(`  ${s.stage.padEnd(18)} ${s.a.toFixed(3).padStart(8)} ${s.b.toFixed(3).padStart(8)}  ${s.ratio.toFixed(3)}\n`);
-  }
+  results.push({ case: shape.name, a, b, ratio: b / a, aMin, bMin, ratioMin: bMin / aMin, stages: perStage });
+  const f = (x: number) => x.toFixed(3).padStart(8);
+  process.stdout.write(`${shape.name} (${reps} reps each)\n  ${'stage'.padEnd(18)} ${'A p50'.padStart(8)} ${'B p50'.padStart(8)} ${'B/A'.padStart(6)}   ${'A min'.padStart(8)} ${'B min'.padStart(8)} ${'B/A'.padStart(6)}\n`);
+  const line = (name: string, sa: number, sb: number, ma: number, mb: number) =>
+    process.stdout.write(`  ${name.padEnd(18)} ${f(sa)} ${f(sb)} ${(sb / sa).toFixed(3).padStart(6)}   ${f(ma)} ${f(mb)} ${(mb / ma).toFixed(3).padStart(6)}\n`);
+  for (const s of perStage) if (s.a >= 0.05 || s.b >= 0.05) line(s.stage, s.a, s.b, s.aMin, s.bMin);
+  line('epoch', a, b, aMin, bMin);
 }
 const jsonPath = opt('--json', '');
 if (jsonPath) writeFileAtomic(jsonPath, JSON.stringify({ a: aPath, b: bPath, reps, results }, null, 2) + '\n');
