@@ -127,6 +127,32 @@ function divShift32Wide(ua: u64, ub: u64): u64 {
   return q <= <u64>I64_MAX ? <i64>q : 0;
 }
 
+/**
+ * The reciprocal of a divisor shared by many numerators (a row's sum): floor((2^64 - 1) / d),
+ * which is 2^64 / d - delta with 0 < delta <= 1, for quotBy.
+ */
+// @ts-ignore: decorator
+@inline export function recipU64(d: u64): u64 {
+  return <u64>-1 / d;
+}
+
+/**
+ * floor(a * 2^32 / d) for 0 <= a < 2^32 and d >= 1, given m = recipU64(d): two products instead
+ * of a division. a * m / 2^32 = a * 2^32 / d - a * delta / 2^32 falls short of the quotient by
+ * less than 1, so its floor (a * mh + floor(a * ml / 2^32), m = mh * 2^32 + ml, exact: below
+ * a * 2^32 < 2^64) is the quotient or one less, and the remainder a * 2^32 - q * d settles which.
+ */
+// @ts-ignore: decorator
+@inline export function quotBy(a: u64, d: u64, m: u64): u64 {
+  const q = a * (m >>> 32) + ((a * (m & 0xffff_ffff)) >>> 32);
+  return q + <u64>((a << 32) - q * d >= d);
+}
+
+/** quotBy with its own reciprocal: the test hook for that division (a < 2^32, d >= 1). */
+export function quotShift32(a: u64, d: u64): u64 {
+  return quotBy(a, d, recipU64(d));
+}
+
 /** saturating_div: like divF but out of range saturates (divisor is never 0 in the epoch). */
 export function divSat(a: i64, b: i64): i64 {
   const neg = (a ^ b) < 0;
