@@ -3,7 +3,7 @@
 // Everything walks stored entries only: O(nnz), never an n-wide scratch row. A kernel that
 // produces a matrix also returns its column sums (`colSum`), so that a column normalization
 // costs one pass (divideColumns), not two.
-import { ONE, mulF, mulChecked, divF, u16p, toU16, expSafe, divSat } from './fixed';
+import { ONE, mulF, mulChecked, divF, oneOver, u16p, toU16, expSafe, divSat } from './fixed';
 import {
   addI64, appendSummed, endRow, i64At, rowEnd, rowStart, setI64, setU16, setU32, u16At, u32At, u8At, zeroI64,
 } from './csr';
@@ -162,7 +162,7 @@ export function emaLiquidRows(
       const d = max(min(d0, ONE), <i64>0);
       if (d != lastD) {
         const ex = expSafe(mulF(kf, d - half));
-        const sg = divF(ONE, ONE + ex);
+        const sg = oneOver(ONE + ex); // divF(ONE, 1 + e^x)
         lastAlpha = max(min(lo + mulF(sg, hi - lo), hi), lo);
         lastD = d;
       }

@@ -153,6 +153,23 @@ export function quotShift32(a: u64, d: u64): u64 {
   return quotBy(a, d, recipU64(d));
 }
 
+/**
+ * divF(ONE, s): floor(2^64 / s) for s >= ONE (the sigmoid's 1 / (1 + e^x), exp of a negative
+ * argument) in one 64-bit division instead of the 128-bit one: (2^64 - 1) / s, plus one
+ * exactly when s divides 2^64 (the remainder of 2^64 - 1 is then s - 1).
+ */
+// @ts-ignore: decorator
+@inline export function oneOver(s: i64): i64 {
+  if (s < ONE) return divF(ONE, s);
+  const q = <u64>-1 / <u64>s;
+  return <i64>(q + <u64>(<u64>-1 - q * <u64>s == <u64>s - 1));
+}
+
+/** oneOver's test hook. */
+export function oneOverF(s: i64): i64 {
+  return oneOver(s);
+}
+
 /** saturating_div: like divF but out of range saturates (divisor is never 0 in the epoch). */
 export function divSat(a: i64, b: i64): i64 {
   const neg = (a ^ b) < 0;
@@ -233,5 +250,5 @@ export function expSafe(x: i64): i64 {
     t = mulSeries(t, yh, yl) / 28; r += t; t = mulSeries(t, yh, yl) / 29; r += t;
     t = mulSeries(t, yh, yl) / 30; r += t; t = mulSeries(t, yh, yl) / 31; r += t;
   } while (false);
-  return neg ? divF(ONE, r) : r;
+  return neg ? oneOver(r) : r; // r >= ONE
 }

@@ -172,7 +172,7 @@ const property = <T>(arb: fc.Arbitrary<T>, check: (t: T) => void, numRuns = RUNS
 
 // ---------------------------------------------------------------------------------------
 
-describe('division by a shared divisor\'s reciprocal (row normalization) == BigInt floor division', () => {
+describe('exact divisions without a 128-bit or per-entry division (a row sum\'s reciprocal, the sigmoid\'s 1 / s) == BigInt', () => {
   const { quotShift32 } = fixedPoint();
   const U32_MAX = (1n << 32n) - 1n;
   const floorDiv = (a: bigint, d: bigint) => (a << 32n) / d;
@@ -202,6 +202,17 @@ describe('division by a shared divisor\'s reciprocal (row normalization) == BigI
       }),
       { numRuns: 20000 },
     ));
+  it('oneOver(s) == divF(ONE, s) for every s (the sigmoid\'s 1 / (1 + e^x))', () => {
+    const { oneOver } = fixedPoint();
+    const s = fc.oneof(
+      fc.bigInt({ min: I64_MIN, max: I64_MAX }),
+      fc.bigInt({ min: ONE - 4096n, max: 2n * ONE }),
+      fc.bigInt({ min: ONE, max: 1n << 40n }),
+      fc.integer({ min: 0, max: 62 }).chain((e) => fc.constantFrom((1n << BigInt(e)) - 1n, 1n << BigInt(e), (1n << BigInt(e)) + 1n)),
+      fc.constantFrom(0n, 1n, -1n, ONE, ONE + 1n, I64_MAX, I64_MIN),
+    );
+    fc.assert(fc.property(s, (x) => oneOver(x) === ref.divF(ONE, x)), { numRuns: 20000 });
+  });
   it('every u16 numerator over the row sums a weight row can have (1 .. 2^31 - 1, edges)', () => {
     for (const d of [1n, 2n, 3n, 7n, 255n, 65535n, 65536n, 65537n, 1n << 20n, 16777213n, (1n << 31n) - 1n]) {
       for (let a = 0n; a <= 65535n; a += a < 256n ? 1n : 97n) expect(quotShift32(a, d), `${a} / ${d}`).toBe(floorDiv(a, d));

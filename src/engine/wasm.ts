@@ -170,6 +170,8 @@ export function fixedPoint() {
     expSafe: (a: bigint) => x.expSafe!(a),
     /** unsigned in, unsigned out */
     mulShr32U: (a: bigint, b: bigint) => BigInt.asUintN(64, x.mulShr32U!(BigInt.asIntN(64, a), BigInt.asIntN(64, b))),
+    /** divF(ONE, s) as the sigmoid computes it */
+    oneOver: (s: bigint) => x.oneOverF!(s),
     /** floor(a * 2^32 / d) by a divisor's reciprocal (a < 2^32, d >= 1; unsigned in and out) */
     quotShift32: (a: bigint, d: bigint) => BigInt.asUintN(64, x.quotShift32!(BigInt.asIntN(64, a), BigInt.asIntN(64, d))),
   };
