@@ -223,32 +223,32 @@ export function expSafe(x: i64): i64 {
   const neg = x < 0;
   const y: i64 = neg ? -x : x;
   // r = 1 + y + the 30 terms t_i = floor(mulF(t_{i-1}, y) / i), i = 2..31 (t never goes
-  // negative, so integer division is floor). t_i <= 2^32 * 20^i / i! < 2^58 (mulSeries' bound).
+  // negative, so unsigned division is floor). t_i <= 2^32 * 20^i / i! < 2^58 (mulSeries' bound).
   // A term that reaches 0 keeps every later term 0: stopping there changes nothing. Unrolled
   // so every divisor is a constant, which the engine turns into a multiply.
   const yh = y >>> 32, yl = y & 0xffff_ffff;
   let t = y;
   let r: i64 = ONE + y;
   do {
-    t = mulSeries(t, yh, yl) / 2; r += t; t = mulSeries(t, yh, yl) / 3; r += t;
-    t = mulSeries(t, yh, yl) / 4; r += t; t = mulSeries(t, yh, yl) / 5; r += t;
-    t = mulSeries(t, yh, yl) / 6; r += t; t = mulSeries(t, yh, yl) / 7; r += t;
+    t = <i64>(<u64>mulSeries(t, yh, yl) / 2); r += t; t = <i64>(<u64>mulSeries(t, yh, yl) / 3); r += t;
+    t = <i64>(<u64>mulSeries(t, yh, yl) / 4); r += t; t = <i64>(<u64>mulSeries(t, yh, yl) / 5); r += t;
+    t = <i64>(<u64>mulSeries(t, yh, yl) / 6); r += t; t = <i64>(<u64>mulSeries(t, yh, yl) / 7); r += t;
     if (t == 0) break;
-    t = mulSeries(t, yh, yl) / 8; r += t; t = mulSeries(t, yh, yl) / 9; r += t;
-    t = mulSeries(t, yh, yl) / 10; r += t; t = mulSeries(t, yh, yl) / 11; r += t;
-    t = mulSeries(t, yh, yl) / 12; r += t; t = mulSeries(t, yh, yl) / 13; r += t;
+    t = <i64>(<u64>mulSeries(t, yh, yl) / 8); r += t; t = <i64>(<u64>mulSeries(t, yh, yl) / 9); r += t;
+    t = <i64>(<u64>mulSeries(t, yh, yl) / 10); r += t; t = <i64>(<u64>mulSeries(t, yh, yl) / 11); r += t;
+    t = <i64>(<u64>mulSeries(t, yh, yl) / 12); r += t; t = <i64>(<u64>mulSeries(t, yh, yl) / 13); r += t;
     if (t == 0) break;
-    t = mulSeries(t, yh, yl) / 14; r += t; t = mulSeries(t, yh, yl) / 15; r += t;
-    t = mulSeries(t, yh, yl) / 16; r += t; t = mulSeries(t, yh, yl) / 17; r += t;
-    t = mulSeries(t, yh, yl) / 18; r += t; t = mulSeries(t, yh, yl) / 19; r += t;
+    t = <i64>(<u64>mulSeries(t, yh, yl) / 14); r += t; t = <i64>(<u64>mulSeries(t, yh, yl) / 15); r += t;
+    t = <i64>(<u64>mulSeries(t, yh, yl) / 16); r += t; t = <i64>(<u64>mulSeries(t, yh, yl) / 17); r += t;
+    t = <i64>(<u64>mulSeries(t, yh, yl) / 18); r += t; t = <i64>(<u64>mulSeries(t, yh, yl) / 19); r += t;
     if (t == 0) break;
-    t = mulSeries(t, yh, yl) / 20; r += t; t = mulSeries(t, yh, yl) / 21; r += t;
-    t = mulSeries(t, yh, yl) / 22; r += t; t = mulSeries(t, yh, yl) / 23; r += t;
-    t = mulSeries(t, yh, yl) / 24; r += t; t = mulSeries(t, yh, yl) / 25; r += t;
+    t = <i64>(<u64>mulSeries(t, yh, yl) / 20); r += t; t = <i64>(<u64>mulSeries(t, yh, yl) / 21); r += t;
+    t = <i64>(<u64>mulSeries(t, yh, yl) / 22); r += t; t = <i64>(<u64>mulSeries(t, yh, yl) / 23); r += t;
+    t = <i64>(<u64>mulSeries(t, yh, yl) / 24); r += t; t = <i64>(<u64>mulSeries(t, yh, yl) / 25); r += t;
     if (t == 0) break;
-    t = mulSeries(t, yh, yl) / 26; r += t; t = mulSeries(t, yh, yl) / 27; r += t;
-    t = mulSeries(t, yh, yl) / 28; r += t; t = mulSeries(t, yh, yl) / 29; r += t;
-    t = mulSeries(t, yh, yl) / 30; r += t; t = mulSeries(t, yh, yl) / 31; r += t;
+    t = <i64>(<u64>mulSeries(t, yh, yl) / 26); r += t; t = <i64>(<u64>mulSeries(t, yh, yl) / 27); r += t;
+    t = <i64>(<u64>mulSeries(t, yh, yl) / 28); r += t; t = <i64>(<u64>mulSeries(t, yh, yl) / 29); r += t;
+    t = <i64>(<u64>mulSeries(t, yh, yl) / 30); r += t; t = <i64>(<u64>mulSeries(t, yh, yl) / 31); r += t;
   } while (false);
   return neg ? oneOver(r) : r; // r >= ONE
 }
