@@ -164,7 +164,7 @@ function columnMedian(
   if (m < RADIX_MIN) return select(score, weight, start, end, base, minority);
 
   // one radix pass on the top bits of the scores finds the bucket holding the answer
-  // (6 bits for short columns: clearing and scanning 256 buckets would cost more than the pass)
+  // (6 bits below RADIX_WIDE entries: 64 buckets to clear and scan instead of 256)
   const bits = m < RADIX_WIDE ? 6 : 8;
   const shift = <i64>max(0, 64 - bits - <i32>clz<i64>(top));
   for (let b = 0; b < (1 << bits); b++) setI64(hist, b, 0);

@@ -1,7 +1,7 @@
 // Original Yuma's bonds EMA (spec/yuma.md 2.10, 2.11, 2.12a-c) as one stage that reads W and the
 // stored u16 bonds directly: the weights for bonds, the stake-weighted delta D, the loaded bonds
 // B and both column normalizations are computed on the fly instead of being written out as four
-// intermediate matrices (memory traffic is what an epoch costs at scale).
+// intermediate matrices (four fewer matrices written and read back).
 //
 // Why on the fly is exact here: in this EMA a Wb entry that clip or the penalty interpolation
 // would drop behaves exactly like an entry of value 0 (it adds 0 to D's column sum, and
