@@ -3,7 +3,7 @@
 // Everything walks stored entries only: O(nnz), never an n-wide scratch row. A kernel that
 // produces a matrix also returns its column sums (`colSum`), so that a column normalization
 // costs one pass (divideColumns), not two.
-import { ONE, mulF, mulChecked, divF, oneOver, u16p, toU16, expSafe, divSat } from './fixed';
+import { ONE, mulF, mulChecked, divF, oneOver, u16p, toU16, expSafePair, expSecond, divSat } from './fixed';
 import {
   addI64, appendSummed, endRow, i64At, rowEnd, rowStart, setI64, setU16, setU32, u16At, u32At, u8At, zeroI64,
 } from './csr';
@@ -130,6 +130,26 @@ export function emaLiquid(
   return emaLiquidRows(0, n, C, lo, hi, steepness, newPtr, newCol, newVal, oldPtr, oldCol, oldVal, outPtr, outCol, outVal, 0, colSum);
 }
 
+/** Liquid alpha's d: how far the weight w moved (buying above consensus c, or selling below the old bond b), in [0, ONE]. */
+// @ts-ignore: decorator
+@inline function moved(w: i64, b: i64, c: i64): i64 {
+  return max(min(w >= b ? w - c : b - w, ONE), <i64>0);
+}
+
+/** alpha from e^x, x = kf * (d - 1/2): lo + sigmoid * (hi - lo), kept within [lo, hi]. */
+// @ts-ignore: decorator
+@inline function alphaOf(ex: i64, lo: i64, hi: i64): i64 {
+  const sg = oneOver(ONE + ex); // divF(ONE, 1 + e^x)
+  return max(min(lo + mulF(sg, hi - lo), hi), lo);
+}
+
+/** The new bond: mulF(1 - alpha, old) (0 without one) + max(mulF(alpha, w), 0), at most ONE. */
+// @ts-ignore: decorator
+@inline function liquidEma(alpha: i64, w: i64, b: i64, present: bool): i64 {
+  const dec: i64 = present ? mulF(ONE - alpha, b) : 0;
+  return min(ONE, dec + max(mulF(alpha, w), <i64>0));
+}
+
 /**
  * Rows r0 <= i < r1 of emaLiquid, written from entry outBase on (outPtr[i + 1] absolute);
  * ADDS to colSum. Returns the entries written.
@@ -150,27 +170,43 @@ export function emaLiquidRows(
   for (let i = r0; i < r1; i++) {
     let y = rowStart(oldPtr, i);
     const ye = rowEnd(oldPtr, i);
-    for (let x = rowStart(newPtr, i), xe = rowEnd(newPtr, i); x < xe; x++) {
-      const j = u32At(newCol, x);
-      const w = i64At(newVal, x);
-      while (y < ye && u32At(oldCol, y) < j) y++;
-      const present = y < ye && u32At(oldCol, y) == j;
-      const b: i64 = present ? i64At(oldVal, y) : 0;
-      const c = i64At(C, j);
-      // how far the weight moved: buying above consensus, or selling below the old bond
-      const d0 = w >= b ? w - c : b - w;
-      const d = max(min(d0, ONE), <i64>0);
-      if (d != lastD) {
-        const ex = expSafe(mulF(kf, d - half));
-        const sg = oneOver(ONE + ex); // divF(ONE, 1 + e^x)
-        lastAlpha = max(min(lo + mulF(sg, hi - lo), hi), lo);
-        lastD = d;
+    const xe = rowEnd(newPtr, i);
+    // entries two at a time (A, then B if the row has one more), so that two alphas that
+    // need an exp get them from one expSafePair
+    for (let x = rowStart(newPtr, i); x < xe; x += 2) {
+      const jA = u32At(newCol, x);
+      const wA = i64At(newVal, x);
+      while (y < ye && u32At(oldCol, y) < jA) y++;
+      const pA = y < ye && u32At(oldCol, y) == jA;
+      const bA: i64 = pA ? i64At(oldVal, y) : 0;
+      const dA = moved(wA, bA, i64At(C, jA));
+      const two = x + 1 < xe;
+      let jB: u32 = 0, wB: i64 = 0, pB = false, bB: i64 = 0, dB: i64 = dA;
+      if (two) {
+        jB = u32At(newCol, x + 1);
+        wB = i64At(newVal, x + 1);
+        while (y < ye && u32At(oldCol, y) < jB) y++;
+        pB = y < ye && u32At(oldCol, y) == jB;
+        bB = pB ? i64At(oldVal, y) : 0;
+        dB = moved(wB, bB, i64At(C, jB));
       }
-      const alpha = lastAlpha;
-      const dec: i64 = present ? mulF(ONE - alpha, b) : 0;
-      const inc = max(mulF(alpha, w), <i64>0);
-      const v = min(ONE, dec + inc);
-      if (v > 0) k = appendSummed(outCol, outVal, colSum, k, j, v);
+      const missA = dA != lastD;
+      const missB = dB != dA && dB != lastD;
+      let aA = lastAlpha, aB = lastAlpha;
+      if (missA || missB) {
+        const exA = expSafePair(missA ? mulF(kf, dA - half) : 0, missB ? mulF(kf, dB - half) : 0);
+        if (missA) aA = alphaOf(exA, lo, hi);
+        if (missB) aB = alphaOf(expSecond(), lo, hi);
+      }
+      if (dB == dA) aB = aA;
+      lastD = dB;
+      lastAlpha = aB;
+      const vA = liquidEma(aA, wA, bA, pA);
+      if (vA > 0) k = appendSummed(outCol, outVal, colSum, k, jA, vA);
+      if (two) {
+        const vB = liquidEma(aB, wB, bB, pB);
+        if (vB > 0) k = appendSummed(outCol, outVal, colSum, k, jB, vB);
+      }
     }
     endRow(outPtr, i, k);
   }

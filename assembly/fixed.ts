@@ -215,40 +215,76 @@ export function mulShr32U(x: u64, y: u64): u64 {
 
 /** substrate-fixed transcendental::exp on I32F32, reached through exp_safe (clamp to +-20). */
 export function expSafe(x: i64): i64 {
+  return expSafePair(x, 0);
+}
+
+let _exp2: i64 = 0;
+
+/** expSafe of the second argument of the last expSafePair. */
+// @ts-ignore: decorator
+@inline export function expSecond(): i64 {
+  return _exp2;
+}
+
+/**
+ * expSafe(x1), and expSafe(x2) left for expSecond: the two series side by side. Each term
+ * waits on the one before it, so one series alone leaves the multipliers idle; two fill them.
+ */
+export function expSafePair(x1: i64, x2: i64): i64 {
   const LIM: i64 = 20 * ONE;
-  if (x < -LIM) x = -LIM;
-  if (x > LIM) x = LIM;
-  if (x == 0) return ONE;
-  if (x == ONE) return 11674931200; // the crate's 23-bit constant e, not the series
-  const neg = x < 0;
-  const y: i64 = neg ? -x : x;
+  x1 = min(max(x1, -LIM), LIM);
+  x2 = min(max(x2, -LIM), LIM);
+  const y1: i64 = x1 < 0 ? -x1 : x1, y2: i64 = x2 < 0 ? -x2 : x2;
   // r = 1 + y + the 30 terms t_i = floor(mulF(t_{i-1}, y) / i), i = 2..31 (t never goes
   // negative, so unsigned division is floor). t_i <= 2^32 * 20^i / i! < 2^58 (mulSeries' bound).
   // A term that reaches 0 keeps every later term 0: stopping there changes nothing. Unrolled
   // so every divisor is a constant, which the engine turns into a multiply.
-  const yh = y >>> 32, yl = y & 0xffff_ffff;
-  let t = y;
-  let r: i64 = ONE + y;
+  const h1 = y1 >>> 32, l1 = y1 & 0xffff_ffff, h2 = y2 >>> 32, l2 = y2 & 0xffff_ffff;
+  let t1 = y1, t2 = y2;
+  let r1: i64 = ONE + y1, r2: i64 = ONE + y2;
   do {
-    t = <i64>(<u64>mulSeries(t, yh, yl) / 2); r += t; t = <i64>(<u64>mulSeries(t, yh, yl) / 3); r += t;
-    t = <i64>(<u64>mulSeries(t, yh, yl) / 4); r += t; t = <i64>(<u64>mulSeries(t, yh, yl) / 5); r += t;
-    t = <i64>(<u64>mulSeries(t, yh, yl) / 6); r += t; t = <i64>(<u64>mulSeries(t, yh, yl) / 7); r += t;
-    if (t == 0) break;
-    t = <i64>(<u64>mulSeries(t, yh, yl) / 8); r += t; t = <i64>(<u64>mulSeries(t, yh, yl) / 9); r += t;
-    t = <i64>(<u64>mulSeries(t, yh, yl) / 10); r += t; t = <i64>(<u64>mulSeries(t, yh, yl) / 11); r += t;
-    t = <i64>(<u64>mulSeries(t, yh, yl) / 12); r += t; t = <i64>(<u64>mulSeries(t, yh, yl) / 13); r += t;
-    if (t == 0) break;
-    t = <i64>(<u64>mulSeries(t, yh, yl) / 14); r += t; t = <i64>(<u64>mulSeries(t, yh, yl) / 15); r += t;
-    t = <i64>(<u64>mulSeries(t, yh, yl) / 16); r += t; t = <i64>(<u64>mulSeries(t, yh, yl) / 17); r += t;
-    t = <i64>(<u64>mulSeries(t, yh, yl) / 18); r += t; t = <i64>(<u64>mulSeries(t, yh, yl) / 19); r += t;
-    if (t == 0) break;
-    t = <i64>(<u64>mulSeries(t, yh, yl) / 20); r += t; t = <i64>(<u64>mulSeries(t, yh, yl) / 21); r += t;
-    t = <i64>(<u64>mulSeries(t, yh, yl) / 22); r += t; t = <i64>(<u64>mulSeries(t, yh, yl) / 23); r += t;
-    t = <i64>(<u64>mulSeries(t, yh, yl) / 24); r += t; t = <i64>(<u64>mulSeries(t, yh, yl) / 25); r += t;
-    if (t == 0) break;
-    t = <i64>(<u64>mulSeries(t, yh, yl) / 26); r += t; t = <i64>(<u64>mulSeries(t, yh, yl) / 27); r += t;
-    t = <i64>(<u64>mulSeries(t, yh, yl) / 28); r += t; t = <i64>(<u64>mulSeries(t, yh, yl) / 29); r += t;
-    t = <i64>(<u64>mulSeries(t, yh, yl) / 30); r += t; t = <i64>(<u64>mulSeries(t, yh, yl) / 31); r += t;
+    t1 = <i64>(<u64>mulSeries(t1, h1, l1) / 2); t2 = <i64>(<u64>mulSeries(t2, h2, l2) / 2); r1 += t1; r2 += t2;
+    t1 = <i64>(<u64>mulSeries(t1, h1, l1) / 3); t2 = <i64>(<u64>mulSeries(t2, h2, l2) / 3); r1 += t1; r2 += t2;
+    t1 = <i64>(<u64>mulSeries(t1, h1, l1) / 4); t2 = <i64>(<u64>mulSeries(t2, h2, l2) / 4); r1 += t1; r2 += t2;
+    t1 = <i64>(<u64>mulSeries(t1, h1, l1) / 5); t2 = <i64>(<u64>mulSeries(t2, h2, l2) / 5); r1 += t1; r2 += t2;
+    t1 = <i64>(<u64>mulSeries(t1, h1, l1) / 6); t2 = <i64>(<u64>mulSeries(t2, h2, l2) / 6); r1 += t1; r2 += t2;
+    t1 = <i64>(<u64>mulSeries(t1, h1, l1) / 7); t2 = <i64>(<u64>mulSeries(t2, h2, l2) / 7); r1 += t1; r2 += t2;
+    if ((t1 | t2) == 0) break;
+    t1 = <i64>(<u64>mulSeries(t1, h1, l1) / 8); t2 = <i64>(<u64>mulSeries(t2, h2, l2) / 8); r1 += t1; r2 += t2;
+    t1 = <i64>(<u64>mulSeries(t1, h1, l1) / 9); t2 = <i64>(<u64>mulSeries(t2, h2, l2) / 9); r1 += t1; r2 += t2;
+    t1 = <i64>(<u64>mulSeries(t1, h1, l1) / 10); t2 = <i64>(<u64>mulSeries(t2, h2, l2) / 10); r1 += t1; r2 += t2;
+    t1 = <i64>(<u64>mulSeries(t1, h1, l1) / 11); t2 = <i64>(<u64>mulSeries(t2, h2, l2) / 11); r1 += t1; r2 += t2;
+    t1 = <i64>(<u64>mulSeries(t1, h1, l1) / 12); t2 = <i64>(<u64>mulSeries(t2, h2, l2) / 12); r1 += t1; r2 += t2;
+    t1 = <i64>(<u64>mulSeries(t1, h1, l1) / 13); t2 = <i64>(<u64>mulSeries(t2, h2, l2) / 13); r1 += t1; r2 += t2;
+    if ((t1 | t2) == 0) break;
+    t1 = <i64>(<u64>mulSeries(t1, h1, l1) / 14); t2 = <i64>(<u64>mulSeries(t2, h2, l2) / 14); r1 += t1; r2 += t2;
+    t1 = <i64>(<u64>mulSeries(t1, h1, l1) / 15); t2 = <i64>(<u64>mulSeries(t2, h2, l2) / 15); r1 += t1; r2 += t2;
+    t1 = <i64>(<u64>mulSeries(t1, h1, l1) / 16); t2 = <i64>(<u64>mulSeries(t2, h2, l2) / 16); r1 += t1; r2 += t2;
+    t1 = <i64>(<u64>mulSeries(t1, h1, l1) / 17); t2 = <i64>(<u64>mulSeries(t2, h2, l2) / 17); r1 += t1; r2 += t2;
+    t1 = <i64>(<u64>mulSeries(t1, h1, l1) / 18); t2 = <i64>(<u64>mulSeries(t2, h2, l2) / 18); r1 += t1; r2 += t2;
+    t1 = <i64>(<u64>mulSeries(t1, h1, l1) / 19); t2 = <i64>(<u64>mulSeries(t2, h2, l2) / 19); r1 += t1; r2 += t2;
+    if ((t1 | t2) == 0) break;
+    t1 = <i64>(<u64>mulSeries(t1, h1, l1) / 20); t2 = <i64>(<u64>mulSeries(t2, h2, l2) / 20); r1 += t1; r2 += t2;
+    t1 = <i64>(<u64>mulSeries(t1, h1, l1) / 21); t2 = <i64>(<u64>mulSeries(t2, h2, l2) / 21); r1 += t1; r2 += t2;
+    t1 = <i64>(<u64>mulSeries(t1, h1, l1) / 22); t2 = <i64>(<u64>mulSeries(t2, h2, l2) / 22); r1 += t1; r2 += t2;
+    t1 = <i64>(<u64>mulSeries(t1, h1, l1) / 23); t2 = <i64>(<u64>mulSeries(t2, h2, l2) / 23); r1 += t1; r2 += t2;
+    t1 = <i64>(<u64>mulSeries(t1, h1, l1) / 24); t2 = <i64>(<u64>mulSeries(t2, h2, l2) / 24); r1 += t1; r2 += t2;
+    t1 = <i64>(<u64>mulSeries(t1, h1, l1) / 25); t2 = <i64>(<u64>mulSeries(t2, h2, l2) / 25); r1 += t1; r2 += t2;
+    if ((t1 | t2) == 0) break;
+    t1 = <i64>(<u64>mulSeries(t1, h1, l1) / 26); t2 = <i64>(<u64>mulSeries(t2, h2, l2) / 26); r1 += t1; r2 += t2;
+    t1 = <i64>(<u64>mulSeries(t1, h1, l1) / 27); t2 = <i64>(<u64>mulSeries(t2, h2, l2) / 27); r1 += t1; r2 += t2;
+    t1 = <i64>(<u64>mulSeries(t1, h1, l1) / 28); t2 = <i64>(<u64>mulSeries(t2, h2, l2) / 28); r1 += t1; r2 += t2;
+    t1 = <i64>(<u64>mulSeries(t1, h1, l1) / 29); t2 = <i64>(<u64>mulSeries(t2, h2, l2) / 29); r1 += t1; r2 += t2;
+    t1 = <i64>(<u64>mulSeries(t1, h1, l1) / 30); t2 = <i64>(<u64>mulSeries(t2, h2, l2) / 30); r1 += t1; r2 += t2;
+    t1 = <i64>(<u64>mulSeries(t1, h1, l1) / 31); t2 = <i64>(<u64>mulSeries(t2, h2, l2) / 31); r1 += t1; r2 += t2;
   } while (false);
-  return neg ? oneOver(r) : r; // r >= ONE
+  _exp2 = expOf(x2, r2);
+  return expOf(x1, r1);
+}
+
+/** exp(x) from the series' sum r over |x|: 1 / r for a negative x; exp(1) is the crate's constant. */
+// @ts-ignore: decorator
+@inline function expOf(x: i64, r: i64): i64 {
+  if (x == ONE) return 11674931200; // the crate's 23-bit constant e, not the series
+  return x < 0 ? oneOver(r) : r; // r >= ONE; x == 0 gives r = ONE
 }
