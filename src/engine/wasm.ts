@@ -155,6 +155,26 @@ export function defaultKernels(): Kernels {
   return (_default ??= createWasmKernels());
 }
 
+/**
+ * The benchmarks' memory floor: floorPass(bytes) runs one WASM pass that reads bytes / 2 and
+ * writes bytes / 2 (assembly/floor.ts) over buffers of its own instance, grown once and warm.
+ */
+export function memoryFloor(): (bytes: number) => void {
+  const memory = new WebAssembly.Memory({ initial: 1 });
+  const x = new WebAssembly.Instance(wasmModule(), { env: { memory } }).exports as unknown as Exports;
+  const base = Math.ceil(x.heapBase() / 16) * 16;
+  return (bytes) => {
+    const words = Math.max(1, Math.ceil(bytes / 16));
+    const need = base + 16 * words;
+    const have = memory.buffer.byteLength;
+    if (need > have) {
+      memory.grow(Math.ceil((need - have) / PAGE));
+      x.streamFloor!(base, base + 8 * words, words); // first touch of fresh pages: not the floor
+    }
+    x.streamFloor!(base, base + 8 * words, words);
+  };
+}
+
 /** The scalar fixed-point primitives, exported for tests against a BigInt reference. */
 export function fixedPoint() {
   const memory = new WebAssembly.Memory({ initial: 1 });
