@@ -3,17 +3,15 @@
 // Everything walks stored entries only: O(nnz), never an n-wide scratch row. A kernel that
 // produces a matrix also returns its column sums (`colSum`), so that a column normalization
 // costs one pass (divideColumns), not two.
-import { ONE, mulF, mulChecked, divF, u16p, toU16, expSafe, divSat } from './fixed';
+import { ONE, mulF, mulChecked, divF, oneOver, u16p, toU16, expSafePair, expSecond, divSat } from './fixed';
+import {
+  addI64, appendSummed, endRow, i64At, rowEnd, rowStart, setI64, setU16, setU32, u16At, u32At, u8At, zeroI64,
+} from './csr';
 
+/** divF(v, s), or v as is where s is 0 (a column normalization or max-upscale leaves an all-zero column alone). */
 // @ts-ignore: decorator
-@inline function zero(v: usize, n: i32): void {
-  memory.fill(v, 0, <usize>n << 3);
-}
-
-// @ts-ignore: decorator
-@inline function addTo(sums: usize, j: u32, v: i64): void {
-  const p = sums + (<usize>j << 3);
-  store<i64>(p, load<i64>(p) + v); // plain sum, wraps as the chain's does
+@inline function divUnlessZero(v: i64, s: i64): i64 {
+  return s != 0 ? divF(v, s) : v;
 }
 
 /**
@@ -25,39 +23,30 @@ export function loadBonds(
   n: i32, rowPtr: usize, col: usize, b: usize, recent: usize, proportion: bool,
   outPtr: usize, outCol: usize, outVal: usize, colSum: usize,
 ): i32 {
-  zero(colSum, n);
+  zeroI64(colSum, n);
   let k = 0;
-  store<u32>(outPtr, 0);
+  setU32(outPtr, 0, 0);
   for (let i = 0; i < n; i++) {
-    const e = load<u32>(rowPtr + (<usize>(i + 1) << 2));
-    for (let q = load<u32>(rowPtr + (<usize>i << 2)); q < e; q++) {
-      const j = load<u32>(col + (<usize>q << 2));
-      if (load<u8>(recent + <usize>j) != 0) continue;
-      const w = <i64>load<u16>(b + (<usize>q << 1));
-      const v = proportion ? u16p(w) : w * ONE;
-      store<u32>(outCol + (<usize>k << 2), j);
-      store<i64>(outVal + (<usize>k << 3), v);
-      addTo(colSum, j, v);
-      k++;
+    for (let q = rowStart(rowPtr, i), e = rowEnd(rowPtr, i); q < e; q++) {
+      const j = u32At(col, q);
+      if (u8At(recent, j) != 0) continue;
+      const w = <i64>u16At(b, q);
+      k = appendSummed(outCol, outVal, colSum, k, j, proportion ? u16p(w) : w * ONE);
     }
-    store<u32>(outPtr + (<usize>(i + 1) << 2), k);
+    endRow(outPtr, i, k);
   }
   return k;
 }
 
 /** Column sums of a matrix's entries. */
 export function colSums(n: i32, nnz: i32, col: usize, val: usize, sums: usize): void {
-  zero(sums, n);
-  for (let q = 0; q < nnz; q++) addTo(sums, load<u32>(col + (<usize>q << 2)), load<i64>(val + (<usize>q << 3)));
+  zeroI64(sums, n);
+  for (let q = 0; q < nnz; q++) addI64(sums, u32At(col, q), i64At(val, q));
 }
 
 /** Second half of colnorm: out = divF(v, colSum[j]) where that sum is non-zero, else v. */
 export function divideColumns(nnz: i32, col: usize, val: usize, out: usize, colSum: usize): void {
-  for (let q = 0; q < nnz; q++) {
-    const s = load<i64>(colSum + (<usize>load<u32>(col + (<usize>q << 2)) << 3));
-    const v = load<i64>(val + (<usize>q << 3));
-    store<i64>(out + (<usize>q << 3), s != 0 ? divF(v, s) : v);
-  }
+  for (let q = 0; q < nnz; q++) setI64(out, q, divUnlessZero(i64At(val, q), i64At(colSum, u32At(col, q))));
 }
 
 /** colnorm: s_j = column sum; every entry of a column with s_j != 0 becomes divF(v, s_j). */
@@ -68,14 +57,13 @@ export function colnorm(n: i32, nnz: i32, col: usize, val: usize, out: usize, su
 
 /** Original Yuma delta: D_ij = mulF(Wb_ij, a_i), every entry kept (same pattern as Wb). */
 export function scaleRows(n: i32, rowPtr: usize, col: usize, val: usize, a: usize, out: usize, colSum: usize): void {
-  zero(colSum, n);
+  zeroI64(colSum, n);
   for (let i = 0; i < n; i++) {
-    const ai = load<i64>(a + (<usize>i << 3));
-    const e = load<u32>(rowPtr + (<usize>(i + 1) << 2));
-    for (let q = load<u32>(rowPtr + (<usize>i << 2)); q < e; q++) {
-      const v = mulF(load<i64>(val + (<usize>q << 3)), ai);
-      store<i64>(out + (<usize>q << 3), v);
-      addTo(colSum, load<u32>(col + (<usize>q << 2)), v);
+    const ai = i64At(a, i);
+    for (let q = rowStart(rowPtr, i), e = rowEnd(rowPtr, i); q < e; q++) {
+      const v = mulF(i64At(val, q), ai);
+      setI64(out, q, v);
+      addI64(colSum, u32At(col, q), v);
     }
   }
 }
@@ -90,8 +78,8 @@ export function emaFixed(
   oldPtr: usize, oldCol: usize, oldVal: usize,
   outPtr: usize, outCol: usize, outVal: usize, colSum: usize,
 ): i32 {
-  zero(colSum, n);
-  store<u32>(outPtr, 0);
+  zeroI64(colSum, n);
+  setU32(outPtr, 0, 0);
   return emaFixedRows(0, n, alpha, newPtr, newCol, newVal, oldPtr, oldCol, oldVal, outPtr, outCol, outVal, 0, colSum);
 }
 
@@ -108,25 +96,20 @@ export function emaFixedRows(
   const om = ONE - alpha;
   let k = outBase;
   for (let i = r0; i < r1; i++) {
-    let x = load<u32>(newPtr + (<usize>i << 2));
-    const xe = load<u32>(newPtr + (<usize>(i + 1) << 2));
-    let y = load<u32>(oldPtr + (<usize>i << 2));
-    const ye = load<u32>(oldPtr + (<usize>(i + 1) << 2));
+    let x = rowStart(newPtr, i);
+    const xe = rowEnd(newPtr, i);
+    let y = rowStart(oldPtr, i);
+    const ye = rowEnd(oldPtr, i);
     while (x < xe || y < ye) {
-      const jx: u32 = x < xe ? load<u32>(newCol + (<usize>x << 2)) : 0xffff_ffff;
-      const jy: u32 = y < ye ? load<u32>(oldCol + (<usize>y << 2)) : 0xffff_ffff;
+      const jx: u32 = x < xe ? u32At(newCol, x) : 0xffff_ffff;
+      const jy: u32 = y < ye ? u32At(oldCol, y) : 0xffff_ffff;
       let j: u32, vn: i64 = 0, vo: i64 = 0;
-      if (jx <= jy) { j = jx; vn = load<i64>(newVal + (<usize>x << 3)); x++; } else j = jy;
-      if (jy == j) { vo = load<i64>(oldVal + (<usize>y << 3)); y++; }
+      if (jx <= jy) { j = jx; vn = i64At(newVal, x); x++; } else j = jy;
+      if (jy == j) { vo = i64At(oldVal, y); y++; }
       const v = mulF(alpha, vn) + mulF(om, vo);
-      if (v > 0) {
-        store<u32>(outCol + (<usize>k << 2), j);
-        store<i64>(outVal + (<usize>k << 3), v);
-        addTo(colSum, j, v);
-        k++;
-      }
+      if (v > 0) k = appendSummed(outCol, outVal, colSum, k, j, v);
     }
-    store<u32>(outPtr + (<usize>(i + 1) << 2), k);
+    endRow(outPtr, i, k);
   }
   return k - outBase;
 }
@@ -142,9 +125,29 @@ export function emaLiquid(
   oldPtr: usize, oldCol: usize, oldVal: usize,
   outPtr: usize, outCol: usize, outVal: usize, colSum: usize,
 ): i32 {
-  zero(colSum, n);
-  store<u32>(outPtr, 0);
+  zeroI64(colSum, n);
+  setU32(outPtr, 0, 0);
   return emaLiquidRows(0, n, C, lo, hi, steepness, newPtr, newCol, newVal, oldPtr, oldCol, oldVal, outPtr, outCol, outVal, 0, colSum);
+}
+
+/** Liquid alpha's d: how far the weight w moved (buying above consensus c, or selling below the old bond b), in [0, ONE]. */
+// @ts-ignore: decorator
+@inline function moved(w: i64, b: i64, c: i64): i64 {
+  return max(min(w >= b ? w - c : b - w, ONE), <i64>0);
+}
+
+/** alpha from e^x, x = kf * (d - 1/2): lo + sigmoid * (hi - lo), kept within [lo, hi]. */
+// @ts-ignore: decorator
+@inline function alphaOf(ex: i64, lo: i64, hi: i64): i64 {
+  const sg = oneOver(ONE + ex); // divF(ONE, 1 + e^x)
+  return max(min(lo + mulF(sg, hi - lo), hi), lo);
+}
+
+/** The new bond: mulF(1 - alpha, old) (0 without one) + max(mulF(alpha, w), 0), at most ONE. */
+// @ts-ignore: decorator
+@inline function liquidEma(alpha: i64, w: i64, b: i64, present: bool): i64 {
+  const dec: i64 = present ? mulF(ONE - alpha, b) : 0;
+  return min(ONE, dec + max(mulF(alpha, w), <i64>0));
 }
 
 /**
@@ -160,35 +163,52 @@ export function emaLiquidRows(
   // k = steepness / -100, saturating_div: truncated toward zero
   const kf = divSat(steepness, -100 * ONE); // steepness is raw I32F32 (s * ONE)
   const half: i64 = ONE >> 1;
+  // alpha is a function of d alone, and neighbouring entries often share d (every weight
+  // below consensus and at or above its old bond has d = 0): the last one is kept
+  let lastD: i64 = -1, lastAlpha: i64 = 0;
   let k = outBase;
   for (let i = r0; i < r1; i++) {
-    let y = load<u32>(oldPtr + (<usize>i << 2));
-    const ye = load<u32>(oldPtr + (<usize>(i + 1) << 2));
-    const xe = load<u32>(newPtr + (<usize>(i + 1) << 2));
-    for (let x = load<u32>(newPtr + (<usize>i << 2)); x < xe; x++) {
-      const j = load<u32>(newCol + (<usize>x << 2));
-      const w = load<i64>(newVal + (<usize>x << 3));
-      while (y < ye && load<u32>(oldCol + (<usize>y << 2)) < j) y++;
-      const present = y < ye && load<u32>(oldCol + (<usize>y << 2)) == j;
-      const b: i64 = present ? load<i64>(oldVal + (<usize>y << 3)) : 0;
-      const c = load<i64>(C + (<usize>j << 3));
-      // how far the weight moved: buying above consensus, or selling below the old bond
-      const d0 = w >= b ? w - c : b - w;
-      const d = max(min(d0, ONE), <i64>0);
-      const ex = expSafe(mulF(kf, d - half));
-      const sg = divF(ONE, ONE + ex);
-      const alpha = max(min(lo + mulF(sg, hi - lo), hi), lo);
-      const dec: i64 = present ? mulF(ONE - alpha, b) : 0;
-      const inc = max(mulF(alpha, w), <i64>0);
-      const v = min(ONE, dec + inc);
-      if (v > 0) {
-        store<u32>(outCol + (<usize>k << 2), j);
-        store<i64>(outVal + (<usize>k << 3), v);
-        addTo(colSum, j, v);
-        k++;
+    let y = rowStart(oldPtr, i);
+    const ye = rowEnd(oldPtr, i);
+    const xe = rowEnd(newPtr, i);
+    // entries two at a time (A, then B if the row has one more), so that two alphas that
+    // need an exp get them from one expSafePair
+    for (let x = rowStart(newPtr, i); x < xe; x += 2) {
+      const jA = u32At(newCol, x);
+      const wA = i64At(newVal, x);
+      while (y < ye && u32At(oldCol, y) < jA) y++;
+      const pA = y < ye && u32At(oldCol, y) == jA;
+      const bA: i64 = pA ? i64At(oldVal, y) : 0;
+      const dA = moved(wA, bA, i64At(C, jA));
+      const two = x + 1 < xe;
+      let jB: u32 = 0, wB: i64 = 0, pB = false, bB: i64 = 0, dB: i64 = dA;
+      if (two) {
+        jB = u32At(newCol, x + 1);
+        wB = i64At(newVal, x + 1);
+        while (y < ye && u32At(oldCol, y) < jB) y++;
+        pB = y < ye && u32At(oldCol, y) == jB;
+        bB = pB ? i64At(oldVal, y) : 0;
+        dB = moved(wB, bB, i64At(C, jB));
+      }
+      const missA = dA != lastD;
+      const missB = dB != dA && dB != lastD;
+      let aA = lastAlpha, aB = lastAlpha;
+      if (missA || missB) {
+        const exA = expSafePair(missA ? mulF(kf, dA - half) : 0, missB ? mulF(kf, dB - half) : 0);
+        if (missA) aA = alphaOf(exA, lo, hi);
+        if (missB) aB = alphaOf(expSecond(), lo, hi);
+      }
+      if (dB == dA) aB = aA;
+      lastD = dB;
+      lastAlpha = aB;
+      const vA = liquidEma(aA, wA, bA, pA);
+      if (vA > 0) k = appendSummed(outCol, outVal, colSum, k, jA, vA);
+      if (two) {
+        const vB = liquidEma(aB, wB, bB, pB);
+        if (vB > 0) k = appendSummed(outCol, outVal, colSum, k, jB, vB);
       }
     }
-    store<u32>(outPtr + (<usize>(i + 1) << 2), k);
+    endRow(outPtr, i, k);
   }
   return k - outBase;
 }
@@ -197,12 +217,8 @@ export function emaLiquidRows(
 export function rowDotIncentive(n: i32, rowPtr: usize, col: usize, val: usize, I: usize, out: usize): void {
   for (let i = 0; i < n; i++) {
     let s: i64 = 0;
-    const e = load<u32>(rowPtr + (<usize>(i + 1) << 2));
-    for (let q = load<u32>(rowPtr + (<usize>i << 2)); q < e; q++) {
-      const Ij = load<i64>(I + (<usize>load<u32>(col + (<usize>q << 2)) << 3));
-      s += mulF(Ij, load<i64>(val + (<usize>q << 3)));
-    }
-    store<i64>(out + (<usize>i << 3), s);
+    for (let q = rowStart(rowPtr, i), e = rowEnd(rowPtr, i); q < e; q++) s += mulF(i64At(I, u32At(col, q)), i64At(val, q));
+    setI64(out, i, s);
   }
 }
 
@@ -213,7 +229,7 @@ export function rowDotIncentive(n: i32, rowPtr: usize, col: usize, val: usize, I
 export function emaDividends(
   n: i32, rowPtr: usize, col: usize, val: usize, colSum: usize, I: usize, out: usize, colMax: usize,
 ): void {
-  zero(colMax, n);
+  zeroI64(colMax, n);
   emaDividendRows(0, n, rowPtr, col, val, colSum, I, out, colMax);
 }
 
@@ -223,18 +239,14 @@ export function emaDividendRows(
 ): void {
   for (let i = r0; i < r1; i++) {
     let s: i64 = 0;
-    const e = load<u32>(rowPtr + (<usize>(i + 1) << 2));
-    for (let q = load<u32>(rowPtr + (<usize>i << 2)); q < e; q++) {
-      const j = load<u32>(col + (<usize>q << 2));
-      const p = val + (<usize>q << 3);
-      const sj = load<i64>(colSum + (<usize>j << 3));
-      const v = sj != 0 ? divF(load<i64>(p), sj) : load<i64>(p);
-      store<i64>(p, v);
-      s += mulF(load<i64>(I + (<usize>j << 3)), v);
-      const m = colMax + (<usize>j << 3);
-      if (v > load<i64>(m)) store<i64>(m, v);
+    for (let q = rowStart(rowPtr, i), e = rowEnd(rowPtr, i); q < e; q++) {
+      const j = u32At(col, q);
+      const v = divUnlessZero(i64At(val, q), i64At(colSum, j));
+      setI64(val, q, v);
+      s += mulF(i64At(I, j), v);
+      if (v > i64At(colMax, j)) setI64(colMax, j, v);
     }
-    store<i64>(out + (<usize>i << 3), s);
+    setI64(out, i, s);
   }
 }
 
@@ -254,50 +266,30 @@ export function yuma3DividendRows(
 ): void {
   for (let i = r0; i < r1; i++) {
     let s: i64 = 0;
-    const e = load<u32>(rowPtr + (<usize>(i + 1) << 2));
-    for (let q = load<u32>(rowPtr + (<usize>i << 2)); q < e; q++) {
-      const j = load<u32>(col + (<usize>q << 2));
-      const sj = load<i64>(colSum + (<usize>j << 3));
-      const v = load<i64>(val + (<usize>q << 3));
-      s += mulF(sj != 0 ? divF(v, sj) : v, load<i64>(I + (<usize>j << 3)));
+    for (let q = rowStart(rowPtr, i), e = rowEnd(rowPtr, i); q < e; q++) {
+      const j = u32At(col, q);
+      s += mulF(divUnlessZero(i64At(val, q), i64At(colSum, j)), i64At(I, j));
     }
-    store<i64>(out + (<usize>i << 3), mulChecked(s, load<i64>(a + (<usize>i << 3))));
-  }
-}
-
-/** Column max-upscale, given the column maxima: the maximum of each column becomes ONE. */
-function upscaleColumns(nnz: i32, col: usize, val: usize, colMax: usize): void {
-  for (let q = 0; q < nnz; q++) {
-    const m = load<i64>(colMax + (<usize>load<u32>(col + (<usize>q << 2)) << 3));
-    if (m != 0) {
-      const p = val + (<usize>q << 3);
-      store<i64>(p, divF(load<i64>(p), m));
-    }
+    setI64(out, i, mulChecked(s, i64At(a, i)));
   }
 }
 
 /** The stored u16 of original Yuma's bonds: toU16 of the column max-upscaled EMA (val kept). */
 export function upscaleToU16(nnz: i32, col: usize, val: usize, colMax: usize, out: usize): void {
-  for (let q = 0; q < nnz; q++) {
-    const m = load<i64>(colMax + (<usize>load<u32>(col + (<usize>q << 2)) << 3));
-    const v = load<i64>(val + (<usize>q << 3));
-    store<u16>(out + (<usize>q << 1), <u16>toU16(m != 0 ? divF(v, m) : v));
-  }
+  for (let q = 0; q < nnz; q++) setU16(out, q, <u16>toU16(divUnlessZero(i64At(val, q), i64At(colMax, u32At(col, q)))));
 }
 
 /** Storage form of original Yuma: column max-upscale (max becomes ONE), in place. */
 export function colMaxUpscale(n: i32, nnz: i32, col: usize, val: usize, maxes: usize): void {
-  zero(maxes, n);
+  zeroI64(maxes, n);
   for (let q = 0; q < nnz; q++) {
-    const p = maxes + (<usize>load<u32>(col + (<usize>q << 2)) << 3);
-    store<i64>(p, max(load<i64>(p), load<i64>(val + (<usize>q << 3))));
+    const j = u32At(col, q);
+    setI64(maxes, j, max(i64At(maxes, j), i64At(val, q)));
   }
-  upscaleColumns(nnz, col, val, maxes);
+  for (let q = 0; q < nnz; q++) setI64(val, q, divUnlessZero(i64At(val, q), i64At(maxes, u32At(col, q))));
 }
 
 /** u16 outputs: toU16 of every raw. */
 export function toU16Array(len: i32, val: usize, out: usize): void {
-  for (let q = 0; q < len; q++) {
-    store<u16>(out + (<usize>q << 1), <u16>toU16(load<i64>(val + (<usize>q << 3))));
-  }
+  for (let q = 0; q < len; q++) setU16(out, q, <u16>toU16(i64At(val, q)));
 }

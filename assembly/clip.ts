@@ -1,6 +1,7 @@
 // Clip at consensus, validator trust, ranks, and the weights used for bonds
 // (spec/yuma.md 2.7, 2.8, 2.9, 2.10), in one row-major pass over W.
 import { ONE, mulF } from './fixed';
+import { addI64, append, endRow, i64At, rowEnd, rowStart, setI64, u32At, setU32, zeroI64 } from './csr';
 
 /** Wc: a weight above consensus is clipped down to it (to 0 when consensus is not positive). */
 // @ts-ignore: decorator
@@ -11,9 +12,7 @@ import { ONE, mulF } from './fixed';
 /** R_j += mulF(a_i, Wc_ij) (plain sum; nothing to add for a row without stake). */
 // @ts-ignore: decorator
 @inline function addRank(R: usize, j: u32, ai: i64, wc: i64): void {
-  if (ai == 0) return;
-  const p = R + (<usize>j << 3);
-  store<i64>(p, load<i64>(p) + mulF(ai, wc));
+  if (ai != 0) addI64(R, j, mulF(ai, wc));
 }
 
 /**
@@ -27,23 +26,22 @@ export function clip(
   n: i32, rowPtr: usize, col: usize, val: usize, C: usize, a: usize, beta: i64,
   VT: usize, R: usize, outPtr: usize, outCol: usize, outVal: usize,
 ): i32 {
-  for (let j = 0; j < n; j++) store<i64>(R + (<usize>j << 3), 0);
+  zeroI64(R, n);
   const emit = beta != 0 && outPtr != 0;
   if (!emit) {
     clipRows(0, n, rowPtr, col, val, C, a, VT, R);
-    return <i32>load<u32>(rowPtr + (<usize>n << 2));
+    return <i32>rowStart(rowPtr, n);
   }
   const interp = beta != ONE;
   let k = 0;
-  store<u32>(outPtr, 0);
+  setU32(outPtr, 0, 0);
   for (let i = 0; i < n; i++) {
-    const ai = load<i64>(a + (<usize>i << 3));
+    const ai = i64At(a, i);
     let vt: i64 = 0;
-    const e = load<u32>(rowPtr + (<usize>(i + 1) << 2));
-    for (let q = load<u32>(rowPtr + (<usize>i << 2)); q < e; q++) {
-      const j = load<u32>(col + (<usize>q << 2));
-      const v = load<i64>(val + (<usize>q << 3));
-      const c = load<i64>(C + (<usize>j << 3));
+    for (let q = rowStart(rowPtr, i), e = rowEnd(rowPtr, i); q < e; q++) {
+      const j = u32At(col, q);
+      const v = i64At(val, q);
+      const c = i64At(C, j);
       // above consensus: clipped down to it, or dropped when consensus is 0 (then Wc adds 0
       // to VT and R, but a dropped entry is not a kept zero for the weights for bonds)
       const kept = !(c < v) || c > 0;
@@ -51,22 +49,14 @@ export function clip(
       vt += wc;
       addRank(R, j, ai, wc);
       if (!interp) {
-        if (kept) {
-          store<u32>(outCol + (<usize>k << 2), j);
-          store<i64>(outVal + (<usize>k << 3), wc);
-          k++;
-        }
+        if (kept) k = append(outCol, outVal, k, j, wc);
       } else {
         const wb = v + mulF(beta, wc - v); // wc - v <= 0: floor rounds away from zero
-        if (wb > 0) {
-          store<u32>(outCol + (<usize>k << 2), j);
-          store<i64>(outVal + (<usize>k << 3), wb);
-          k++;
-        }
+        if (wb > 0) k = append(outCol, outVal, k, j, wb);
       }
     }
-    store<i64>(VT + (<usize>i << 3), vt);
-    store<u32>(outPtr + (<usize>(i + 1) << 2), k);
+    setI64(VT, i, vt);
+    endRow(outPtr, i, k);
   }
   return k;
 }
@@ -79,14 +69,14 @@ export function clipRows(
   r0: i32, r1: i32, rowPtr: usize, col: usize, val: usize, C: usize, a: usize, VT: usize, R: usize,
 ): void {
   for (let i = r0; i < r1; i++) {
-    const ai = load<i64>(a + (<usize>i << 3));
+    const ai = i64At(a, i);
     let vt: i64 = 0;
-    const e = load<u32>(rowPtr + (<usize>(i + 1) << 2));
-    for (let q = load<u32>(rowPtr + (<usize>i << 2)); q < e; q++) {
-      const wc = clipped(load<i64>(val + (<usize>q << 3)), load<i64>(C + (<usize>load<u32>(col + (<usize>q << 2)) << 3)));
+    for (let q = rowStart(rowPtr, i), e = rowEnd(rowPtr, i); q < e; q++) {
+      const j = u32At(col, q);
+      const wc = clipped(i64At(val, q), i64At(C, j));
       vt += wc;
-      addRank(R, load<u32>(col + (<usize>q << 2)), ai, wc);
+      addRank(R, j, ai, wc);
     }
-    store<i64>(VT + (<usize>i << 3), vt);
+    setI64(VT, i, vt);
   }
 }

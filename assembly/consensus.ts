@@ -7,6 +7,7 @@
 // column of a block is solved by a weighted three-way quickselect while it is hot.
 
 import { divF } from './fixed';
+import { addI64, i64At, rowEnd, rowStart, setI64, setU32, u32At } from './csr';
 
 /** Entries gathered per block: 2 x 8 bytes each, sized to stay in L2 (256 KiB). */
 const BLOCK_ENTRIES: u32 = 16384;
@@ -36,14 +37,14 @@ let _countU: i32 = 0;
 function consensusStake(n: i32, a: usize, kappa: i64, u: usize): i64 {
   let sa: i64 = 0, countU = 0;
   for (let i = 0; i < n; i++) {
-    const ai = load<i64>(a + (<usize>i << 3));
+    const ai = i64At(a, i);
     if (ai > 0) { sa += ai; countU++; }
   }
   let T: i64 = 0;
   for (let i = 0; i < n; i++) {
-    const ai = load<i64>(a + (<usize>i << 3));
+    const ai = i64At(a, i);
     const ui: i64 = ai > 0 ? divF(ai, sa) : 0;
-    store<i64>(u + (<usize>i << 3), ui);
+    setI64(u, i, ui);
     T += ui;
   }
   _minority = T - kappa;
@@ -53,16 +54,16 @@ function consensusStake(n: i32, a: usize, kappa: i64, u: usize): i64 {
 
 /** consensusStake for a column-split epoch: out i64[3] = (T, minority, countU). */
 export function consensusStakeInto(n: i32, a: usize, kappa: i64, u: usize, out: usize): void {
-  store<i64>(out, consensusStake(n, a, kappa, u));
-  store<i64>(out + 8, _minority);
-  store<i64>(out + 16, <i64>_countU);
+  setI64(out, 0, consensusStake(n, a, kappa, u));
+  setI64(out, 1, _minority);
+  setI64(out, 2, <i64>_countU);
 }
 
 /** The first q in [lo, hi) with col[q] >= j (hi when none): rows are sorted by column. */
 function lowerBound(col: usize, lo: u32, hi: u32, j: u32): u32 {
   while (lo < hi) {
     const mid = lo + ((hi - lo) >> 1);
-    if (load<u32>(col + (<usize>mid << 2)) < j) lo = mid + 1;
+    if (u32At(col, mid) < j) lo = mid + 1;
     else hi = mid;
   }
   return lo;
@@ -78,23 +79,20 @@ export function consensusColumns(
   colPtr: usize, cursor: usize, score: usize, weight: usize, hist: usize, C: usize,
 ): void {
   if (countU == 0) {
-    for (let j = j0; j < j1; j++) store<i64>(C + (<usize>j << 3), 0);
+    for (let j = j0; j < j1; j++) setI64(C, j, 0);
     return;
   }
   // positive entries per column among rows with stake; each such row's cursor at column j0
-  for (let j = j0; j <= j1; j++) store<u32>(colPtr + (<usize>j << 2), 0);
+  for (let j = j0; j <= j1; j++) setU32(colPtr, j, 0);
   for (let i = 0; i < n; i++) {
-    if (load<i64>(u + (<usize>i << 3)) <= 0) continue;
-    const e = load<u32>(rowPtr + (<usize>(i + 1) << 2));
-    const s = j0 == 0 ? load<u32>(rowPtr + (<usize>i << 2)) : lowerBound(col, load<u32>(rowPtr + (<usize>i << 2)), e, <u32>j0);
-    store<u32>(cursor + (<usize>i << 2), s);
+    if (i64At(u, i) <= 0) continue;
+    const e = rowEnd(rowPtr, i);
+    const s = j0 == 0 ? rowStart(rowPtr, i) : lowerBound(col, rowStart(rowPtr, i), e, <u32>j0);
+    setU32(cursor, i, s);
     for (let q = s; q < e; q++) {
-      const j = load<u32>(col + (<usize>q << 2));
+      const j = u32At(col, q);
       if (j >= <u32>j1) break;
-      if (load<i64>(val + (<usize>q << 3)) > 0) {
-        const p = colPtr + (<usize>j << 2);
-        store<u32>(p, load<u32>(p) + 1);
-      }
+      if (i64At(val, q) > 0) setU32(colPtr, j, u32At(colPtr, j) + 1);
     }
   }
 
@@ -103,37 +101,36 @@ export function consensusColumns(
     // block [b0, b1): as many columns as fit, at least one; counts become block offsets
     let b1 = b0, filled: u32 = 0;
     while (b1 < j1) {
-      const c = load<u32>(colPtr + (<usize>b1 << 2));
+      const c = u32At(colPtr, b1);
       if (b1 > b0 && filled + c > BLOCK_ENTRIES) break;
-      store<u32>(colPtr + (<usize>b1 << 2), filled);
+      setU32(colPtr, b1, filled);
       filled += c;
       b1++;
     }
     // gather: each staked row contributes its entries with b0 <= j < b1
     for (let i = 0; i < n; i++) {
-      const ui = load<i64>(u + (<usize>i << 3));
+      const ui = i64At(u, i);
       if (ui <= 0) continue;
-      const e = load<u32>(rowPtr + (<usize>(i + 1) << 2));
-      let q = load<u32>(cursor + (<usize>i << 2));
+      const e = rowEnd(rowPtr, i);
+      let q = u32At(cursor, i);
       for (; q < e; q++) {
-        const j = load<u32>(col + (<usize>q << 2));
+        const j = u32At(col, q);
         if (j >= <u32>b1) break;
-        const v = load<i64>(val + (<usize>q << 3));
+        const v = i64At(val, q);
         if (v > 0) {
-          const p = colPtr + (<usize>j << 2);
-          const k = load<u32>(p);
-          store<u32>(p, k + 1);
-          store<i64>(score + (<usize>k << 3), v);
-          store<i64>(weight + (<usize>k << 3), ui);
+          const k = u32At(colPtr, j);
+          setU32(colPtr, j, k + 1);
+          setI64(score, k, v);
+          setI64(weight, k, ui);
         }
       }
-      store<u32>(cursor + (<usize>i << 2), q);
+      setU32(cursor, i, q);
     }
     // colPtr[j] now holds the END of column j within the block
     let start: u32 = 0;
     for (let j = b0; j < b1; j++) {
-      const end = load<u32>(colPtr + (<usize>j << 2));
-      store<i64>(C + (<usize>j << 3), columnMedian(score, weight, hist, start, end, T, minority, countU));
+      const end = u32At(colPtr, j);
+      setI64(C, j, columnMedian(score, weight, hist, start, end, T, minority, countU));
       start = end;
     }
     b0 = b1;
@@ -142,10 +139,8 @@ export function consensusColumns(
 
 // @ts-ignore: decorator
 @inline function swap(score: usize, weight: usize, x: u32, y: u32): void {
-  const px = score + (<usize>x << 3), py = score + (<usize>y << 3);
-  const s = load<i64>(px); store<i64>(px, load<i64>(py)); store<i64>(py, s);
-  const wx = weight + (<usize>x << 3), wy = weight + (<usize>y << 3);
-  const w = load<i64>(wx); store<i64>(wx, load<i64>(wy)); store<i64>(wy, w);
+  const s = i64At(score, x); setI64(score, x, i64At(score, y)); setI64(score, y, s);
+  const w = i64At(weight, x); setI64(weight, x, i64At(weight, y)); setI64(weight, y, w);
 }
 
 /** Below this many entries a column goes straight to the quickselect. */
@@ -159,8 +154,8 @@ function columnMedian(
   const m = <i32>(end - start);
   let P: i64 = 0, top: i64 = 0;
   for (let k = start; k < end; k++) {
-    P += load<i64>(weight + (<usize>k << 3));
-    top = max(top, load<i64>(score + (<usize>k << 3)));
+    P += i64At(weight, k);
+    top = max(top, i64At(score, k));
   }
   // rows of U with score 0 or no entry: a candidate 0 only if there is at least one
   let base: i64 = T - P;
@@ -169,17 +164,14 @@ function columnMedian(
   if (m < RADIX_MIN) return select(score, weight, start, end, base, minority);
 
   // one radix pass on the top bits of the scores finds the bucket holding the answer
-  // (6 bits for short columns: clearing and scanning 256 buckets would cost more than the pass)
+  // (6 bits below RADIX_WIDE entries: 64 buckets to clear and scan instead of 256)
   const bits = m < RADIX_WIDE ? 6 : 8;
   const shift = <i64>max(0, 64 - bits - <i32>clz<i64>(top));
-  for (let b = 0; b < (1 << bits); b++) store<i64>(hist + (<usize>b << 3), 0);
-  for (let k = start; k < end; k++) {
-    const p = hist + (<usize>(load<i64>(score + (<usize>k << 3)) >>> shift) << 3);
-    store<i64>(p, load<i64>(p) + load<i64>(weight + (<usize>k << 3)));
-  }
+  for (let b = 0; b < (1 << bits); b++) setI64(hist, b, 0);
+  for (let k = start; k < end; k++) addI64(hist, <usize>(i64At(score, k) >>> shift), i64At(weight, k));
   let bucket: i64 = 0;
   while (true) {
-    const w = load<i64>(hist + (<usize>bucket << 3));
+    const w = i64At(hist, <usize>bucket);
     if (w > 0 && base + w > minority) break; // an empty bucket holds no score (kappa > T)
     base += w;
     if (bucket == (top >>> shift)) return top; // nothing exceeds: only when kappa == 0
@@ -189,10 +181,10 @@ function columnMedian(
   // keep that bucket's entries (front of the range) and finish on them alone
   let c = start;
   for (let k = start; k < end; k++) {
-    const v = load<i64>(score + (<usize>k << 3));
+    const v = i64At(score, k);
     if ((v >>> shift) == bucket) {
-      store<i64>(score + (<usize>c << 3), v);
-      store<i64>(weight + (<usize>c << 3), load<i64>(weight + (<usize>k << 3)));
+      setI64(score, c, v);
+      setI64(weight, c, i64At(weight, k));
       c++;
     }
   }
@@ -204,24 +196,24 @@ function select(score: usize, weight: usize, lo: u32, hi: u32, base: i64, minori
   while (true) {
     // median-of-three pivot value
     const mid = lo + ((hi - lo) >> 1);
-    const s0 = load<i64>(score + (<usize>lo << 3));
-    const s1 = load<i64>(score + (<usize>mid << 3));
-    const s2 = load<i64>(score + (<usize>(hi - 1) << 3));
+    const s0 = i64At(score, lo);
+    const s1 = i64At(score, mid);
+    const s2 = i64At(score, hi - 1);
     const p = max(min(s0, s1), min(max(s0, s1), s2));
     // three-way partition: [lo, lt) < p, [lt, gt) == p, [gt, hi) > p
     let lt = lo, gt = hi, k = lo;
     let wl: i64 = 0, we: i64 = 0;
     while (k < gt) {
-      const s = load<i64>(score + (<usize>k << 3));
+      const s = i64At(score, k);
       if (s < p) {
-        wl += load<i64>(weight + (<usize>k << 3));
+        wl += i64At(weight, k);
         swap(score, weight, lt, k);
         lt++; k++;
       } else if (s > p) {
         gt--;
         swap(score, weight, k, gt);
       } else {
-        we += load<i64>(weight + (<usize>k << 3));
+        we += i64At(weight, k);
         k++;
       }
     }

@@ -50,15 +50,6 @@ function mulWide(a: i64, b: i64): i64 {
   return <i64>((hi << 32) | (lo >>> 32));
 }
 
-/** mulF for operands known to be non-negative (no sign handling). */
-// @ts-ignore: decorator
-@inline function mulFU(a: i64, b: i64): i64 {
-  if (((a | b) >>> 32) == 0) return <i64>((<u64>a * <u64>b) >>> 32);
-  const lo = mulU128(<u64>a, <u64>b);
-  const hi = _hi;
-  return hi >= 0x8000_0000 ? I64_MAX : <i64>((hi << 32) | (lo >>> 32));
-}
-
 /** checked_mul as the epoch uses it (vec_mul): mulF, but overflow gives 0. */
 export function mulChecked(a: i64, b: i64): i64 {
   const r = mulF(a, b);
@@ -136,6 +127,49 @@ function divShift32Wide(ua: u64, ub: u64): u64 {
   return q <= <u64>I64_MAX ? <i64>q : 0;
 }
 
+/**
+ * The reciprocal of a divisor shared by many numerators (a row's sum): floor((2^64 - 1) / d),
+ * which is 2^64 / d - delta with 0 < delta <= 1, for quotBy.
+ */
+// @ts-ignore: decorator
+@inline export function recipU64(d: u64): u64 {
+  return <u64>-1 / d;
+}
+
+/**
+ * floor(a * 2^32 / d) for 0 <= a < 2^32 and d >= 1, given m = recipU64(d): two products instead
+ * of a division. a * m / 2^32 = a * 2^32 / d - a * delta / 2^32 falls short of the quotient by
+ * less than 1, so its floor (a * mh + floor(a * ml / 2^32), m = mh * 2^32 + ml, exact: below
+ * a * 2^32 < 2^64) is the quotient or one less, and the remainder a * 2^32 - q * d settles which.
+ */
+// @ts-ignore: decorator
+@inline export function quotBy(a: u64, d: u64, m: u64): u64 {
+  const q = a * (m >>> 32) + ((a * (m & 0xffff_ffff)) >>> 32);
+  return q + <u64>((a << 32) - q * d >= d);
+}
+
+/** quotBy with its own reciprocal: the test hook for that division (a < 2^32, d >= 1). */
+export function quotShift32(a: u64, d: u64): u64 {
+  return quotBy(a, d, recipU64(d));
+}
+
+/**
+ * divF(ONE, s): floor(2^64 / s) for s >= ONE (the sigmoid's 1 / (1 + e^x), exp of a negative
+ * argument) in one 64-bit division instead of the 128-bit one: (2^64 - 1) / s, plus one
+ * exactly when s divides 2^64 (the remainder of 2^64 - 1 is then s - 1).
+ */
+// @ts-ignore: decorator
+@inline export function oneOver(s: i64): i64 {
+  if (s < ONE) return divF(ONE, s);
+  const q = <u64>-1 / <u64>s;
+  return <i64>(q + <u64>(<u64>-1 - q * <u64>s == <u64>s - 1));
+}
+
+/** oneOver's test hook. */
+export function oneOverF(s: i64): i64 {
+  return oneOver(s);
+}
+
 /** saturating_div: like divF but out of range saturates (divisor is never 0 in the epoch). */
 export function divSat(a: i64, b: i64): i64 {
   const neg = (a ^ b) < 0;
@@ -168,29 +202,89 @@ export function mulShr32U(x: u64, y: u64): u64 {
   return (hi << 32) | (lo >>> 32);
 }
 
+/**
+ * mulF(t, y) for the exp series: 0 <= t < 2^58 and 0 <= y = yh * 2^32 + yl <= 20 * ONE. Then
+ * t * y / 2^32 = t * yh + th * yl + tl * yl / 2^32 (t = th * 2^32 + tl), the first two whole,
+ * so its floor takes three 64-bit products; each partial, and the sum, stays below 2^63 (no
+ * saturation to mirror).
+ */
+// @ts-ignore: decorator
+@inline function mulSeries(t: i64, yh: i64, yl: i64): i64 {
+  return t * yh + (t >>> 32) * yl + (((t & 0xffff_ffff) * yl) >>> 32);
+}
+
 /** substrate-fixed transcendental::exp on I32F32, reached through exp_safe (clamp to +-20). */
 export function expSafe(x: i64): i64 {
+  return expSafePair(x, 0);
+}
+
+let _exp2: i64 = 0;
+
+/** expSafe of the second argument of the last expSafePair. */
+// @ts-ignore: decorator
+@inline export function expSecond(): i64 {
+  return _exp2;
+}
+
+/**
+ * expSafe(x1), and expSafe(x2) left for expSecond: the two series side by side. Each term
+ * waits on the one before it, so one series alone leaves the multipliers idle; two fill them.
+ */
+export function expSafePair(x1: i64, x2: i64): i64 {
   const LIM: i64 = 20 * ONE;
-  if (x < -LIM) x = -LIM;
-  if (x > LIM) x = LIM;
-  if (x == 0) return ONE;
+  x1 = min(max(x1, -LIM), LIM);
+  x2 = min(max(x2, -LIM), LIM);
+  const y1: i64 = x1 < 0 ? -x1 : x1, y2: i64 = x2 < 0 ? -x2 : x2;
+  // r = 1 + y + the 30 terms t_i = floor(mulF(t_{i-1}, y) / i), i = 2..31 (t never goes
+  // negative, so unsigned division is floor). t_i <= 2^32 * 20^i / i! < 2^58 (mulSeries' bound).
+  // A term that reaches 0 keeps every later term 0: stopping there changes nothing. Unrolled
+  // so every divisor is a constant, which the engine turns into a multiply.
+  const h1 = y1 >>> 32, l1 = y1 & 0xffff_ffff, h2 = y2 >>> 32, l2 = y2 & 0xffff_ffff;
+  let t1 = y1, t2 = y2;
+  let r1: i64 = ONE + y1, r2: i64 = ONE + y2;
+  do {
+    t1 = <i64>(<u64>mulSeries(t1, h1, l1) / 2); t2 = <i64>(<u64>mulSeries(t2, h2, l2) / 2); r1 += t1; r2 += t2;
+    t1 = <i64>(<u64>mulSeries(t1, h1, l1) / 3); t2 = <i64>(<u64>mulSeries(t2, h2, l2) / 3); r1 += t1; r2 += t2;
+    t1 = <i64>(<u64>mulSeries(t1, h1, l1) / 4); t2 = <i64>(<u64>mulSeries(t2, h2, l2) / 4); r1 += t1; r2 += t2;
+    t1 = <i64>(<u64>mulSeries(t1, h1, l1) / 5); t2 = <i64>(<u64>mulSeries(t2, h2, l2) / 5); r1 += t1; r2 += t2;
+    t1 = <i64>(<u64>mulSeries(t1, h1, l1) / 6); t2 = <i64>(<u64>mulSeries(t2, h2, l2) / 6); r1 += t1; r2 += t2;
+    t1 = <i64>(<u64>mulSeries(t1, h1, l1) / 7); t2 = <i64>(<u64>mulSeries(t2, h2, l2) / 7); r1 += t1; r2 += t2;
+    if ((t1 | t2) == 0) break;
+    t1 = <i64>(<u64>mulSeries(t1, h1, l1) / 8); t2 = <i64>(<u64>mulSeries(t2, h2, l2) / 8); r1 += t1; r2 += t2;
+    t1 = <i64>(<u64>mulSeries(t1, h1, l1) / 9); t2 = <i64>(<u64>mulSeries(t2, h2, l2) / 9); r1 += t1; r2 += t2;
+    t1 = <i64>(<u64>mulSeries(t1, h1, l1) / 10); t2 = <i64>(<u64>mulSeries(t2, h2, l2) / 10); r1 += t1; r2 += t2;
+    t1 = <i64>(<u64>mulSeries(t1, h1, l1) / 11); t2 = <i64>(<u64>mulSeries(t2, h2, l2) / 11); r1 += t1; r2 += t2;
+    t1 = <i64>(<u64>mulSeries(t1, h1, l1) / 12); t2 = <i64>(<u64>mulSeries(t2, h2, l2) / 12); r1 += t1; r2 += t2;
+    t1 = <i64>(<u64>mulSeries(t1, h1, l1) / 13); t2 = <i64>(<u64>mulSeries(t2, h2, l2) / 13); r1 += t1; r2 += t2;
+    if ((t1 | t2) == 0) break;
+    t1 = <i64>(<u64>mulSeries(t1, h1, l1) / 14); t2 = <i64>(<u64>mulSeries(t2, h2, l2) / 14); r1 += t1; r2 += t2;
+    t1 = <i64>(<u64>mulSeries(t1, h1, l1) / 15); t2 = <i64>(<u64>mulSeries(t2, h2, l2) / 15); r1 += t1; r2 += t2;
+    t1 = <i64>(<u64>mulSeries(t1, h1, l1) / 16); t2 = <i64>(<u64>mulSeries(t2, h2, l2) / 16); r1 += t1; r2 += t2;
+    t1 = <i64>(<u64>mulSeries(t1, h1, l1) / 17); t2 = <i64>(<u64>mulSeries(t2, h2, l2) / 17); r1 += t1; r2 += t2;
+    t1 = <i64>(<u64>mulSeries(t1, h1, l1) / 18); t2 = <i64>(<u64>mulSeries(t2, h2, l2) / 18); r1 += t1; r2 += t2;
+    t1 = <i64>(<u64>mulSeries(t1, h1, l1) / 19); t2 = <i64>(<u64>mulSeries(t2, h2, l2) / 19); r1 += t1; r2 += t2;
+    if ((t1 | t2) == 0) break;
+    t1 = <i64>(<u64>mulSeries(t1, h1, l1) / 20); t2 = <i64>(<u64>mulSeries(t2, h2, l2) / 20); r1 += t1; r2 += t2;
+    t1 = <i64>(<u64>mulSeries(t1, h1, l1) / 21); t2 = <i64>(<u64>mulSeries(t2, h2, l2) / 21); r1 += t1; r2 += t2;
+    t1 = <i64>(<u64>mulSeries(t1, h1, l1) / 22); t2 = <i64>(<u64>mulSeries(t2, h2, l2) / 22); r1 += t1; r2 += t2;
+    t1 = <i64>(<u64>mulSeries(t1, h1, l1) / 23); t2 = <i64>(<u64>mulSeries(t2, h2, l2) / 23); r1 += t1; r2 += t2;
+    t1 = <i64>(<u64>mulSeries(t1, h1, l1) / 24); t2 = <i64>(<u64>mulSeries(t2, h2, l2) / 24); r1 += t1; r2 += t2;
+    t1 = <i64>(<u64>mulSeries(t1, h1, l1) / 25); t2 = <i64>(<u64>mulSeries(t2, h2, l2) / 25); r1 += t1; r2 += t2;
+    if ((t1 | t2) == 0) break;
+    t1 = <i64>(<u64>mulSeries(t1, h1, l1) / 26); t2 = <i64>(<u64>mulSeries(t2, h2, l2) / 26); r1 += t1; r2 += t2;
+    t1 = <i64>(<u64>mulSeries(t1, h1, l1) / 27); t2 = <i64>(<u64>mulSeries(t2, h2, l2) / 27); r1 += t1; r2 += t2;
+    t1 = <i64>(<u64>mulSeries(t1, h1, l1) / 28); t2 = <i64>(<u64>mulSeries(t2, h2, l2) / 28); r1 += t1; r2 += t2;
+    t1 = <i64>(<u64>mulSeries(t1, h1, l1) / 29); t2 = <i64>(<u64>mulSeries(t2, h2, l2) / 29); r1 += t1; r2 += t2;
+    t1 = <i64>(<u64>mulSeries(t1, h1, l1) / 30); t2 = <i64>(<u64>mulSeries(t2, h2, l2) / 30); r1 += t1; r2 += t2;
+    t1 = <i64>(<u64>mulSeries(t1, h1, l1) / 31); t2 = <i64>(<u64>mulSeries(t2, h2, l2) / 31); r1 += t1; r2 += t2;
+  } while (false);
+  _exp2 = expOf(x2, r2);
+  return expOf(x1, r1);
+}
+
+/** exp(x) from the series' sum r over |x|: 1 / r for a negative x; exp(1) is the crate's constant. */
+// @ts-ignore: decorator
+@inline function expOf(x: i64, r: i64): i64 {
   if (x == ONE) return 11674931200; // the crate's 23-bit constant e, not the series
-  const neg = x < 0;
-  const y: i64 = neg ? -x : x;
-  // r = 1 + y + the 30 terms t_i = floor(mulF(t_{i-1}, y) / i), i = 2..31, no early exit
-  // (t never goes negative, so integer division is floor). Unrolled so every divisor is a
-  // constant, which the engine turns into a multiply.
-  let t = y;
-  let r: i64 = ONE + y;
-  t = mulFU(t, y) / 2; r += t; t = mulFU(t, y) / 3; r += t; t = mulFU(t, y) / 4; r += t;
-  t = mulFU(t, y) / 5; r += t; t = mulFU(t, y) / 6; r += t; t = mulFU(t, y) / 7; r += t;
-  t = mulFU(t, y) / 8; r += t; t = mulFU(t, y) / 9; r += t; t = mulFU(t, y) / 10; r += t;
-  t = mulFU(t, y) / 11; r += t; t = mulFU(t, y) / 12; r += t; t = mulFU(t, y) / 13; r += t;
-  t = mulFU(t, y) / 14; r += t; t = mulFU(t, y) / 15; r += t; t = mulFU(t, y) / 16; r += t;
-  t = mulFU(t, y) / 17; r += t; t = mulFU(t, y) / 18; r += t; t = mulFU(t, y) / 19; r += t;
-  t = mulFU(t, y) / 20; r += t; t = mulFU(t, y) / 21; r += t; t = mulFU(t, y) / 22; r += t;
-  t = mulFU(t, y) / 23; r += t; t = mulFU(t, y) / 24; r += t; t = mulFU(t, y) / 25; r += t;
-  t = mulFU(t, y) / 26; r += t; t = mulFU(t, y) / 27; r += t; t = mulFU(t, y) / 28; r += t;
-  t = mulFU(t, y) / 29; r += t; t = mulFU(t, y) / 30; r += t; t = mulFU(t, y) / 31; r += t;
-  return neg ? divF(ONE, r) : r;
+  return x < 0 ? oneOver(r) : r; // r >= ONE; x == 0 gives r = ONE
 }

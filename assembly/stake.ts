@@ -4,6 +4,7 @@
 // stake_i = floor(T_i * 2^32 / sum T) on exact 128-bit integers held as (hi, lo) u64 pairs.
 
 import { divU128, mulHi, mulU128 } from './fixed';
+import { setI64, setU64, u64At } from './csr';
 
 /**
  * floor(N / D) for N = (nh, nl) < 2^127, D = (dh, dl) > 0 with N <= D * 2^33 (the quotient
@@ -45,32 +46,32 @@ export function combineStake(
 ): bool {
   // the caller's precondition, checked here in one pass: false = nothing written
   let big: u64 = 0;
-  for (let i = 0; i < n; i++) big |= load<u64>(alpha + (<usize>i << 3)) | load<u64>(tao + (<usize>i << 3));
+  for (let i = 0; i < n; i++) big |= u64At(alpha, i) | u64At(tao, i);
   if (big >= (<u64>1 << 62)) return false;
   let sh: u64 = 0, sl: u64 = 0;
   for (let i = 0; i < n; i++) {
-    const a = load<u64>(alpha + (<usize>i << 3));
+    const a = u64At(alpha, i);
     // tao * w32 (< 2^94), then + alpha * 2^32
-    let lo = mulU128(load<u64>(tao + (<usize>i << 3)), w32);
+    let lo = mulU128(u64At(tao, i), w32);
     let hi = mulHi();
     const al: u64 = a << 32;
     lo += al;
     hi += (a >>> 32) + (lo < al ? 1 : 0);
     const r: u64 = (hi << 32) | (lo >>> 32);
-    store<u64>(raw + (<usize>i << 3), r);
+    setU64(raw, i, r);
     if (i != owner && r < threshold) { hi = 0; lo = 0; }
-    store<u64>(th + (<usize>i << 3), hi);
-    store<u64>(tl + (<usize>i << 3), lo);
+    setU64(th, i, hi);
+    setU64(tl, i, lo);
     sl += lo;
     sh += hi + (sl < lo ? 1 : 0);
   }
   const zero = (sh | sl) == 0;
   for (let i = 0; i < n; i++) {
-    const hi = load<u64>(th + (<usize>i << 3));
-    const lo = load<u64>(tl + (<usize>i << 3));
+    const hi = u64At(th, i);
+    const lo = u64At(tl, i);
     // floor(T_i * 2^32 / S): T_i * 2^32 < 2^127
     const q: u64 = zero || (hi | lo) == 0 ? 0 : divSmallQuotient((hi << 32) | (lo >>> 32), lo << 32, sh, sl);
-    store<i64>(stake + (<usize>i << 3), <i64>q);
+    setI64(stake, i, <i64>q);
   }
   return true;
 }

@@ -1,6 +1,7 @@
 // Weights preparation, spec/yuma.md 2.5: permit mask, diagonal (owner excepted), outdated,
 // commit-reveal, then row normalization. Rows are independent; entry order is kept.
-import { ONE, divF } from './fixed';
+import { ONE, divF, quotBy, recipU64 } from './fixed';
+import { append, endRow, f64At, i64At, rowEnd, rowStart, setI64, u16At, u32At, setU32, u8At } from './csr';
 
 /**
  * In: CSR (rowPtr u32[n+1], col u32[], w u16[]), forbid u8[n], lastUpdate f64[n],
@@ -12,7 +13,7 @@ export function prepareWeights(
   forbid: usize, lastUpdate: usize, registered: usize, commit: usize, owner: i32,
   outPtr: usize, outCol: usize, outVal: usize,
 ): i32 {
-  store<u32>(outPtr, 0);
+  setU32(outPtr, 0, 0);
   return prepareWeightRows(0, n, rowPtr, col, w, forbid, lastUpdate, registered, commit, owner, outPtr, outCol, outVal, 0);
 }
 
@@ -28,39 +29,33 @@ export function prepareWeightRows(
   let k = outBase;
   for (let i = r0; i < r1; i++) {
     const start = k;
-    if (load<u8>(forbid + <usize>i) == 0) {
-      const lu = load<f64>(lastUpdate + (<usize>i << 3));
-      const cb = commit != 0 ? load<f64>(commit + (<usize>i << 3)) : Infinity;
-      const e = load<u32>(rowPtr + (<usize>(i + 1) << 2));
+    if (u8At(forbid, i) == 0) {
+      const lu = f64At(lastUpdate, i);
+      const cb = commit != 0 ? f64At(commit, i) : Infinity;
       let s: i64 = 0;
-      for (let q = load<u32>(rowPtr + (<usize>i << 2)); q < e; q++) {
-        const j = load<u32>(col + (<usize>q << 2));
+      for (let q = rowStart(rowPtr, i), e = rowEnd(rowPtr, i); q < e; q++) {
+        const j = u32At(col, q);
         if (<i32>j == i && i != owner) continue;
-        const reg = load<f64>(registered + (<usize>j << 3));
+        const reg = f64At(registered, j);
         if (lu <= reg) continue; // outdated: weights set before j (re)registered
         if (cb < reg) continue; // commit-reveal: committed before j registered
-        const v = <i64>load<u16>(w + (<usize>q << 1));
-        store<u32>(outCol + (<usize>k << 2), j);
-        store<i64>(outVal + (<usize>k << 3), v);
+        const v = <i64>u16At(w, q);
+        k = append(outCol, outVal, k, j, v);
         s += v;
-        k++;
       }
       if (s > 0 && s < 0x8000_0000) {
-        // divF(v*ONE, s*ONE) == floor(v * 2^32 / s) while s*ONE fits i64
-        for (let q = start; q < k; q++) {
-          const p = outVal + (<usize>q << 3);
-          store<i64>(p, (load<i64>(p) << 32) / s);
-        }
+        // divF(v*ONE, s*ONE) == floor(v * 2^32 / s) while s*ONE fits i64 (v <= 65535: below 2^48)
+        const m = recipU64(<u64>s);
+        for (let q = start; q < k; q++) setI64(outVal, q, <i64>quotBy(<u64>i64At(outVal, q), <u64>s, m));
       } else {
         const sf = s * ONE; // the chain's plain I32F32 row sum (wraps as it does)
         for (let q = start; q < k; q++) {
-          const p = outVal + (<usize>q << 3);
-          const v = load<i64>(p) * ONE;
-          store<i64>(p, sf > 0 ? divF(v, sf) : v);
+          const v = i64At(outVal, q) * ONE;
+          setI64(outVal, q, sf > 0 ? divF(v, sf) : v);
         }
       }
     }
-    store<u32>(outPtr + (<usize>(i + 1) << 2), k);
+    endRow(outPtr, i, k);
   }
   return k - outBase;
 }

@@ -1,6 +1,9 @@
 // Epoch time on deterministic synthetic subnets: the WASM kernels vs the plain TypeScript
 // reference kernels, measured in the same run (tinybench), plus the chain's native time that
-// the project's performance guide quotes for orientation. Usage:
+// the project's performance guide quotes for orientation. Then, per Bittensor case, every matrix
+// stage: its median time, ns per entry, and its memory floor measured in the same run (a WASM pass
+// reading and writing as many bytes as the stage's model in `yuma profile`), so a stage reads as
+// 'x of floor'. Usage:
 //   npm run bench [-- --quick] [-- --json out.json] [-- --only 4096]
 import { Bench } from 'tinybench';
 import { cpus } from 'node:os';
@@ -14,6 +17,10 @@ import type { Kernels } from '../src/engine/kernels.js';
 import { createWasmKernels } from '../src/engine/wasm.js';
 import { createReferenceKernels } from '../src/engine/reference.js';
 import { writeFileAtomic } from '../src/engine/io.js';
+import { memoryFloor } from '../src/engine/wasm.js';
+import { profileEpoch, quantile, type EpochCounts } from '../src/engine/analysis/profile.js';
+import type { EpochStage } from '../src/engine/epoch.js';
+import type { EpochInput } from '../src/engine/types.js';
 
 interface Case {
   name: string;
@@ -21,6 +28,8 @@ interface Case {
   make(): { entries: number; run(kernels: Kernels): void };
   /** the chain's native epoch, ms, as the project's performance guide quotes it (a Zen 4 core, not measured here) */
   nativeMs: number;
+  /** a Bittensor case's input, for the per-stage table (Commune has its own stages) */
+  input?: () => EpochInput;
 }
 
 const bittensor = (name: string, shape: SyntheticShape, nativeMs: number): Case => ({
@@ -30,6 +39,7 @@ const bittensor = (name: string, shape: SyntheticShape, nativeMs: number): Case 
     const input = syntheticInput(shape);
     return { entries: input.weights.col.length, run: (kernels) => void runEpoch(input, { kernels }) };
   },
+  input: () => syntheticInput(shape),
 });
 const commune = (name: string, n: number, validators: number, consensus: 'yuma' | 'linear', nativeMs: number): Case => ({
   name,
@@ -63,6 +73,38 @@ const only = onlyAt >= 0 ? args[onlyAt + 1]! : '';
 const wasm = createWasmKernels();
 const reference = createReferenceKernels();
 
+/** The matrix stages, and the entry count each one walks (from the profile's counts). */
+const MATRIX_STAGES: Array<[EpochStage, (c: EpochCounts) => number]> = [
+  ['weights', (c) => c.weightsIn],
+  ['consensus', (c) => c.weights],
+  ['clip_trust_ranks', (c) => c.weights],
+  ['bonds_load', (c) => c.bondsIn],
+  ['ema_bonds', (c) => c.ema],
+  ['dividends', (c) => c.ema],
+  ['outputs', (c) => c.ema],
+];
+interface StageRow {
+  stage: EpochStage;
+  entries: number;
+  ms: number;
+  nsPerEntry: number;
+  bytes: number;
+  floorMs: number;
+  xOfFloor: number;
+}
+const floorPass = memoryFloor();
+/** Median ms of the floor pass over `bytes`, measured now (same run, same load as the stages). */
+function floorMs(bytes: number, reps: number): number {
+  floorPass(bytes);
+  const t: number[] = [];
+  for (let r = 0; r < reps; r++) {
+    const t0 = performance.now();
+    floorPass(bytes);
+    t.push(performance.now() - t0);
+  }
+  return quantile(t, 0.5);
+}
+
 interface Row {
   case: string;
   entries: number;
@@ -71,6 +113,8 @@ interface Row {
   speedupVsReference: number | null;
   nativeMsQuoted: number;
   speedupVsNativeQuoted: number;
+  /** Bittensor cases: the matrix stages (median ms, ns per entry, memory floor) */
+  stages: StageRow[] | null;
 }
 const rows: Row[] = [];
 
@@ -87,8 +131,23 @@ for (const c of CASES.filter((c) => c.name.includes(only))) {
   // the BigInt reference needs seconds per epoch at a million entries: few samples, no warm-up
   process.stderr.write(' reference...');
   const r = await run(reference, 0, quick ? 1 : 2, false);
+  let stages: StageRow[] | null = null;
+  if (c.input) {
+    process.stderr.write(' stages...');
+    const p = profileEpoch(c.input(), { reps: quick ? 5 : 15, refReps: 0 });
+    stages = MATRIX_STAGES.map(([stage, count]) => {
+      const s = p.stages.find((x) => x.stage === stage)!;
+      const entries = count(p.counts);
+      const floor = floorMs(s.bytes, quick ? 5 : 15);
+      return {
+        stage, entries, ms: s.medianMs, nsPerEntry: entries > 0 ? (s.medianMs * 1e6) / entries : 0,
+        bytes: s.bytes, floorMs: floor, xOfFloor: floor > 0 ? s.medianMs / floor : 0,
+      };
+    });
+  }
   process.stderr.write(' done\n');
   rows.push({
+    stages,
     case: c.name,
     entries,
     wasm: { p50: w.latency.p50, p99: w.latency.p99, samples: w.latency.samplesCount },
@@ -112,10 +171,36 @@ for (const [i, r] of table.entries()) {
   process.stdout.write(r.map((x, c) => (c === 0 ? x.padEnd(widths[c]!) : x.padStart(widths[c]!))).join('  ') + '\n');
   if (i === 0) process.stdout.write(widths.map((w) => '-'.repeat(w)).join('  ') + '\n');
 }
+
+// per case, the matrix stages: where the time goes, and how far each stage is from memory speed
+const stageTable = [
+  ['case', 'stage', 'entries', 'median ms', 'ns/entry', 'MiB', 'floor ms', 'x of floor'],
+  ...rows.flatMap((r) =>
+    (r.stages ?? []).map((s) => [
+      r.case, s.stage, String(s.entries), fmt(s.ms), fmt(s.nsPerEntry), fmt(s.bytes / 2 ** 20), fmt(s.floorMs), `${fmt(s.xOfFloor)}x`,
+    ]),
+  ),
+];
+const printTable = (t: string[][]) => {
+  const w = t[0]!.map((_, c) => Math.max(...t.map((r) => r[c]!.length)));
+  for (const [i, r] of t.entries()) {
+    process.stdout.write(r.map((x, c) => (c < 2 ? x.padEnd(w[c]!) : x.padStart(w[c]!))).join('  ') + '\n');
+    if (i === 0) process.stdout.write(w.map((x) => '-'.repeat(x)).join('  ') + '\n');
+  }
+};
+
 process.stdout.write(
   '* the chain\'s native epoch as the project's performance guide quotes it (measured elsewhere, on a Zen 4 core); the ts-ref ratio is the\n' +
     '  one measured in this run. Single thread, synthetic input from src/engine/synthetic.ts (seed 1).\n',
 );
+if (stageTable.length > 1) {
+  process.stdout.write('\n');
+  printTable(stageTable);
+  process.stdout.write(
+    'median ms per stage (yuma profile\'s stage clock); MiB: the stage\'s modelled bytes; floor: one WASM pass reading\n' +
+      '  and writing that many bytes, measured in this run; x of floor = median / floor.\n',
+  );
+}
 
 const cpu = cpus();
 const report = {

@@ -2,9 +2,9 @@
 // quick, small case only: the giant cases take minutes), and the table's split rows.
 import { describe, it, expect } from 'vitest';
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, readdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { formatPoolBench, type PoolBenchReport } from '../src/cli/bench.js';
 
@@ -33,8 +33,27 @@ describe('yuma bench', () => {
     expect(report.rows[0]!.speedup).toBe(1);
   }, 120_000);
 
+  it('the benchmarker\'s own cases: --synthetic (repeatable, --yuma3) and input files, one subnet each, in the JSON', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'yuma-bench-'));
+    const file = join(root, 'test/fixtures/golden/random', readdirSync(join(root, 'test/fixtures/golden/random')).find((f) => f.endsWith('.input.json'))!);
+    const json = join(dir, 'own.json');
+    const r = yuma(['bench', file, '--synthetic', '64,8', '--synthetic', '128,16,8', '--yuma3', '--threads', '2', '--quick', '--json', json]);
+    expect(r.status, r.stderr).toBe(0);
+    const report = JSON.parse(readFileSync(json, 'utf8')) as PoolBenchReport;
+    const names = ['n=64 V=8 full yuma3', 'n=128 V=16 8/row yuma3', `${basename(file)} yuma3`];
+    expect([...new Set(report.rows.map((x) => x.case))]).toEqual(names);
+    // each: the main thread, whole in one worker, and the 2-thread pool (whole: below the split threshold)
+    for (const name of names) {
+      expect(report.rows.filter((x) => x.case === name).map((x) => [x.threads, x.mode, x.subnets])).toEqual([[0, 'batch', 1], [1, 'whole', 1], [2, 'whole', 1]]);
+    }
+    expect(report.rows.find((x) => x.case === names[0])!.n).toBe(64);
+    for (const name of names) expect(r.stdout).toContain(name);
+  }, 120_000);
+
   it('bad options: one line naming the option, exit 2', () => {
     for (const [args, want] of [
+      [['--synthetic', '10,20'], /^yuma: --synthetic: expected n,V\[,rowlen\]/],
+      [['no-such-input.json'], /^yuma: no-such-input\.json: /],
       [['--threads', '0'], /^yuma: --threads: expected a comma-separated list of integers 1\.\.256/],
       [['--only', 'no such case'], /^yuma: --only: no case matches "no such case"/],
     ] as const) {

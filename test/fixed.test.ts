@@ -88,6 +88,16 @@ describe('scalar primitives: WASM == BigInt reference', () => {
       ),
       { numRuns: RUNS },
     ));
+  it('expSafe where the series\' terms reach 0 after any number of steps, and on whole arguments', () => {
+    // |x| = 2^e: the terms die out after a few steps (small e) or never (large e); whole
+    // arguments have no low word, the series' other split case
+    for (let e = 0n; e <= 37n; e++) {
+      for (const d of [-1n, 0n, 1n, 12345n]) {
+        for (const x of [(1n << e) + d, -((1n << e) + d)]) expect(wasm.expSafe(x), `expSafe(${x})`).toBe(ref.expSafe(x));
+      }
+    }
+    for (let w = -21n; w <= 21n; w++) expect(wasm.expSafe(w * ONE), `expSafe(${w} * ONE)`).toBe(ref.expSafe(w * ONE));
+  });
   it('expSafe on the whole clamp boundary and near 0 / 1', () => {
     for (const c of [-20n * ONE, 20n * ONE, 0n, ONE, -ONE]) {
       for (let d = -64n; d <= 64n; d++) expect(wasm.expSafe(c + d), `expSafe(${c + d})`).toBe(ref.expSafe(c + d));

@@ -6,7 +6,7 @@ import fc from 'fast-check';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { createWasmKernels } from '../src/engine/wasm.js';
+import { createWasmKernels, fixedPoint } from '../src/engine/wasm.js';
 import { createReferenceKernels, ref } from '../src/engine/reference.js';
 import { MEDIAN_SCRATCH, type Kernels } from '../src/engine/kernels.js';
 import type { Bufs, Layout } from '../src/engine/memory.js';
@@ -171,6 +171,55 @@ const property = <T>(arb: fc.Arbitrary<T>, check: (t: T) => void, numRuns = RUNS
   fc.assert(fc.property(arb, check), { numRuns, endOnFailure: !shrink });
 
 // ---------------------------------------------------------------------------------------
+
+describe('exact divisions without a 128-bit or per-entry division (a row sum\'s reciprocal, the sigmoid\'s 1 / s) == BigInt', () => {
+  const { quotShift32 } = fixedPoint();
+  const U32_MAX = (1n << 32n) - 1n;
+  const floorDiv = (a: bigint, d: bigint) => (a << 32n) / d;
+  const numerator = fc.oneof(
+    fc.bigInt({ min: 0n, max: U32_MAX }),
+    fc.bigInt({ min: 0n, max: 65535n }),
+    fc.bigInt({ min: U32_MAX - 4096n, max: U32_MAX }),
+    fc.constantFrom(0n, 1n, 2n, 65535n, 1n << 31n, U32_MAX),
+  );
+  const divisor = fc.oneof(
+    fc.bigInt({ min: 1n, max: U64_MAX }),
+    fc.bigInt({ min: 1n, max: 1n << 33n }),
+    fc.bigInt({ min: 1n, max: 4096n }),
+    fc.integer({ min: 0, max: 63 }).map((e) => 1n << BigInt(e)),
+    fc.integer({ min: 1, max: 63 }).chain((e) => fc.constantFrom((1n << BigInt(e)) - 1n, (1n << BigInt(e)) + 1n)),
+    fc.constantFrom(1n, 2n, 3n, 65535n, 65537n, U32_MAX, 1n << 32n, U64_MAX, U64_MAX - 1n),
+  );
+  it('arbitrary numerators below 2^32 over arbitrary divisors (divisor 1, powers of two, 2^64 - 1)', () =>
+    fc.assert(fc.property(numerator, divisor, (a, d) => quotShift32(a, d) === floorDiv(a, d)), { numRuns: 20000 }));
+  it('numerators at and next to exact multiples of the divisor (quotient estimate one short)', () =>
+    fc.assert(
+      fc.property(divisor, fc.bigInt({ min: 0n, max: U32_MAX }), fc.constantFrom(-1n, 0n, 1n), (d, q, e) => {
+        // a * 2^32 near q * d: a = ceil(q * d / 2^32) + e, kept below 2^32
+        const a = ((q * d + U32_MAX) >> 32n) + e;
+        fc.pre(a >= 0n && a <= U32_MAX);
+        return quotShift32(a, d) === floorDiv(a, d);
+      }),
+      { numRuns: 20000 },
+    ));
+  it('oneOver(s) == divF(ONE, s) for every s (the sigmoid\'s 1 / (1 + e^x))', () => {
+    const { oneOver } = fixedPoint();
+    const s = fc.oneof(
+      fc.bigInt({ min: I64_MIN, max: I64_MAX }),
+      fc.bigInt({ min: ONE - 4096n, max: 2n * ONE }),
+      fc.bigInt({ min: ONE, max: 1n << 40n }),
+      fc.integer({ min: 0, max: 62 }).chain((e) => fc.constantFrom((1n << BigInt(e)) - 1n, 1n << BigInt(e), (1n << BigInt(e)) + 1n)),
+      fc.constantFrom(0n, 1n, -1n, ONE, ONE + 1n, I64_MAX, I64_MIN),
+    );
+    fc.assert(fc.property(s, (x) => oneOver(x) === ref.divF(ONE, x)), { numRuns: 20000 });
+  });
+  it('every u16 numerator over the row sums a weight row can have (1 .. 2^31 - 1, edges)', () => {
+    for (const d of [1n, 2n, 3n, 7n, 255n, 65535n, 65536n, 65537n, 1n << 20n, 16777213n, (1n << 31n) - 1n]) {
+      for (let a = 0n; a <= 65535n; a += a < 256n ? 1n : 97n) expect(quotShift32(a, d), `${a} / ${d}`).toBe(floorDiv(a, d));
+      expect(quotShift32(65535n, d)).toBe(floorDiv(65535n, d));
+    }
+  });
+});
 
 describe('WASM kernels == reference kernels', () => {
   it('normalize (proportions and arbitrary i64, wrapping sum)', () =>

@@ -16,14 +16,19 @@ import { syntheticInput, type SyntheticShape } from '../engine/synthetic.js';
 import { runEpoch } from '../engine/epoch.js';
 import { compareOutputs, describeMismatch } from '../engine/compare.js';
 import { checkOutputFile, ensureDir, writeOutputs } from '../report/cliutil.js';
+import { parseEpochInput, readJsonFile } from '../engine/io.js';
+import { basename } from 'node:path';
+import { parseSyntheticSpec } from './profile.js';
 import { InputError, type EpochInput } from '../engine/types.js';
-import { createPool, type Pool } from '../pool/index.js';
+import { createPool, POOL_DEFAULTS, type Pool } from '../pool/index.js';
 import { compareMechanismsOutputs, mechanismInputs, runMechanismsEpoch } from '../engine/mechanisms/index.js';
 import { syntheticMechanismsInput } from '../engine/mechanisms/synthetic.js';
 
 export interface PoolBenchCase {
   name: string;
-  shape: SyntheticShape;
+  /** the synthetic subnets' shape (seeds 1..subnets), unless `input` gives the one subnet itself */
+  shape?: SyntheticShape;
+  input?: EpochInput;
   /** subnets per batch (seeds 1..subnets, netuids 1..subnets) */
   subnets: number;
   /** one giant subnet through pool.runEpoch: whole on a 1-thread pool, split on the larger ones */
@@ -46,6 +51,8 @@ export interface PoolBenchOptions {
   quick: boolean;
   /** only the cases whose name contains this */
   only?: string;
+  /** the benchmarker's own cases (from --synthetic and input files) instead of the fixed ones */
+  cases?: PoolBenchCase[];
   /** write the report here (atomically) */
   json?: string;
   /** progress lines (default: stderr) */
@@ -117,7 +124,7 @@ async function loadTinybench(): Promise<typeof import('tinybench')> {
 export async function runPoolBench(o: PoolBenchOptions): Promise<PoolBenchReport> {
   const log = o.log ?? ((s: string) => process.stderr.write(`${s}\n`));
   const { Bench } = await loadTinybench();
-  const cases = POOL_BENCH_CASES.filter((c) => c.name.includes(o.only ?? ''));
+  const cases = (o.cases ?? POOL_BENCH_CASES).filter((c) => c.name.includes(o.only ?? ''));
   if (cases.length === 0) throw new InputError(`no case matches ${JSON.stringify(o.only)}`, '--only');
   const sizes = [...o.threads].sort((a, b) => a - b);
   const wantOne = cases.some((c) => c.giant) && !sizes.includes(1);
@@ -126,10 +133,12 @@ export async function runPoolBench(o: PoolBenchOptions): Promise<PoolBenchReport
   try {
     for (const t of wantOne ? [1, ...sizes] : sizes) pools.set(t, createPool({ threads: t }));
     for (const c of cases) {
-      const multi = c.mechanisms ? syntheticMechanismsInput({ ...c.shape, mechanisms: c.mechanisms, seed: 1 }) : undefined;
+      const multi = c.mechanisms ? syntheticMechanismsInput({ ...c.shape!, mechanisms: c.mechanisms, seed: 1 }) : undefined;
       const inputs: EpochInput[] = multi
         ? mechanismInputs(multi)
-        : Array.from({ length: c.subnets }, (_, k) => ({ ...syntheticInput({ ...c.shape, seed: k + 1 }), netuid: k + 1 }));
+        : c.input
+          ? [c.input]
+          : Array.from({ length: c.subnets }, (_, k) => ({ ...syntheticInput({ ...c.shape!, seed: k + 1 }), netuid: k + 1 }));
       // a giant subnet: whole on the 1-thread pool, split on every pool of 2 threads or more
       const runWith = c.giant ? [1, ...sizes.filter((t) => t >= 2)] : sizes;
       log(`${c.name}: warming ${runWith.map((t) => `${t}-thread`).join(', ')} pool(s)...`);
@@ -186,11 +195,13 @@ export async function runPoolBench(o: PoolBenchOptions): Promise<PoolBenchReport
       const main = lat('main');
       const whole = c.giant ? lat('pool 1') : null;
       for (const [threads, l] of [[0, main], ...runWith.map((t) => [t, lat(`pool ${t}`)] as const)] as [number, Latency][]) {
-        const mode = !c.giant || threads === 0 ? 'batch' : threads === 1 ? 'whole' : 'split';
+        // a pool splits one subnet only from splitMinEntries weight entries on: below, it runs whole
+        const splits = inputs[0]!.weights.col.length >= POOL_DEFAULTS.splitMinEntries;
+        const mode = !c.giant || threads === 0 ? 'batch' : threads === 1 || !splits ? 'whole' : 'split';
         rows.push({
           case: c.name,
           subnets: c.subnets,
-          n: c.shape.n,
+          n: inputs[0]!.n,
           // a multi-mechanism subnet: its entries over all mechanisms
           entries: multi ? inputs.reduce((s, m) => s + m.weights.col.length, 0) : inputs[0]!.weights.col.length,
           threads,
@@ -252,16 +263,51 @@ export function formatPoolBench(r: PoolBenchReport): string {
   return lines.join('\n') + '\n';
 }
 
+export interface BenchCliOptions {
+  threads?: string;
+  json?: string;
+  quick?: boolean;
+  only?: string;
+  /** repeatable `n,V[,rowlen]` */
+  synthetic?: string[];
+  yuma3?: boolean;
+  liquidAlpha?: boolean;
+}
+
 /**
- * `yuma bench [--threads 1,2] [--json out.json] [--quick] [--only text]`. Never rejects: bad
- * options print one line and set exit code 2, a failed run prints one line and sets 1.
+ * The benchmarker's own cases: each --synthetic shape and each input file is one subnet, run
+ * like the fixed giant cases (main thread, whole in one worker, split across each pool of 2 or
+ * more threads); --yuma3 / --liquid-alpha switch those on for all of them.
  */
-export async function benchCommand(opts: { threads?: string; json?: string; quick?: boolean; only?: string }): Promise<void> {
+export function userCases(files: readonly string[], opts: BenchCliOptions): PoolBenchCase[] {
+  const flags = `${opts.yuma3 ? ' yuma3' : ''}${opts.liquidAlpha ? ' liquid' : ''}`;
+  const cases: PoolBenchCase[] = (opts.synthetic ?? []).map((spec) => {
+    const s = parseSyntheticSpec(spec);
+    const input = syntheticInput({ ...s, yuma3: opts.yuma3 === true, liquidAlpha: opts.liquidAlpha === true });
+    return { name: `n=${s.n} V=${s.validators} ${s.rowLen && s.rowLen < s.n ? `${s.rowLen}/row` : 'full'}${flags}`, input, subnets: 1, giant: true };
+  });
+  for (const file of files) {
+    const input = parseEpochInput(readJsonFile(file), file);
+    if (opts.yuma3) input.hyperparameters.yuma3 = true;
+    if (opts.liquidAlpha) input.hyperparameters.liquid_alpha = true;
+    cases.push({ name: `${basename(file)}${flags}`, input, subnets: 1, giant: true });
+  }
+  return cases;
+}
+
+/**
+ * `yuma bench [input.json ...] [--synthetic n,V[,rowlen]]... [--yuma3] [--liquid-alpha]
+ * [--threads 1,2] [--json out.json] [--quick] [--only text]`: the fixed cases, or the given ones.
+ * Never rejects: bad options print one line and set exit code 2, a failed run prints one line and sets 1.
+ */
+export async function benchCommand(files: readonly string[], opts: BenchCliOptions): Promise<void> {
   try {
     if (opts.json !== undefined) checkOutputFile(opts.json, '--json', true); // before the run, not after
+    const own = userCases(files, opts);
     const report = await runPoolBench({
       threads: parseThreadList(opts.threads ?? '1,2'),
       quick: opts.quick === true,
+      ...(own.length > 0 ? { cases: own } : {}),
       ...(opts.only !== undefined ? { only: opts.only } : {}),
       ...(opts.json !== undefined ? { json: opts.json } : {}),
     });

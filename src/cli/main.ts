@@ -48,13 +48,17 @@ function main(argv: string[]): void {
   program
     .command('bench')
     .description('worker-pool throughput vs the main thread on synthetic subnets (tinybench): table, optional JSON')
+    .argument('[inputs...]', 'input files to measure instead of the fixed cases (each one subnet: main, whole, split)')
+    .option('--synthetic <n,V[,rowlen]>', 'a synthetic subnet to measure instead of the fixed cases (repeatable)', (v: string, acc: string[]) => [...acc, v], [] as string[])
+    .option('--yuma3', 'Yuma3 on, for the given inputs and --synthetic shapes')
+    .option('--liquid-alpha', 'liquid alpha on, for the given inputs and --synthetic shapes')
     .option('--threads <list>', 'pool sizes to measure, comma separated', '1,2')
     .option('--json <file>', 'also write the results as JSON (atomically)')
     .option('--quick', 'fewer samples')
     .option('--only <text>', 'only the cases whose name contains this text')
     // imported on use: the pool (piscina) and tinybench stay out of the other commands' start-up
-    .action((opts: { threads?: string; json?: string; quick?: boolean; only?: string }) =>
-      import('./bench.js').then((m) => m.benchCommand(opts)),
+    .action((inputs: string[], opts: { threads?: string; json?: string; quick?: boolean; only?: string; synthetic?: string[]; yuma3?: boolean; liquidAlpha?: boolean }) =>
+      import('./bench.js').then((m) => m.benchCommand(inputs, opts)),
     );
 
   program

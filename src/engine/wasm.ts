@@ -159,6 +159,26 @@ export function defaultKernels(): Kernels {
   return (_default ??= createWasmKernels());
 }
 
+/**
+ * The benchmarks' memory floor: floorPass(bytes) runs one WASM pass that reads bytes / 2 and
+ * writes bytes / 2 (assembly/floor.ts) over buffers of its own instance, grown once and warm.
+ */
+export function memoryFloor(): (bytes: number) => void {
+  const memory = new WebAssembly.Memory({ initial: 1 });
+  const x = new WebAssembly.Instance(wasmModule(), { env: { memory } }).exports as unknown as Exports;
+  const base = Math.ceil(x.heapBase() / 16) * 16;
+  return (bytes) => {
+    const words = Math.max(1, Math.ceil(bytes / 16));
+    const need = base + 16 * words;
+    const have = memory.buffer.byteLength;
+    if (need > have) {
+      memory.grow(Math.ceil((need - have) / PAGE));
+      x.streamFloor!(base, base + 8 * words, words); // first touch of fresh pages: not the floor
+    }
+    x.streamFloor!(base, base + 8 * words, words);
+  };
+}
+
 /** The scalar fixed-point primitives, exported for tests against a BigInt reference. */
 export function fixedPoint() {
   const memory = new WebAssembly.Memory({ initial: 1 });
@@ -174,5 +194,9 @@ export function fixedPoint() {
     expSafe: (a: bigint) => x.expSafe!(a),
     /** unsigned in, unsigned out */
     mulShr32U: (a: bigint, b: bigint) => BigInt.asUintN(64, x.mulShr32U!(BigInt.asIntN(64, a), BigInt.asIntN(64, b))),
+    /** divF(ONE, s) as the sigmoid computes it */
+    oneOver: (s: bigint) => x.oneOverF!(s),
+    /** floor(a * 2^32 / d) by a divisor's reciprocal (a < 2^32, d >= 1; unsigned in and out) */
+    quotShift32: (a: bigint, d: bigint) => BigInt.asUintN(64, x.quotShift32!(BigInt.asIntN(64, a), BigInt.asIntN(64, d))),
   };
 }

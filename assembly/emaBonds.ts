@@ -1,13 +1,14 @@
 // Original Yuma's bonds EMA (spec/yuma.md 2.10, 2.11, 2.12a-c) as one stage that reads W and the
 // stored u16 bonds directly: the weights for bonds, the stake-weighted delta D, the loaded bonds
 // B and both column normalizations are computed on the fly instead of being written out as four
-// intermediate matrices (memory traffic is what an epoch costs at scale).
+// intermediate matrices (four fewer matrices written and read back).
 //
 // Why on the fly is exact here: in this EMA a Wb entry that clip or the penalty interpolation
 // would drop behaves exactly like an entry of value 0 (it adds 0 to D's column sum, and
 // mulF(alpha, 0) + mulF(1 - alpha, old) is what the union gives an absent new side), so W's
 // pattern can stand in for Wb's. (Not so in Yuma3 with liquid alpha: it keeps the Wb matrix.)
 import { ONE, mulF, divF } from './fixed';
+import { addI64, appendSummed, endRow, i64At, rowEnd, rowStart, u16At, u32At, u8At, setU32, zeroI64 } from './csr';
 
 /** The weight for bonds of one entry: W, Wc (clipped at consensus, dropped = 0) or between. */
 // @ts-ignore: decorator
@@ -18,15 +19,28 @@ import { ONE, mulF, divF } from './fixed';
   return v + mulF(beta, wc - v); // in [0, v]: 0 is what dropping it would give
 }
 
+/** D_ij / sumD_j: the delta mulF(Wb_ij, a_i) column-normalized (as is where its column sums to 0). */
+// @ts-ignore: decorator
+@inline function deltaNormalized(wb: i64, ai: i64, s: i64): i64 {
+  const d = mulF(wb, ai);
+  return s != 0 ? divF(d, s) : d;
+}
+
+/**
+ * B_ij / sumB_j for a stored bond integer b and its column's integer sum s: divF(b * ONE, s * ONE)
+ * is floor(b * 2^32 / s) while s * ONE fits i64; past that the chain's I32F32 column sum wraps,
+ * and so does this one.
+ */
+// @ts-ignore: decorator
+@inline function bondNormalized(b: i64, s: i64): i64 {
+  if (s >= 0x8000_0000) return divF(b * ONE, s * ONE);
+  return s != 0 ? (b << 32) / s : b * ONE;
+}
+
 /** An EMA entry is stored only when positive (and counted in its column's sum); returns the next k. */
 // @ts-ignore: decorator
 @inline function keep(outCol: usize, outVal: usize, colSum: usize, k: i32, j: u32, v: i64): i32 {
-  if (v <= 0) return k;
-  store<u32>(outCol + (<usize>k << 2), j);
-  store<i64>(outVal + (<usize>k << 3), v);
-  const p = colSum + (<usize>j << 3);
-  store<i64>(p, load<i64>(p) + v);
-  return k + 1;
+  return v > 0 ? appendSummed(outCol, outVal, colSum, k, j, v) : k;
 }
 
 /**
@@ -42,11 +56,11 @@ export function emaOriginal(
   bPtr: usize, bCol: usize, bVal: usize, recent: usize, alpha: i64,
   outPtr: usize, outCol: usize, outVal: usize, colSum: usize, sumD: usize, sumB: usize, sumDReady: bool,
 ): i32 {
-  if (!sumDReady) memory.fill(sumD, 0, <usize>n << 3);
-  memory.fill(sumB, 0, <usize>n << 3);
-  memory.fill(colSum, 0, <usize>n << 3);
+  if (!sumDReady) zeroI64(sumD, n);
+  zeroI64(sumB, n);
+  zeroI64(colSum, n);
   emaSums(0, n, rowPtr, col, val, C, a, beta, bPtr, bCol, bVal, recent, sumD, sumB, sumDReady);
-  store<u32>(outPtr, 0);
+  setU32(outPtr, 0, 0);
   return emaRows(0, n, rowPtr, col, val, C, a, beta, bPtr, bCol, bVal, recent, alpha, sumD, sumB, outPtr, outCol, outVal, 0, colSum);
 }
 
@@ -60,22 +74,16 @@ export function emaSums(
 ): void {
   // column sums of D = mulF(Wb, a_i), and of the bond integers b (B = b * ONE sums to that * ONE)
   for (let i = r0; i < r1; i++) {
-    const ai = load<i64>(a + (<usize>i << 3));
+    const ai = i64At(a, i);
     if (!sumDReady) {
-      const e = load<u32>(rowPtr + (<usize>(i + 1) << 2));
-      for (let q = load<u32>(rowPtr + (<usize>i << 2)); q < e; q++) {
-        const j = load<u32>(col + (<usize>q << 2));
-        const wb = weightForBonds(load<i64>(val + (<usize>q << 3)), load<i64>(C + (<usize>j << 3)), beta);
-        const p = sumD + (<usize>j << 3);
-        store<i64>(p, load<i64>(p) + mulF(wb, ai));
+      for (let q = rowStart(rowPtr, i), e = rowEnd(rowPtr, i); q < e; q++) {
+        const j = u32At(col, q);
+        addI64(sumD, j, mulF(weightForBonds(i64At(val, q), i64At(C, j), beta), ai));
       }
     }
-    const e = load<u32>(bPtr + (<usize>(i + 1) << 2));
-    for (let q = load<u32>(bPtr + (<usize>i << 2)); q < e; q++) {
-      const j = load<u32>(bCol + (<usize>q << 2));
-      if (load<u8>(recent + <usize>j) != 0) continue;
-      const p = sumB + (<usize>j << 3);
-      store<i64>(p, load<i64>(p) + <i64>load<u16>(bVal + (<usize>q << 1)));
+    for (let q = rowStart(bPtr, i), e = rowEnd(bPtr, i); q < e; q++) {
+      const j = u32At(bCol, q);
+      if (u8At(recent, j) == 0) addI64(sumB, j, <i64>u16At(bVal, q));
     }
   }
 }
@@ -93,45 +101,35 @@ export function emaRows(
   const om = ONE - alpha;
   let k = outBase;
   for (let i = r0; i < r1; i++) {
-    const ai = load<i64>(a + (<usize>i << 3));
-    let x = load<u32>(rowPtr + (<usize>i << 2));
-    const xe = load<u32>(rowPtr + (<usize>(i + 1) << 2));
-    let y = load<u32>(bPtr + (<usize>i << 2));
-    const ye = load<u32>(bPtr + (<usize>(i + 1) << 2));
+    const ai = i64At(a, i);
+    let x = rowStart(rowPtr, i);
+    const xe = rowEnd(rowPtr, i);
+    let y = rowStart(bPtr, i);
+    const ye = rowEnd(bPtr, i);
     if (y == ye) {
       // no stored bonds in this row (every row at a subnet's first epoch): alpha * D/sumD alone
       for (; x < xe; x++) {
-        const j = load<u32>(col + (<usize>x << 2));
-        const d = mulF(weightForBonds(load<i64>(val + (<usize>x << 3)), load<i64>(C + (<usize>j << 3)), beta), ai);
-        const s = load<i64>(sumD + (<usize>j << 3));
-        k = keep(outCol, outVal, colSum, k, j, mulF(alpha, s != 0 ? divF(d, s) : d)); // + mulF(1 - alpha, 0)
+        const j = u32At(col, x);
+        const dn = deltaNormalized(weightForBonds(i64At(val, x), i64At(C, j), beta), ai, i64At(sumD, j));
+        k = keep(outCol, outVal, colSum, k, j, mulF(alpha, dn)); // + mulF(1 - alpha, 0)
       }
     }
     while (x < xe || y < ye) {
-      const jx: u32 = x < xe ? load<u32>(col + (<usize>x << 2)) : 0xffff_ffff;
-      const jy: u32 = y < ye ? load<u32>(bCol + (<usize>y << 2)) : 0xffff_ffff;
+      const jx: u32 = x < xe ? u32At(col, x) : 0xffff_ffff;
+      const jy: u32 = y < ye ? u32At(bCol, y) : 0xffff_ffff;
       const j = min(jx, jy);
       let dn: i64 = 0, bo: i64 = 0;
       if (jx == j) {
-        const wb = weightForBonds(load<i64>(val + (<usize>x << 3)), load<i64>(C + (<usize>j << 3)), beta);
-        const d = mulF(wb, ai);
-        const s = load<i64>(sumD + (<usize>j << 3));
-        dn = s != 0 ? divF(d, s) : d;
+        dn = deltaNormalized(weightForBonds(i64At(val, x), i64At(C, j), beta), ai, i64At(sumD, j));
         x++;
       }
       if (jy == j) {
-        if (load<u8>(recent + <usize>j) == 0) {
-          const b = <i64>load<u16>(bVal + (<usize>y << 1));
-          const s = load<i64>(sumB + (<usize>j << 3));
-          // divF(b * ONE, s * ONE) = floor(b * 2^32 / s) while s * ONE fits i64; past that the
-          // chain's I32F32 column sum wraps, and so does this one
-          bo = s < 0x8000_0000 ? (s != 0 ? (b << 32) / s : b * ONE) : divF(b * ONE, s * ONE);
-        }
+        if (u8At(recent, j) == 0) bo = bondNormalized(<i64>u16At(bVal, y), i64At(sumB, j));
         y++;
       }
       k = keep(outCol, outVal, colSum, k, j, mulF(alpha, dn) + mulF(om, bo));
     }
-    store<u32>(outPtr + (<usize>(i + 1) << 2), k);
+    endRow(outPtr, i, k);
   }
   return k - outBase;
 }
