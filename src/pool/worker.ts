@@ -10,8 +10,9 @@ import { syntheticInput } from '../engine/synthetic.js';
 import type { EpochOutput } from '../engine/types.js';
 import { templateCache } from '../engine/analysis/mapsweep.js';
 import { majorShares } from '../engine/analysis/twocamp.js';
+import { runScenarioTask } from '../engine/analysis/scenario.js';
 import type {
-  EpochReply, EpochTask, FaultSpec, MapReply, MapTask, SplitReply, SplitTask, Task, WarmupReply, WarmupTask, WorkerConfig,
+  EpochReply, EpochTask, FaultSpec, MapReply, MapTask, ScenarioReply, SplitReply, SplitTask, Task, WarmupReply, WarmupTask, WorkerConfig,
 } from './protocol.js';
 
 const config = workerData as WorkerConfig;
@@ -128,7 +129,7 @@ function split(task: SplitTask): SplitReply {
   return movable(reply, ownedBuffers(output));
 }
 
-export default function handle(task: Task): EpochReply | WarmupReply | MapReply | SplitReply {
+export default function handle(task: Task): EpochReply | WarmupReply | MapReply | SplitReply | ScenarioReply {
   switch (task.kind) {
     case 'warmup':
       return warmup(task);
@@ -136,6 +137,8 @@ export default function handle(task: Task): EpochReply | WarmupReply | MapReply 
       return mapCells(task);
     case 'split':
       return split(task);
+    case 'scenario':
+      return { kind: 'scenario', results: runScenarioTask(task, kernels), threadId };
     default:
       return epochs(task);
   }

@@ -23,6 +23,7 @@ import { promisify } from 'node:util';
 import { createServer as createNetServer, type AddressInfo } from 'node:net';
 import { ServeError, errorReply, toServeError, type RequestId } from './protocol.js';
 import type { Service } from './service.js';
+import { scenarioReplyFromBytes } from './scenario.js';
 
 const gunzipAsync = promisify(gunzip);
 
@@ -57,6 +58,7 @@ const DISCARD_MAX = 64 * 1024 * 1024;
 const ROUTES: Record<string, { method: 'GET' | 'POST'; kind?: 'single' | 'batch' }> = {
   '/v1/epoch': { method: 'POST', kind: 'single' },
   '/v1/epochs': { method: 'POST', kind: 'batch' },
+  '/v1/scenario': { method: 'POST' },
   '/healthz': { method: 'GET' },
   '/metrics': { method: 'GET' },
 };
@@ -181,7 +183,7 @@ export async function startHttpServer(service: Service, options: HttpOptions): P
     if (draining) return refuse(new ServeError('shutting_down', 'the server is shutting down; no new requests'));
     const auth = unauthorized(req);
     if (auth) return refuse(auth, { 'WWW-Authenticate': 'Bearer realm="yuma"' });
-    if (!route) return refuse(new ServeError('not_found', `no route ${path}: POST /v1/epoch, POST /v1/epochs, GET /healthz, GET /metrics`));
+    if (!route) return refuse(new ServeError('not_found', `no route ${path}: POST /v1/epoch, POST /v1/epochs, POST /v1/scenario, GET /healthz, GET /metrics`));
     if (req.method !== route.method && !(route.method === 'GET' && req.method === 'HEAD')) {
       return refuse(new ServeError('method_not_allowed', `${path} takes ${route.method}`), { Allow: route.method === 'GET' ? 'GET, HEAD' : 'POST' });
     }
@@ -244,6 +246,11 @@ export async function startHttpServer(service: Service, options: HttpOptions): P
           if (code === 'ERR_BUFFER_TOO_LARGE') throw tooLarge(' once decompressed');
           throw new ServeError('bad_request', `cannot decompress the gzip body: ${e instanceof Error ? e.message : String(e)}`);
         }
+      }
+      // yuma scenario runs (src/serve/scenario.ts)
+      if (path === '/v1/scenario') {
+        send(res, 200, `${await scenarioReplyFromBytes(service, bytes, client.signal)}\n`);
+        return done('ok');
       }
       // refuse before parsing when not even one epoch fits
       if (!service.fits(1)) {
