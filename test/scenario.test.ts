@@ -1,7 +1,7 @@
 // `yuma scenario`: the pinned case -> epoch mapping (issue 6), the multi-epoch carry, case-file
 // validation, and the command end to end (files, report, bad arguments, no partial output).
 import { describe, it, expect, beforeAll } from 'vitest';
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -726,4 +726,74 @@ describe('the case file schema (schema/yuma-sim-case-1.schema.json)', () => {
       expect(() => parseScenarioCase(doc, 'x.json', { readSnapshot })).toThrow(InputError);
     }
   });
+});
+
+describe('yuma serve: POST /v1/scenario and the stdio scenario request', () => {
+  const request = (id: unknown, extra: Record<string, unknown> = {}) => ({
+    id,
+    scenario: { case: smallCase(), yuma: ['2', '3'], set: { kappa: 0.6 }, sweep: { bonds_penalty: [0, 1] }, resets: true, ...extra },
+  });
+  /** the library's results for request() */
+  const expected = () => {
+    const c = parseScenarioCase(smallCase(), '');
+    const out = [];
+    for (const v of ['2', '3'] as const) {
+      for (const bp of [0, 65535]) {
+        out.push(runScenario(c, v, { resets: true, overrides: { kappa: 39321 }, setting: { overrides: { bonds_penalty: bp }, values: { bonds_penalty: bp ? '1' : '0' }, label: '' } }));
+      }
+    }
+    return JSON.parse(JSON.stringify(out));
+  };
+
+  it('stdio: a line with "scenario" runs it on the pool, between epoch requests, replies in order', () => {
+    const epochInput = readFileSync(join(root, 'test/fixtures/golden/edge', readdirSync(join(root, 'test/fixtures/golden/edge')).find((f) => f.endsWith('.input.json'))!), 'utf8');
+    const lines = [
+      JSON.stringify(request('s1')),
+      JSON.stringify({ ...JSON.parse(epochInput), id: 'e1' }),
+      JSON.stringify(request('bad', { set: { kappa: 'x' } })),
+      JSON.stringify({ id: 'bad2', scenario: { case: { slug: 'r', snapshot: '/etc/passwd', num_epochs: 2 } } }),
+    ];
+    const r = spawnSync(process.execPath, [bin, 'serve', '--stdio', '--threads', '2', '--quiet'], { cwd: root, input: `${lines.join('\n')}\n`, encoding: 'utf8', timeout: 60_000 });
+    expect(r.status).toBe(0);
+    const replies = r.stdout.trimEnd().split('\n').map((l) => JSON.parse(l));
+    expect(replies.map((x) => x.id)).toEqual(['s1', 'e1', 'bad', 'bad2']);
+    expect(replies[0].results).toEqual(expected());
+    expect(replies[1].output.format).toBe('yuma-epoch/1');
+    expect(replies[2].error).toMatchObject({ code: 'bad_input', field: 'scenario.set.kappa' });
+    // a server reads no file a request names: a snapshot goes inline
+    expect(replies[3].error).toMatchObject({ code: 'bad_input', field: 'scenario.case.snapshot', message: expect.stringMatching(/inline/) });
+  });
+
+  it('HTTP: POST /v1/scenario answers {"id", "results"}; bad input is a 400 naming the field', async () => {
+    const proc = spawn(process.execPath, [bin, 'serve', '--http', '--port', '0', '--threads', '2', '--quiet'], { cwd: root });
+    try {
+      const port = await new Promise<number>((resolve, reject) => {
+        let err = '';
+        proc.stderr.on('data', (d: Buffer) => {
+          err += d.toString();
+          const m = /listening on http:\/\/127\.0\.0\.1:(\d+)/.exec(err);
+          if (m) resolve(Number(m[1]));
+        });
+        proc.on('exit', () => reject(new Error(`serve exited: ${err}`)));
+      });
+      const post = async (body: unknown) => {
+        const res = await fetch(`http://127.0.0.1:${port}/v1/scenario`, { method: 'POST', body: JSON.stringify(body) });
+        return { status: res.status, doc: (await res.json()) as any };
+      };
+      const ok = await post(request(3));
+      expect(ok.status).toBe(200);
+      expect(ok.doc.id).toBe(3);
+      expect(ok.doc.results).toEqual(expected());
+      const bad = await post({ id: 4, scenario: { cases: [smallCase(), smallCase()] } });
+      expect(bad.status).toBe(400);
+      expect(bad.doc).toEqual({ id: 4, error: { code: 'bad_input', message: expect.stringMatching(/repeats an earlier case/), field: 'scenario.cases[1].slug' } });
+      const badCase = await post({ id: 5, scenario: { case: { ...smallCase(), epochs: [] } } });
+      expect(badCase.doc.error).toMatchObject({ code: 'bad_input', field: 'scenario.case.epochs' });
+      const get = await fetch(`http://127.0.0.1:${port}/v1/scenario`);
+      expect(get.status).toBe(405);
+      await get.text();
+    } finally {
+      proc.kill('SIGTERM');
+    }
+  }, 60_000);
 });
