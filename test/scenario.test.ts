@@ -681,7 +681,7 @@ describe('sweeps', () => {
     expect(csv[1]).toMatch(/^small-case,2,bonds_penalty=0,0,0,Big \(0\.75\),0,/);
     // the report draws small multiples: per variant, the totals against the setting and one chart per setting
     const html = readFileSync(join(out2, 'scenario.html'), 'utf8');
-    expect(html).toContain('Total dividends against the setting');
+    expect(html).toContain('Cumulative relative dividends against the setting');
     expect(html.match(/<figure class="chart"/g)).toHaveLength(4 + 2 * (1 + 4));
   });
 

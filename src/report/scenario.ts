@@ -132,11 +132,15 @@ function totalsTables(results: ScenarioResult[]): Block[] {
   const blocks: Block[] = [
     table('Total dividends per validator over all epochs (sum of the per-epoch shares)', (r, k) => r.totals.dividends[k]!.toFixed(4)),
     table('Cumulative relative dividends (sum over epochs of dividend share - stake share)', (r, k) => r.totals.relative_dividends[k]!.toFixed(4)),
+  ];
+  // a sweep's runs are many: emission and the base validator's ratio stay in scenario.json/.csv
+  if (sweep) return blocks;
+  blocks.push(
     table(
       `Validator emission over all epochs, tokens (1 token = 1e9 rao; rao_emission ${String(r0.hyperparameters.rao_emission)} per epoch)`,
       (r, k) => tokens(r.totals.validator_emission[k]!),
     ),
-  ];
+  );
   if (r0.totals.base_validator !== null) {
     blocks.push(
       table(`Total dividends over those of the base validator, ${r0.totals.base_validator}`, (r, k) =>
@@ -147,18 +151,18 @@ function totalsTables(results: ScenarioResult[]): Block[] {
   return blocks;
 }
 
-/** A sweep, per variant: cumulative relative dividends per setting (small multiples) and the totals against the setting. */
+/** A sweep, per variant: cumulative relative dividends against the setting, and per setting over the epochs (small multiples). */
 function sweepVariantSection(c: ScenarioCase, variant: ScenarioVariant, results: ScenarioResult[], axes: readonly SweepAxis[]): Section {
   const small = results.map((r) => relativeChart(r, true, 250, 110, settingLabel(r)));
   const numericAxis = axes.length === 1 && axes[0]!.labels.every((l) => Number.isFinite(Number(l)));
   const xs = numericAxis ? axes[0]!.labels.map(Number) : results.map((_, s) => s);
   const r0 = results[0]!;
   const totals = lineChart({
-    title: 'Total dividends against the setting',
+    title: 'Cumulative relative dividends against the setting',
     xLabel: numericAxis ? axes[0]!.name : 'setting (in the order of the small multiples)',
-    yLabel: 'total dividend shares',
+    yLabel: 'sum of (dividend - stake share)',
     xs,
-    series: shown(r0).map((k) => ({ name: r0.validators[k]!, ys: results.map((r) => r.totals.dividends[k]!) })),
+    series: shown(r0).map((k) => ({ name: r0.validators[k]!, ys: results.map((r) => r.totals.relative_dividends[k]!) })),
     markers: true,
     width: W,
     height: H,
