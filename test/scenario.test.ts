@@ -376,6 +376,16 @@ describe('yuma scenario (the built CLI)', () => {
     expect(existsSync(out)).toBe(false);
   });
 
+  it('exits 2 on a replay whose snapshot file is missing, naming the case, its field and the file', () => {
+    const caseFile = join(dir, 'missing-snapshot.json');
+    writeFileSync(caseFile, JSON.stringify({ snapshot: 'nope.json', num_epochs: 2 }));
+    const out = join(dir, 'missing-out');
+    const r = yuma(['scenario', caseFile, '--out', out]);
+    expect(r.code).toBe(2);
+    expect(r.stderr.trim()).toBe(`yuma: ${caseFile}: snapshot: ${join(dir, 'nope.json')}: cannot read: no such file`);
+    expect(existsSync(out)).toBe(false);
+  });
+
   it('exits 2 when two cases share a slug (their outputs would collide)', () => {
     const a = join(dir, 'a.json');
     const b = join(dir, 'b.json');

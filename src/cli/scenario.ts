@@ -85,7 +85,15 @@ export function readCase(file: string, snapshots = new Map<string, unknown>(), r
   const reader = (p: string) => {
     const path = isAbsolute(p) ? p : join(dirname(file), p);
     const key = resolve(path);
-    if (!snapshots.has(key)) snapshots.set(key, readJsonFile(path));
+    if (!snapshots.has(key)) {
+      try {
+        snapshots.set(key, readJsonFile(path));
+      } catch (e) {
+        // name the case and its field, then the snapshot file's own problem
+        if (e instanceof InputError) throw new InputError(`${path}: ${e.message}`, 'snapshot', file);
+        throw e;
+      }
+    }
     return { doc: snapshots.get(key), source: path };
   };
   if (doc !== null && typeof doc === 'object' && (doc as Record<string, unknown>).format === 'yuma-epoch/1') {
