@@ -1,6 +1,6 @@
 // Epoch time on deterministic synthetic subnets: the WASM kernels vs the plain TypeScript
 // reference kernels, measured in the same run (tinybench), plus the chain's native time that
-// issue 2 quotes for orientation. Usage:
+// the project's performance guide quotes for orientation. Usage:
 //   npm run bench [-- --quick] [-- --json out.json] [-- --only 4096]
 import { Bench } from 'tinybench';
 import { cpus } from 'node:os';
@@ -19,7 +19,7 @@ interface Case {
   name: string;
   /** runs one epoch of this case on the given kernels; returns the weight entry count */
   make(): { entries: number; run(kernels: Kernels): void };
-  /** the chain's native epoch, ms, as quoted by issues 2 and 3 (a Zen 4 core, not measured here) */
+  /** the chain's native epoch, ms, as the project's performance guide quotes it (a Zen 4 core, not measured here) */
   nativeMs: number;
 }
 
@@ -113,7 +113,7 @@ for (const [i, r] of table.entries()) {
   if (i === 0) process.stdout.write(widths.map((w) => '-'.repeat(w)).join('  ') + '\n');
 }
 process.stdout.write(
-  '* the chain\'s native epoch as quoted by issues 2 and 3 (measured elsewhere, on a Zen 4 core); the ts-ref ratio is the\n' +
+  '* the chain\'s native epoch as the project's performance guide quotes it (measured elsewhere, on a Zen 4 core); the ts-ref ratio is the\n' +
     '  one measured in this run. Single thread, synthetic input from src/engine/synthetic.ts (seed 1).\n',
 );
 

@@ -1,4 +1,4 @@
-// Worker-pool throughput (issue 4): the main thread vs pools of 1 and 2 workers on batches of
+// Worker-pool throughput: the main thread vs pools of 1 and 2 workers on batches of
 // synthetic subnets, in one tinybench run; the same code as `yuma bench` (src/cli/bench.ts).
 // The pool's workers run the BUILT dist/pool/worker.js: `npm run build` first. Usage:
 //   npm run bench:pool [-- --quick] [-- --threads 1,2,4] [-- --json out.json] [-- --only 4096]

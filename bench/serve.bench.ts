@@ -1,4 +1,4 @@
-// Load test of `yuma serve --http` on loopback (issue 8): requests/s and latency percentiles of
+// Load test of `yuma serve --http` on loopback: requests/s and latency percentiles of
 // POST /v1/epoch at 256-uid and 4096-uid epochs, with 1 and 2 pool threads. The server is the
 // BUILT CLI in its own process (`npm run build` first); the client is a small keep-alive Node
 // client in this process, `--concurrency` requests in flight at once. Each case is bounded in

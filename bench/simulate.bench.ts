@@ -1,4 +1,4 @@
-// Blocks per second and epochs per second of the default simulation (issue 5 item 9): the
+// Blocks per second and epochs per second of the default simulation: the
 // built-in scenario (Bittensor, 32 subnets mixing 1024- and 256-uid subnets, one day = 7,200
 // blocks), run whole by `simulate()` with its files written, on the main thread and on pools
 // of 1 and 2 workers, measured with tinybench in interleaved rounds (one run of each thread

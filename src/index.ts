@@ -1,5 +1,9 @@
 // yuma-engine: the public API. Everything not exported here is internal.
-export { runEpoch, EPOCH_STAGES, type EpochOptions, type EpochStage } from './engine/epoch.js';
+export { runEpoch, epochBytes, EPOCH_STAGES, type EpochOptions, type EpochStage } from './engine/epoch.js';
+// the matrix kernels' interface (`EpochOptions.kernels`; profileEpoch's timedKernels wraps one)
+export type { Kernels } from './engine/kernels.js';
+export { validateEpochInput } from './engine/validate.js';
+export { EpochTooLargeError, WASM_MAX_BYTES } from './engine/limits.js';
 export {
   parseEpochInput,
   parseEpochOutput,
@@ -16,6 +20,7 @@ export { carryInput } from './engine/sequence.js';
 export { syntheticInput, type SyntheticShape } from './engine/synthetic.js';
 export {
   FORMAT,
+  CHAIN_DEFAULT_HYPERPARAMETERS,
   InputError,
   UnsupportedProfileError,
   type EpochInput,
@@ -24,9 +29,10 @@ export {
   type Hyperparameters,
   type SparseU16,
 } from './engine/types.js';
-// the Commune profile (commune-ai/subspace Yuma and Linear consensus; spec/commune.md)
+// the Commune profile (commune-ai/subspace Yuma and Linear consensus; docs/spec/commune.md)
 export {
   runCommuneEpoch,
+  validateCommuneInput,
   compareCommuneOutputs,
   checkCommunePair,
   parseCommuneInput,
@@ -44,11 +50,12 @@ export {
   type CommuneOutcome,
   type CommuneConsensus,
 } from './engine/commune/index.js';
-// the worker pool (issue 4): many subnets' epochs on worker threads, bit-identical to runEpoch
+// the worker pool: many subnets' epochs on worker threads, bit-identical to runEpoch
 export {
   createPool,
   PoolError,
   POOL_DEFAULTS,
+  THREADS_PER_CORE,
   type Pool,
   type PoolOptions,
   type ResolvedPoolOptions,
@@ -57,7 +64,7 @@ export {
   type PoolErrorKind,
   type Fault as PoolFault,
 } from './pool/index.js';
-// the network layer (issue 5): profiles, scheduler, emission, block loop, ledger, simulation
+// the network layer: profiles, scheduler, emission, block loop, ledger, simulation
 export {
   Network,
   simulate,
@@ -87,7 +94,7 @@ export {
   type ScheduleState,
   type SchedulerSpec,
 } from './engine/network/index.js';
-// emission schedules as named presets per profile (issue 7)
+// emission schedules as named presets per profile
 export {
   EMISSION_PRESETS,
   DEFAULT_PRESET,
@@ -109,7 +116,7 @@ export {
   type Segment as EmissionSegment,
   type HalvingRow,
 } from './engine/network/emission-presets.js';
-// seeing what consensus does and what it costs (issue 6): profile, map, scenarios, the HTML report
+// seeing what consensus does and what it costs: profile, map, scenarios, the HTML report
 export {
   profileEpoch,
   timedKernels,

@@ -1,4 +1,4 @@
-// `yuma bench` (issue 4): the table and the JSON report, end to end on the built CLI (the
+// `yuma bench`: the table and the JSON report, end to end on the built CLI (the
 // quick, small case only: the giant cases take minutes), and the table's split rows.
 import { describe, it, expect } from 'vitest';
 import { spawnSync } from 'node:child_process';

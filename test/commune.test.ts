@@ -1,4 +1,4 @@
-// The Commune profile (issue 3): every golden vector under fixtures/golden/commune compared
+// The Commune profile: every golden vector under fixtures/golden/commune compared
 // field by field, the serializer against the golden bytes, bad inputs with their exact
 // field paths, the fixed-point pieces against known values, and invariants on random epochs.
 import { describe, it, expect } from 'vitest';

@@ -1,4 +1,4 @@
-// Emission presets (issue 7): exact block emission around every halving threshold of each
+// Emission presets: exact block emission around every halving threshold of each
 // preset, the supply curve against a block-by-block reference, the caps, `yuma simulate
 // --preset`, and `yuma emission` (table, CSV, report, bad arguments).
 import { describe, it, expect, beforeAll } from 'vitest';

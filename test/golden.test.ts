@@ -9,8 +9,8 @@ import { runEpoch } from '../src/engine/epoch.js';
 const here = (p: string) => fileURLToPath(new URL(p, import.meta.url));
 const FIXTURES = here('./fixtures/golden');
 const LARGE = here('../../shared/golden/large');
-const SNAPSHOT = here('../../shared/peer/metagraph-sn15-b4769998.json');
-const SNAPSHOT_MIN1000 = here('../../shared/peer/metagraph-sn15-b4769998.min1000.json');
+const SNAPSHOT = here('../examples/snapshots/metagraph-sn15-b4769998.json');
+const SNAPSHOT_MIN1000 = here('../examples/snapshots/metagraph-sn15-b4769998.min1000.json');
 
 for (const family of ['edge', 'random', 'sequence']) {
   describe(`golden ${family}`, () => {
@@ -37,7 +37,7 @@ describe.skipIf(!existsSync(LARGE))('golden large (from ../shared/golden/large)'
 });
 if (!existsSync(LARGE)) console.warn(`golden large: ${LARGE} not present, those 4 cases were not run`);
 
-describe.skipIf(!existsSync(SNAPSHOT))('real subnet snapshot (../shared/peer, sn15 at block 4769998)', () => {
+describe('real subnet snapshot (examples/snapshots, sn15 at block 4769998)', () => {
   for (const file of [SNAPSHOT, SNAPSHOT_MIN1000]) {
     it(file.split('/').pop()!, () => {
       const input = parseEpochInput(readJsonFile(file), file);
@@ -49,4 +49,3 @@ describe.skipIf(!existsSync(SNAPSHOT))('real subnet snapshot (../shared/peer, sn
     });
   }
 });
-if (!existsSync(SNAPSHOT)) console.warn(`real subnet snapshot: ${SNAPSHOT} not present, not run`);

@@ -3,19 +3,25 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { spawnSync } from 'node:child_process';
 import { gzipSync } from 'node:zlib';
+import fc from 'fast-check';
 import {
   epochInputToJson,
   epochOutputToJson,
   parseEpochInput,
   parseEpochOutput,
   parseSequence,
+  parseJsonBytes,
+  readDocumentBytes,
+  readInputBytes,
   readJsonFile,
   sparseFromRows,
   sparseToRows,
   writeFileAtomic,
 } from '../src/engine/io.js';
 import { InputError, UnsupportedProfileError } from '../src/engine/types.js';
+import { findDuplicateKey } from '../src/engine/json-check.js';
 
 const GOLDEN = fileURLToPath(new URL('./fixtures/golden/', import.meta.url));
 const EDGE = path.join(GOLDEN, 'edge');
@@ -184,7 +190,7 @@ describe('golden round trips', () => {
     doc.comment = 'unknown fields are ignored';
     doc.hyperparameters.extra = [1, 2, 3];
     doc.rao_emission = '18446744073709551615';
-    doc.neurons.alpha_stake[1] = '00042';
+    doc.neurons.alpha_stake[1] = '42';
     doc.hyperparameters.bonds_moving_average = 2 ** 31 * 1e6 - 1;
     doc.hyperparameters.alpha_sigmoid_steepness = -32768;
     doc.current_block = Number.MAX_SAFE_INTEGER;
@@ -400,6 +406,24 @@ describe('bad inputs', () => {
     }
   });
 
+  it('refuses leading zeros and "-0" in u64 and i64 strings; "0" is fine', () => {
+    for (const bad of ['01', '00', '00042', '-0', '-01']) {
+      const doc = structuredClone(base);
+      doc.neurons.alpha_stake[2] = bad;
+      const e = thrown(() => parseEpochInput(doc, 'bad.json'));
+      expect(e.field).toBe('neurons.alpha_stake[2]');
+      expect(e.message).toContain(JSON.stringify(bad));
+    }
+    const doc = structuredClone(base);
+    doc.neurons.alpha_stake[2] = '0';
+    expect(parseEpochInput(doc).neurons.alpha_stake[2]).toBe(0n);
+    const out = load(path.join(EDGE, 'kappa_0.expected.json'));
+    out.trace.stake[0] = '-01';
+    expect(thrown(() => parseEpochOutput(out, 'o.json')).field).toBe('trace.stake[0]');
+    out.trace.stake[0] = '-0';
+    expect(thrown(() => parseEpochOutput(out, 'o.json')).message).toMatch(/write 0/);
+  });
+
   it('reports owner_uid with n = 0 before the arrays', () => {
     const doc = load(path.join(EDGE, 'n0_empty.input.json'));
     expect(parseEpochInput(doc).n).toBe(0);
@@ -568,6 +592,97 @@ describe('files', () => {
     const target = path.join(dir, 'permit_churn.expected.json');
     writeFileAtomic(target, epochOutputToJson(out));
     expect(fs.readFileSync(target, 'utf8')).toBe(fs.readFileSync(path.join(EDGE, 'permit_churn.expected.json'), 'utf8'));
+  });
+
+  it('refuses a repeated key in any object, naming its field; keys in strings or other objects are fine', () => {
+    const dup = (text: string) => findDuplicateKey(Buffer.from(text));
+    expect(dup('{"a":1,"b":2,"a":3}')).toEqual({ field: 'a', key: 'a' });
+    expect(dup('{"x":{"k":1,"k":2}}')).toEqual({ field: 'x.k', key: 'k' });
+    expect(dup('{"epochs":[{},{"input":{"n":1,"h":{},"n":2}}]}')).toEqual({ field: 'epochs[1].input.n', key: 'n' });
+    expect(dup('[[1,2],[3,{"a":[],"a":{}}]]')).toEqual({ field: '[1][1].a', key: 'a' });
+    // escapes name the same key as JSON.parse sees it
+    expect(dup('{"kappa":1,"k\\u0061ppa":2}')).toEqual({ field: 'kappa', key: 'kappa' });
+    expect(dup('{"a\\"b":1,"a\\\\":2,"x":"{\\"a\\":1,\\"a\\":2}"}')).toBeNull();
+    expect(dup('{"a":{"a":{"a":1}},"b":[{"a":1},{"a":2}],"c":{}}')).toBeNull();
+    expect(dup('"a"')).toBeNull();
+
+    const text = fs.readFileSync(path.join(EDGE, 'kappa_0.input.json'), 'utf8').replace('"kappa":0', '"kappa":0,"kappa":65535');
+    const e = thrown(() => parseJsonBytes(Buffer.from(text), 'k.json'));
+    expect(e.describe()).toBe('k.json: hyperparameters.kappa: duplicate key "kappa" (each key once per object)');
+  });
+
+  it('finds no repeated key in any JSON.stringify output, and finds a repeated one beside any value', () => {
+    fc.assert(
+      fc.property(fc.jsonValue(), (v) => {
+        expect(findDuplicateKey(Buffer.from(JSON.stringify(v)))).toBeNull();
+      }),
+    );
+    fc.assert(
+      fc.property(fc.jsonValue(), fc.string(), fc.jsonValue(), (v, key, x) => {
+        // put {"key":x,...,"key":x} somewhere in v: the scanner must find the second key
+        const inner = `{${JSON.stringify(key)}:${JSON.stringify(x)},${JSON.stringify(key)}:${JSON.stringify(x)}}`;
+        const text = `[${inner},${JSON.stringify([v]).slice(1)}`;
+        expect(findDuplicateKey(Buffer.from(text))?.key).toBe(key);
+      }),
+    );
+  });
+
+  it('refuses input beyond the limit: a file by its size, a stream as it arrives, gzip as it inflates', () => {
+    const file = path.join(dir, 'ten.json');
+    fs.writeFileSync(file, '[1,2,3,45]');
+    expect(readJsonFile(file, 10)).toEqual([1, 2, 3, 45]);
+    expect(thrown(() => readJsonFile(file, 9)).describe()).toBe(
+      `${file}: too large: 10 bytes; the maximum input size is 9 bytes`,
+    );
+    // a device has no size: read until the limit, then refused
+    expect(thrown(() => readInputBytes('/dev/zero', 100_000)).message).toMatch(/^too large: more than .*stopped reading there$/);
+    const gz = path.join(dir, 'zeros.json.gz');
+    fs.writeFileSync(gz, gzipSync(Buffer.alloc(1 << 20, 0x20)));
+    expect(readDocumentBytes(gz, 1 << 20)).toHaveLength(1 << 20);
+    expect(thrown(() => readDocumentBytes(gz, (1 << 20) - 1)).message).toMatch(/^too large after gunzip: .*stopped inflating there$/);
+    expect(thrown(() => parseJsonBytes(Buffer.from('[1]'), 'b', 2)).message).toMatch(/^too large: 3 bytes/);
+  });
+
+  it('replaces the target of a symlink atomically, keeping the link', () => {
+    const target = path.join(dir, 'target.json');
+    const link = path.join(dir, 'link.json');
+    fs.writeFileSync(target, 'old');
+    fs.chmodSync(target, 0o640);
+    fs.symlinkSync('target.json', link);
+    writeFileAtomic(link, 'new');
+    expect(fs.lstatSync(link).isSymbolicLink()).toBe(true);
+    expect(fs.readFileSync(target, 'utf8')).toBe('new');
+    expect(fs.statSync(target).mode & 0o777).toBe(0o640);
+    fs.symlinkSync('missing.json', path.join(dir, 'dangling.json'));
+    expect(() => writeFileAtomic(path.join(dir, 'dangling.json'), 'x')).toThrow(/ENOENT/);
+    expect(fs.existsSync(path.join(dir, 'missing.json'))).toBe(false);
+  });
+
+  it('writes through a FIFO instead of replacing it', () => {
+    const fifo = path.join(dir, 'fifo');
+    expect(spawnSync('mkfifo', [fifo]).status).toBe(0);
+    // a reader first (non-blocking open), so that opening for writing does not wait
+    const rd = fs.openSync(fifo, fs.constants.O_RDONLY | fs.constants.O_NONBLOCK);
+    try {
+      writeFileAtomic(fifo, 'through the fifo');
+      const buf = Buffer.alloc(64);
+      const k = fs.readSync(rd, buf, 0, 64, null);
+      expect(buf.toString('utf8', 0, k)).toBe('through the fifo');
+    } finally {
+      fs.closeSync(rd);
+    }
+    expect(fs.lstatSync(fifo).isFIFO()).toBe(true);
+  });
+
+  // a private character device (the same as /dev/null, made in the temp dir): the real
+  // /dev/null is never a target, so a regression cannot destroy it
+  const canMknod = spawnSync('mknod', [path.join(dir, 'probe'), 'c', '1', '3']).status === 0;
+  it.skipIf(!canMknod)('writes through a character device instead of replacing it (needs mknod)', () => {
+    const dev = path.join(dir, 'null');
+    expect(spawnSync('mknod', [dev, 'c', '1', '3']).status).toBe(0);
+    writeFileAtomic(dev, 'discarded');
+    expect(fs.lstatSync(dev).isCharacterDevice()).toBe(true);
+    expect(fs.readdirSync(dir).filter((f) => f.endsWith('.tmp'))).toEqual([]);
   });
 
   afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));

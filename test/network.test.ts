@@ -1,4 +1,4 @@
-// The network layer (issue 5): emission and halving thresholds, the three epoch schedulers
+// The network layer: emission and halving thresholds, the three epoch schedulers
 // (exact epoch blocks, the deferral cap), the per-block alpha split, share pools, the
 // workload's top-k, canonical JSON, scenario validation, checkpoint framing, conservation
 // over long randomized runs of both profiles (and that a broken identity is reported with
@@ -32,7 +32,7 @@ import { checkPool, creditHolder, creditPool, debitHolder, holderValue, newPool 
 import { topK } from '../src/engine/network/workload.js';
 import { canonicalJson, toJsonValue } from '../src/engine/network/canonical.js';
 import { applyOverrides, defaultScenario, parseScenario, type Scenario } from '../src/engine/network/scenario.js';
-import { checkpointText, parseCheckpointText } from '../src/engine/network/checkpoint.js';
+import { HEADER_BYTES, checkpointRun, checkpointText, parseCheckpointText } from '../src/engine/network/checkpoint.js';
 import { CheckpointError, SimulationError } from '../src/engine/network/errors.js';
 import { Network, mainThreadRunner } from '../src/engine/network/network.js';
 import { simulate } from '../src/engine/network/simulate.js';
@@ -377,10 +377,13 @@ describe('scenario validation (bad files: clear errors naming file, field and in
 // checkpoints
 
 describe('checkpoint files', () => {
-  const text = checkpointText({ block: 5, big: 12n, list: [1, 2, 3] });
-  it('round-trip', () => {
-    expect(parseCheckpointText(text, 'c.json')).toEqual({ big: '12', block: 5, list: [1, 2, 3] });
-    expect(JSON.parse(text).format).toBe('yuma-checkpoint/1');
+  const run = '0123456789abcdef';
+  const text = checkpointText({ run, block: 5, big: 12n, list: [1, 2, 3] });
+  it('round-trip; the run id is in the header and in the state', () => {
+    expect(parseCheckpointText(text, 'c.json')).toEqual({ big: '12', block: 5, list: [1, 2, 3], run });
+    expect(JSON.parse(text).format).toBe('yuma-checkpoint/2');
+    expect(checkpointRun(text.slice(0, HEADER_BYTES))).toEqual({ run });
+    expect(text.slice(0, HEADER_BYTES)).toMatch(/"state":$/);
   });
   it('refuse truncated, corrupt and foreign files, naming the file', () => {
     const refuse = (t: string) => {
@@ -397,7 +400,12 @@ describe('checkpoint files', () => {
     }
     expect(refuse('')).toMatch(/empty file/);
     expect(refuse(text.replace('"block":5', '"block":6'))).toMatch(/^c\.json: corrupt: sha256/);
-    expect(refuse('{"format":"yuma-epoch/1"}')).toMatch(/not a yuma-checkpoint\/1 file/);
+    expect(refuse('{"format":"yuma-epoch/1"}')).toMatch(/not a yuma-checkpoint\/2 file/);
+    expect(refuse('{"format":"yuma-checkpoint/1","sha256":"00"}')).toMatch(/a yuma-checkpoint\/1 file \(an earlier build's, without a run id\)/);
+    // a header whose run id differs from the state's (the hash covers only the state)
+    expect(refuse(text.replace(`"run":"${run}","sha256"`, '"run":"ffffffffffffffff","sha256"'))).toMatch(
+      /^c\.json: state\.run: "0123456789abcdef" differs from the header's run ffffffffffffffff/,
+    );
   });
 });
 

@@ -1,4 +1,4 @@
-// The worker pool (issue 4): bit-identical outputs with 1, 2 and 4 threads, failure handling,
+// The worker pool: bit-identical outputs with 1, 2 and 4 threads, failure handling,
 // abort/timeout, options, and a clean process exit after close(). The pool's worker always
 // runs from the build (dist/pool/worker.js), so this file tests the built library: run
 // `npm run build` first (npm ci does).
@@ -6,6 +6,7 @@ import { describe, it, expect, beforeAll, afterAll } from 'vitest';
 import { existsSync } from 'node:fs';
 import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
+import { availableParallelism } from 'node:os';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 const DIST = `${root}dist/index.js`;
@@ -14,7 +15,7 @@ if (!existsSync(DIST) || !existsSync(`${root}dist/pool/worker.js`)) {
 }
 const lib: typeof import('../dist/index.js') = await import('../dist/index.js');
 const { findCases }: typeof import('../dist/engine/verify.js') = await import('../dist/engine/verify.js');
-const { createPool, runEpoch, syntheticInput, parseEpochInput, readJsonFile, compareOutputs, describeMismatch, PoolError, POOL_DEFAULTS } = lib;
+const { createPool, runEpoch, syntheticInput, parseEpochInput, readJsonFile, compareOutputs, describeMismatch, PoolError, POOL_DEFAULTS, InputError } = lib;
 type EpochInput = import('../dist/index.js').EpochInput;
 type EpochOutput = import('../dist/index.js').EpochOutput;
 type Pool = import('../dist/index.js').Pool;
@@ -107,6 +108,35 @@ describe('pool calls', () => {
     const [ga, gb] = await Promise.all([pool.runEpochs(a, { trace: true }), pool.runEpochs(b, { trace: true })]);
     a.forEach((_, k) => expectSame(expected[k]!, ga[k]!, `a ${k}`));
     b.forEach((_, k) => expectSame(expected[20 + k]!, gb[k]!, `b ${k}`));
+  });
+
+  it('timeoutMs: Infinity is no timeout, 2^31 - 1 ms is the longest; past it (Node fires at once) it is refused by name', async () => {
+    const batch = inputs.slice(0, 4);
+    for (const timeoutMs of [Infinity, 2 ** 31 - 1]) {
+      const got = await pool.runEpochs(batch, { timeoutMs, trace: true });
+      got.forEach((o, k) => expectSame(expected[k]!, o, `timeoutMs ${timeoutMs}, ${k}`));
+      expectSame(expected[0]!, await pool.runEpoch(batch[0]!, { timeoutMs, trace: true }), `runEpoch, timeoutMs ${timeoutMs}`);
+    }
+    const range = "timeoutMs must be a number of ms from 1 to 2147483647 (2^31 - 1, Node's timer range), or Infinity for none";
+    for (const timeoutMs of [2 ** 31, 1e12, 0, -1, NaN]) {
+      await expect(pool.runEpochs(batch, { timeoutMs })).rejects.toThrow(`runEpochs: ${range}, got ${timeoutMs}`);
+      await expect(pool.runEpoch(batch[0]!, { timeoutMs })).rejects.toThrow(`runEpoch: ${range}, got ${timeoutMs}`);
+    }
+  });
+
+  it('a bad input is refused on the main thread with an InputError naming the input and field; nothing runs, the pool goes on', async () => {
+    const good = inputs[1]!;
+    const short = { ...good, neurons: { ...good.neurons, alpha_stake: good.neurons.alpha_stake.slice(1) } };
+    const err = (await pool.runEpochs([inputs[0]!, short]).catch((e: unknown) => e)) as InstanceType<typeof InputError>;
+    expect(err).toBeInstanceOf(InputError);
+    expect(err.field).toBe('inputs[1].neurons.alpha_stake');
+    expect(err.message).toBe(`expected a BigUint64Array of length ${good.n} (n = ${good.n}), got length ${good.n - 1}`);
+    const err2 = (await pool.runEpoch({ ...good, n: good.n + 3 }).catch((e: unknown) => e)) as InstanceType<typeof InputError>;
+    expect(err2).toBeInstanceOf(InputError);
+    expect(err2.field).toBe('neurons.alpha_stake');
+    await expect(pool.warmup({ ...good, weights: { ...good.weights, rowPtr: new Uint32Array(1) } })).rejects.toThrow(InputError);
+    const got = await pool.runEpochs(inputs.slice(0, 2), { trace: true });
+    got.forEach((o, k) => expectSame(expected[k]!, o, `after a bad input, ${k}`));
   });
 
   it('an already-aborted signal runs nothing', async () => {
@@ -294,6 +324,38 @@ describe('column split: one subnet across the workers (runEpoch above splitMinEn
   });
 });
 
+describe('concurrent split calls complete (they take turns: a helper never waits for a leader queued behind it)', () => {
+  // n=1024, 256 full validator rows: 262,144 weight entries, the default split threshold
+  const bigs = [3, 4, 5].map((seed, k) => ({ ...syntheticInput({ n: 1024, validators: 256, seed }), netuid: 500 + k }));
+  let want: EpochOutput[];
+  beforeAll(() => {
+    expect(bigs[0]!.weights.col.length).toBeGreaterThanOrEqual(POOL_DEFAULTS.splitMinEntries);
+    want = bigs.map((b) => runEpoch(b, { trace: true }));
+  });
+
+  describe.each([2, 4])('%i threads', (threads) => {
+    let pool: Pool;
+    beforeAll(() => {
+      pool = createPool({ threads });
+    });
+    afterAll(() => pool?.close());
+
+    // a deadlock fails by the vitest timeout instead of hanging the run
+    it.each([2, 3, 8])('%i at once, between runEpochs calls: every one matches runEpoch', async (calls) => {
+      const jobs: Promise<void>[] = [];
+      for (let c = 0; c < calls; c++) {
+        jobs.push(pool.runEpoch(bigs[c % 3]!, { trace: true }).then((out) => expectSame(want[c % 3]!, out, `split call ${c}`)));
+        if (c % 2 === 0) {
+          const first = c % 20;
+          jobs.push(pool.runEpochs(inputs.slice(first, first + 6), { trace: true }).then((outs) =>
+            outs.forEach((o, k) => expectSame(expected[first + k]!, o, `batch ${c}, ${k}`))));
+        }
+      }
+      await Promise.all(jobs);
+    }, 60_000);
+  });
+});
+
 describe('options', () => {
   it('errors name the option', () => {
     expect(() => createPool({ threads: 0 })).toThrow('createPool: threads must be an integer >= 1, got 0');
@@ -303,6 +365,21 @@ describe('options', () => {
     expect(() => createPool({ threads: 1, maxQueue: 0.5 })).toThrow('createPool: maxQueue must be an integer >= 0 (or Infinity), got 0.5');
     expect(() => createPool({ threads: 1, thread: 2 } as never)).toThrow('createPool: unknown option "thread"');
     expect(() => createPool({ threads: 2, splitMinEntries: -1 })).toThrow('createPool: splitMinEntries must be a number >= 0 (or Infinity), got -1');
+    expect(() => createPool({ threads: 2, allowOversubscription: 'yes' } as never)).toThrow('createPool: allowOversubscription must be a boolean, got "yes"');
+  });
+
+  it('threads is capped at 4 x the cores unless allowOversubscription says otherwise', async () => {
+    const cores = availableParallelism();
+    const most = 4 * cores;
+    expect(lib.THREADS_PER_CORE).toBe(4);
+    expect(() => createPool({ threads: most + 1 })).toThrow(
+      `createPool: threads must be at most ${most} (4 x ${cores} cores; allowOversubscription: true allows more), got ${most + 1}`,
+    );
+    expect(() => createPool({ threads: 64 * cores })).toThrow(/threads must be at most/);
+    // allowed, with no worker started (minThreads 0) and none run
+    const pool = createPool({ threads: most + 1, minThreads: 0, allowOversubscription: true });
+    expect(pool.options.threads).toBe(most + 1);
+    await pool.close();
   });
 
   it('defaults are frozen; resolved options are frozen', async () => {
@@ -312,7 +389,7 @@ describe('options', () => {
     try {
       expect(pool.options).toEqual({ threads: 1, minThreads: 1, idleTimeout: Infinity, maxQueue: Infinity, splitMinEntries: 262_144 });
       expect(Object.isFrozen(pool.options)).toBe(true);
-      await expect(pool.runEpochs(inputs.slice(0, 1), { timeoutMs: 0 })).rejects.toThrow('runEpochs: timeoutMs must be a number > 0, got 0');
+      await expect(pool.runEpochs(inputs.slice(0, 1), { timeoutMs: 0 })).rejects.toThrow('runEpochs: timeoutMs must be a number of ms from 1 to');
       await expect(pool.runEpoch(inputs[0]!, { tracee: true } as never)).rejects.toThrow('runEpoch: unknown option "tracee"');
     } finally {
       await pool.close();

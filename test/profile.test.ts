@@ -11,6 +11,7 @@ import { runEpoch, EPOCH_STAGES } from '../src/engine/epoch.js';
 import { compareOutputs } from '../src/engine/compare.js';
 import { createWasmKernels } from '../src/engine/wasm.js';
 import { syntheticInput } from '../src/engine/synthetic.js';
+import { describeShape } from '../src/report/profile.js';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 const bin = join(root, 'dist/cli/main.js');
@@ -78,6 +79,26 @@ describe('profileEpoch', () => {
     for (const c of timed.calls) expect(c.ms).toBeGreaterThanOrEqual(0);
   });
 
+  it('says which bond EMA ran: liquid alpha asked for but all consensus zero runs (and says) the fixed-alpha EMA', () => {
+    const live = syntheticInput({ n: 40, validators: 10, yuma3: true, liquidAlpha: true, seed: 9 });
+    // every weight 0: every consensus value is 0, so Yuma3 takes the fixed alpha (docs/spec/yuma.md 2.13a)
+    const zero = { ...live, weights: { ...live.weights, val: new Uint16Array(live.weights.val.length) } };
+    const original = { ...live, hyperparameters: { ...live.hyperparameters, yuma3: false } };
+    const fixed = { ...live, hyperparameters: { ...live.hyperparameters, liquid_alpha: false } };
+    const run = (inp: typeof live) => profileEpoch(inp, { reps: 1, warmup: 0, refReps: 0 });
+    const cases: [typeof live, string, string][] = [
+      [live, 'liquid', 'liquid alpha on, bonds_penalty 65535; bond EMA Yuma3, liquid alpha'],
+      [zero, 'fixed', 'liquid alpha on, bonds_penalty 65535; bond EMA Yuma3, fixed alpha (liquid alpha not applied: consensus is all zero)'],
+      [fixed, 'fixed', 'liquid alpha off, bonds_penalty 65535; bond EMA Yuma3, fixed alpha'],
+      [original, 'original', 'liquid alpha on, bonds_penalty 65535; bond EMA original Yuma, fixed alpha (liquid alpha not applied: original Yuma ignores liquid alpha)'],
+    ];
+    for (const [inp, ema, text] of cases) {
+      const p = run(inp);
+      expect(p.ema).toBe(ema);
+      expect(describeShape(p).endsWith(text), describeShape(p)).toBe(true);
+    }
+  });
+
   it('quantile: median interpolates, p90 is the nearest rank', () => {
     expect(quantile([4, 1, 3, 2], 0.5)).toBe(2.5);
     expect(quantile([5, 1, 3], 0.5)).toBe(3);
@@ -132,6 +153,18 @@ describe('yuma profile (the built CLI)', () => {
       expect(r.stdout).toBe('');
     });
   }
+
+  it('refuses a --synthetic shape past the 4 GiB WebAssembly memory before generating it, naming entries, limit and the V that fits', () => {
+    const r = yuma(['profile', '--synthetic', '65535,2048']);
+    expect(r.code).toBe(2);
+    expect(r.stdout).toBe('');
+    expect(r.stderr.trim()).toBe(
+      'yuma: --synthetic: n=65535, V=2048, 65535 per row: 134,215,680 weight and 134,215,680 bond entries need 6.51 GiB of ' +
+        "WebAssembly memory for the epoch's buffers, above its 4.00 GiB limit; at this n and row length at most V=1256 fits (or shorten the rows)",
+    );
+    // Yuma3 keeps more matrices: fewer validators fit
+    expect(yuma(['profile', '--synthetic', '65535,2048', '--yuma3']).stderr).toMatch(/9\.51 GiB .* at most V=859 fits/);
+  });
 
   it('writes nothing when the input is bad', () => {
     const json = join(dir, 'never.json');

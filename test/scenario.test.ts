@@ -1,5 +1,6 @@
-// `yuma scenario`: the pinned case -> epoch mapping (issue 6), the multi-epoch carry, case-file
-// validation, and the command end to end (files, report, bad arguments, no partial output).
+// `yuma scenario`: the pinned case -> epoch mapping (docs/scenario.md), the multi-epoch carry, case-file
+// validation, settings and sweeps, relative dividends, snapshot replays, the schema, serve, and the
+// command end to end (files, report, bad arguments, no partial output).
 import { describe, it, expect, beforeAll } from 'vitest';
 import { spawn, spawnSync } from 'node:child_process';
 import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
@@ -21,16 +22,15 @@ import {
 } from '../src/engine/analysis/scenario-params.js';
 import { runEpoch } from '../src/engine/epoch.js';
 import { InputError } from '../src/engine/types.js';
-import { carryInput } from '../src/engine/sequence.js';
 import { epochInputToJson, epochOutputToJson, parseEpochInput } from '../src/engine/io.js';
 import fc from 'fast-check';
 import Ajv from 'ajv';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 const bin = join(root, 'dist/cli/main.js');
-const peerCases = join(root, '../shared/peer/cases');
+const peerCases = join(root, 'examples/scenarios/simulator-cases'); // the public simulator's cases, shipped
 const examples = join(root, 'examples/scenarios');
-const sn15 = join(root, '../shared/peer/metagraph-sn15-b4769998.json');
+const sn15 = join(root, 'examples/snapshots/metagraph-sn15-b4769998.json'); // the subnet-15 snapshot, shipped
 
 function yuma(args: string[]) {
   const r = spawnSync(process.execPath, [bin, ...args], { cwd: root, encoding: 'utf8' });
@@ -113,7 +113,7 @@ describe('the pinned mapping', () => {
     expect(e2.bonds).toBe(out0.bonds);
   });
 
-  it('variants: the chain settings of issue 6, liquid alpha from the second epoch, --bonds-penalty as a fraction', () => {
+  it('variants: the pinned chain settings, liquid alpha from the second epoch, --bonds-penalty as a fraction', () => {
     const common = { tempo: 360, activity_cutoff: 1_000_000, kappa: 32767, max_allowed_validators: 64, stake_threshold: 0n, commit_reveal: false };
     expect(variantHyperparameters('1', 3, 0)).toMatchObject({ ...common, yuma3: false, bonds_moving_average: 0, bonds_penalty: 65535, liquid_alpha: false });
     expect(variantHyperparameters('2', 3, 5)).toMatchObject({ ...common, yuma3: false, bonds_moving_average: 900000, bonds_penalty: 65535, liquid_alpha: false });
@@ -530,7 +530,7 @@ describe('relative dividends, the base validator, absolute emission', () => {
   });
 });
 
-/** A replay case of the sn15 snapshot (read in place from ../shared/peer). */
+/** A replay case of the shipped sn15 snapshot. */
 function sn15Case(extra: Record<string, unknown> = {}): Record<string, unknown> {
   return { format: 'yuma-sim-case/1', slug: 'sn15', snapshot: sn15, num_epochs: 4, ...extra };
 }
@@ -600,6 +600,17 @@ describe.skipIf(!existsSync(sn15))('snapshot replays (subnet 15 at block 4769998
     expect(inputs[3]!.neurons.tao_stake[9]).toBe(42n);
     // bonds come from the previous output from epoch 1 on
     expect(inputs[1]!.bonds.col.length).toBeGreaterThan(0);
+  });
+
+  it('the shipped replay example runs (examples/replays/sn15-what-if.json)', () => {
+    const out = join(dir, 'replay-example');
+    const r = yuma(['scenario', join(root, 'examples/replays/sn15-what-if.json'), '--yuma', 'snapshot,3', '--threads', '0', '--out', out, '--quiet']);
+    expect(r.stderr).toBe('');
+    expect(r.code).toBe(0);
+    const doc = JSON.parse(readFileSync(join(out, 'sn15-what-if.snapshot.json'), 'utf8'));
+    expect(doc.epochs).toHaveLength(20);
+    expect(doc.hyperparameters).toMatchObject({ changes: 3, rao_emission: '360000000000' });
+    expect(doc.totals.base_validator).toBe('uid 2');
   });
 
   const badReplays: [string, Record<string, unknown>, RegExp][] = [
@@ -707,12 +718,13 @@ describe('sweeps', () => {
 describe('the case file schema (schema/yuma-sim-case-1.schema.json)', () => {
   const schema = JSON.parse(readFileSync(join(root, 'schema/yuma-sim-case-1.schema.json'), 'utf8'));
   const validate = new Ajv({ allErrors: true, strict: false }).compile(schema);
-  const shipped = [examples, peerCases, join(root, 'examples/replays')]
+  const shipped = [examples, join(root, 'examples/replays')]
     .filter((d) => existsSync(d))
     .flatMap((d) => readdirSync(d, { recursive: true }).map(String).filter((f) => f.endsWith('.json')).map((f) => join(d, f)));
 
   it('every shipped case validates, and the engine reads it', () => {
-    expect(shipped.length).toBeGreaterThanOrEqual(4);
+    // our four, the simulator's 22, the replay example
+    expect(shipped.length).toBeGreaterThanOrEqual(4 + 22 + 1);
     for (const f of shipped) {
       const doc = JSON.parse(readFileSync(f, 'utf8'));
       expect({ f, ok: validate(doc), errors: validate.errors ?? null }).toEqual({ f, ok: true, errors: null });

@@ -1,4 +1,4 @@
-// `yuma serve --http` (issue 8): the built CLI as a subprocess on loopback (any free port).
+// `yuma serve --http`: the built CLI as a subprocess on loopback (any free port).
 // Round trips equal runEpoch (the exact text of epochOutputToJson), batches, bearer tokens,
 // every error as a JSON reply with its status (malformed JSON, wrong format, oversized body,
 // bad encoding, wrong route or method), concurrent clients, the bounded queue (503 +

@@ -1,4 +1,4 @@
-// `yuma serve --stdio` (issue 8): the built CLI as a subprocess, as a client in another
+// `yuma serve --stdio`: the built CLI as a subprocess, as a client in another
 // language would run it. Round trips equal runEpoch (the exact text of epochOutputToJson, one
 // line), batches, every error as a reply (never a dead server), backpressure-free pipelining,
 // end of input, SIGTERM (graceful), SIGKILL mid-request (the client sees EOF, nothing hangs),

@@ -61,6 +61,53 @@ describe('yuma simulate', () => {
     expect(existsSync(join(dir, 'run-bad'))).toBe(false);
   });
 
+  it('--report names its two amounts apart from the table\'s, and no label of a chart overlaps another (headless Chromium)', { timeout: 60_000 }, () => {
+    // 100 alpha a block: totals past 100000, the widest tick labels
+    const file = join(dir, 'small-wide.json');
+    writeFileSync(file, JSON.stringify({ ...SMALL, blocks: 300, network: { ...SMALL.network, unitEmission: 100_000_000_000 } }));
+    const report = join(dir, 'wide.html');
+    const r = yuma(['simulate', file, '--out', join(dir, 'run-wide'), '--report', report]);
+    expect(r.code).toBe(0);
+    // the table's "credited" holds the owner cut; the report's epoch amounts do not, and say so
+    expect(r.stdout).toMatch(/credited \(alpha\)/);
+    expect(r.stdout).toMatch(/credited: incentive \+ dividends \+ the owner cut/);
+    expect(r.stdout).not.toMatch(/\bpaid\b/);
+    const html = readFileSync(report, 'utf8');
+    expect(html).toContain('<th>incentive + dividends (alpha)</th>');
+    expect(html).toContain('<th>credited, incl. owner (alpha)</th>');
+    expect(html).not.toMatch(/emission paid|paid \(tokens\)/);
+    expect(html).toMatch(/>1[0-9]0000<\/text>/); // a 6-digit tick
+    const chromium = ['chromium', 'chromium-browser', 'google-chrome'].find((b) => spawnSync('sh', ['-c', `command -v ${b}`]).status === 0);
+    if (!chromium) {
+      console.warn('*** simulate.test: no chromium: the label-overlap check in a browser did not run ***');
+      return;
+    }
+    // in the browser: every pair of texts of a chart, by their laid-out boxes
+    const probe = join(dir, 'wide-probe.html');
+    const script = `<script>
+      const found = [];
+      for (const f of document.querySelectorAll('figure.chart')) {
+        const texts = [...f.querySelectorAll('svg text')].map((t) => ({ t: t.textContent, b: t.getBoundingClientRect() }));
+        for (let i = 0; i < texts.length; i++) for (let j = i + 1; j < texts.length; j++) {
+          const a = texts[i].b, b = texts[j].b;
+          if (a.left < b.right - 0.5 && b.left < a.right - 0.5 && a.top < b.bottom - 0.5 && b.top < a.bottom - 0.5) found.push(f.dataset.title + ': ' + texts[i].t + ' / ' + texts[j].t);
+        }
+      }
+      const out = document.createElement('pre');
+      out.id = 'overlaps';
+      out.textContent = encodeURIComponent(JSON.stringify(found));
+      document.body.appendChild(out);
+    </script>`;
+    writeFileSync(probe, html.replace('</body>', `${script}</body>`));
+    const b = spawnSync(chromium, ['--headless', '--no-sandbox', '--disable-gpu', '--no-first-run', '--window-size=1400,1000', '--dump-dom', `file://${probe}`], {
+      encoding: 'utf8',
+      timeout: 45_000,
+    });
+    const m = /<pre id="overlaps">([^<]*)<\/pre>/.exec(b.stdout);
+    expect(m, b.stderr.slice(-500)).not.toBeNull();
+    expect(JSON.parse(decodeURIComponent(m![1]!))).toEqual([]);
+  });
+
   it('runs a scenario: summary table on stdout, nothing on stderr (not a TTY), the three files', () => {
     const file = join(dir, 'small.json');
     writeFileSync(file, JSON.stringify(SMALL));
@@ -78,7 +125,10 @@ describe('yuma simulate', () => {
     const lines = readFileSync(join(out, 'epochs.ndjson'), 'utf8').trimEnd().split('\n').map((l) => JSON.parse(l));
     expect(lines.length).toBe(summary.epochs);
     const first = lines[0];
-    expect(Object.keys(first)).toEqual(['netuid', 'block', 'epoch', 'n', 'drained', 'incentive', 'dividends', 'emission', 'stake', 'cost_ms']);
+    expect(Object.keys(first)).toEqual(['run', 'netuid', 'block', 'epoch', 'n', 'drained', 'incentive', 'dividends', 'emission', 'stake', 'cost_ms']);
+    // one run id in every line, the ledger and the summary
+    expect(summary.run).toMatch(/^[0-9a-f]{16}$/);
+    expect(lines.every((l) => l.run === summary.run)).toBe(true);
     expect(first.incentive.length).toBe(first.n);
     expect(Object.keys(first.cost_ms)).toEqual(['input', 'consensus', 'distribute']);
     // sorted by block then netuid
@@ -88,6 +138,7 @@ describe('yuma simulate', () => {
     }
     // the ledger is canonical: keys in byte order at every level
     const ledger = JSON.parse(readFileSync(join(out, 'ledger.json'), 'utf8'));
+    expect(ledger.run).toBe(summary.run);
     const sorted = (o: unknown): boolean =>
       o === null || typeof o !== 'object' || Array.isArray(o)
         ? true
@@ -156,7 +207,7 @@ describe('yuma simulate', () => {
     writeFileSync(inconsistent, checkpointText(state));
     x = yuma(['simulate', '--resume', inconsistent]);
     expect(x.code).toBe(2);
-    expect(x.stderr).toMatch(/^yuma simulate: checkpoint .*inconsistent\.json: its state cannot be loaded \(subnets\[0\]\.hotkeys: 31 entries for n = 32\); refused\n$/);
+    expect(x.stderr).toMatch(/^yuma simulate: checkpoint .*inconsistent\.json: state\.driver\.subnets\[0\]\.hotkeys: 31 entries for n = 32; refused, nothing loaded\n$/);
     expect(readdirSync(bad).sort()).toEqual(['corrupt.json', 'inconsistent.json', 'truncated.json']);
   });
 

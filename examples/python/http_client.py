@@ -21,8 +21,8 @@ import secrets
 import time
 from concurrent.futures import ThreadPoolExecutor
 
-from stdio_client import load_cases
-from yuma_serve import REPO, HttpClient, HttpServer, YumaError
+from stdio_client import COMMAND, REPO, load_cases
+from yuma_serve import HttpClient, HttpServer, YumaError
 
 
 def check(client, cases, trace, clients):
@@ -71,7 +71,7 @@ def main():
         code = 0
     else:
         token = secrets.token_urlsafe(24)
-        server = HttpServer(threads=args.threads, token=token)
+        server = HttpServer(command=COMMAND, threads=args.threads, token=token)
         try:
             client = HttpClient(server.url, token=token)
             failed, t1, tb = check(client, cases, trace, args.clients)

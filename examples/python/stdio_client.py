@@ -21,7 +21,12 @@ import os
 import threading
 import time
 
-from yuma_serve import REPO, StdioClient, YumaError
+from yuma_serve import Yuma, YumaError
+
+# this repository's built CLI (run from a clone); an installed package would use Yuma() alone
+REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+CLI = os.path.join(REPO, "dist", "cli", "main.js")
+COMMAND = [os.environ.get("NODE", "node"), CLI]
 
 
 def load_cases(directory):
@@ -48,7 +53,9 @@ def main():
     trace = all("trace" in expected for _, _, expected in cases)
 
     failed = 0
-    with StdioClient(threads=args.threads) as yuma:
+    if not os.path.exists(CLI):
+        sys.exit("{} is missing: run `npm ci` (or `npm run build`) in {}".format(CLI, REPO))
+    with Yuma(command=COMMAND, threads=args.threads) as yuma:
         yuma.epoch(cases[0][1])  # the server is up and warm: time from here
         t0 = time.perf_counter()
 

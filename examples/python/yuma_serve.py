@@ -1,23 +1,38 @@
-"""Minimal clients for `yuma serve` (standard library only, Python 3.8+).
+"""A client for `yuma serve` (yuma-engine), standard library only, Python 3.8+.
 
-    from yuma_serve import StdioClient, HttpServer, HttpClient
+Copy this one file next to your code (it is also shipped in the npm package, at
+node_modules/yuma-engine/examples/python/yuma_serve.py) and import it:
 
-    with StdioClient() as yuma:                       # runs `node dist/cli/main.js serve --stdio`
-        out = yuma.epoch(input_doc, trace=True)       # one yuma-epoch/1 input (a dict) -> output dict
-        outs = yuma.epochs([doc1, doc2])              # a batch, run on the worker pool
+    from yuma_serve import Yuma, YumaError
 
-    with HttpServer(token="s3cret") as server:        # runs `serve --http --port 0`, reads the port
-        client = HttpClient(server.url, token="s3cret")
-        out = client.epoch(input_doc)
+    with Yuma() as yuma:                          # one warm `yuma serve --stdio` for the block
+        out = yuma.epoch(input_doc)               # one yuma-epoch/1 input (a dict) -> output (a dict)
+        outs = yuma.epochs([doc_a, doc_b])        # a batch, run on the server's worker pool
+        traced = yuma.epoch(input_doc, trace=True)
 
-A server error reply ({"id", "error": {"code", "message", "field"}}) raises YumaError.
+    out = run_epoch(input_doc)                    # one-shot: starts a server, runs, stops it
+
+Which program runs: `command` (a list, e.g. ["node", "/path/to/yuma-engine/dist/cli/main.js"])
+when given; otherwise `yuma` when it is on PATH (a global install), otherwise `npx --no yuma`
+in the working directory (`cwd`, default the current one: a project that ran
+`npm install yuma-engine`; `--no` keeps npx from fetching anything).
+
+Errors: an error reply raises YumaError (.code, .message, .field = the JSON path of the bad
+value, .status over HTTP); a server that could not start or has gone raises YumaServerError.
 u64 amounts stay decimal strings, as in the yuma-epoch/1 format.
+
+Over HTTP: `HttpServer(...)` starts `yuma serve --http` on loopback (any free port) and
+`HttpClient(url, token=...)` talks to any running server:
+
+    with HttpServer(token="s3cret") as server:
+        out = HttpClient(server.url, token="s3cret").epoch(input_doc)
 """
 
 import json
 import os
 import queue
 import re
+import shutil
 import signal
 import subprocess
 import tempfile
@@ -25,9 +40,17 @@ import threading
 import urllib.error
 import urllib.request
 
-REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-CLI = os.path.join(REPO, "dist", "cli", "main.js")
-NODE = os.environ.get("NODE", "node")
+__all__ = [
+    "Yuma",
+    "StdioClient",
+    "HttpServer",
+    "HttpClient",
+    "YumaError",
+    "YumaServerError",
+    "default_command",
+    "run_epoch",
+    "run_epochs",
+]
 
 
 class YumaError(Exception):
@@ -42,26 +65,46 @@ class YumaError(Exception):
         super().__init__("{}{}: {}".format(self.code, where, self.message))
 
 
-def _check_built():
-    if not os.path.exists(CLI):
-        raise SystemExit("{} is missing: run `npm ci` (or `npm run build`) in {}".format(CLI, REPO))
+class YumaServerError(RuntimeError):
+    """The server could not be started, or it stopped answering."""
 
 
-class StdioClient:
-    """`yuma serve --stdio` as a subprocess: one JSON line per request, replies in order.
+def default_command():
+    """`yuma` when it is on PATH, else `npx --no yuma` (the project's local install)."""
+    yuma = shutil.which("yuma")
+    if yuma:
+        return [yuma]
+    npx = shutil.which("npx")
+    if npx:
+        return [npx, "--no", "yuma"]
+    raise YumaServerError(
+        "cannot find yuma-engine's CLI: `yuma` is not on PATH and there is no `npx`; "
+        "install yuma-engine (npm install yuma-engine) or pass command=[...]"
+    )
 
-    request()/epoch()/epochs() send one request and wait for its reply. To keep the pool busy,
-    pipeline: send() many requests (from one thread), then receive() the replies in order.
+
+def _start(command, args, cwd, **popen):
+    cmd = list(command) if command is not None else default_command()
+    try:
+        return subprocess.Popen(cmd + args, cwd=cwd, **popen)
+    except OSError as e:
+        raise YumaServerError("cannot start {}: {}".format(" ".join(cmd), e)) from None
+
+
+class Yuma:
+    """`yuma serve --stdio` as a subprocess: one JSON line per request, replies in request order.
+
+    Yuma(command=None, threads=None, args=(), cwd=None). epoch()/epochs() send one request and
+    wait for its reply. To keep the server's pool busy, pipeline: send() many requests (from one
+    thread) and receive() the replies, which come back in the order sent. close() (or the end
+    of the `with` block) lets the server finish what it read and exit.
     """
 
-    def __init__(self, threads=None, extra_args=()):
-        _check_built()
-        args = [NODE, CLI, "serve", "--stdio", "--quiet"]
+    def __init__(self, command=None, threads=None, args=(), cwd=None):
+        serve = ["serve", "--stdio", "--quiet"]
         if threads is not None:
-            args += ["--threads", str(threads)]
-        self.proc = subprocess.Popen(
-            args + list(extra_args), stdin=subprocess.PIPE, stdout=subprocess.PIPE, cwd=REPO
-        )
+            serve += ["--threads", str(threads)]
+        self.proc = _start(command, serve + list(args), cwd, stdin=subprocess.PIPE, stdout=subprocess.PIPE)
         self._next_id = 0
 
     def send(self, request):
@@ -69,36 +112,45 @@ class StdioClient:
         if "id" not in request:
             self._next_id += 1
             request = dict(request, id=self._next_id)
-        self.proc.stdin.write(json.dumps(request, separators=(",", ":")).encode() + b"\n")
-        self.proc.stdin.flush()
+        try:
+            self.proc.stdin.write(json.dumps(request, separators=(",", ":")).encode() + b"\n")
+            self.proc.stdin.flush()
+        except (BrokenPipeError, ValueError):
+            raise YumaServerError("the yuma server is gone (exit code {})".format(self.proc.poll())) from None
         return request["id"]
 
     def receive(self):
-        """The next reply (a dict), in request order; raises EOFError if the server is gone."""
+        """The next reply (a dict), in request order."""
         line = self.proc.stdout.readline()
         if not line:
-            raise EOFError("the yuma server closed its output (exit code {})".format(self.proc.poll()))
+            raise YumaServerError("the yuma server closed its output (exit code {})".format(self.proc.wait()))
         return json.loads(line)
 
     def request(self, request):
+        """Sends one request and returns its reply; an error reply raises YumaError."""
         sent = self.send(request)
         reply = self.receive()
         if reply.get("id") != sent:
-            raise RuntimeError("reply id {!r} for request {!r}".format(reply.get("id"), sent))
+            raise YumaServerError("reply id {!r} for request {!r}".format(reply.get("id"), sent))
         if "error" in reply:
             raise YumaError(reply["error"])
         return reply
 
     def epoch(self, input_doc, trace=False):
+        """The output document (a dict) of one yuma-epoch/1 input document."""
         return self.request(dict(input_doc, trace=trace))["output"]
 
     def epochs(self, input_docs, trace=False):
+        """The output documents of a batch, in input order (all or nothing)."""
         return self.request({"epochs": list(input_docs), "trace": trace})["outputs"]
 
     def close(self, timeout=30):
-        """End of input: the server finishes what it has read, then exits."""
+        """End of input: the server answers what it has read, then exits; returns its exit code."""
         if self.proc.stdin and not self.proc.stdin.closed:
-            self.proc.stdin.close()
+            try:
+                self.proc.stdin.close()
+            except BrokenPipeError:
+                pass
         try:
             return self.proc.wait(timeout=timeout)
         finally:
@@ -115,24 +167,46 @@ class StdioClient:
             self.proc.wait()
 
 
-class HttpServer:
-    """`yuma serve --http --port 0` as a subprocess on loopback; .url once it listens."""
+StdioClient = Yuma  # the earlier name
 
-    def __init__(self, threads=None, token=None, extra_args=(), start_timeout=60):
-        _check_built()
-        args = [NODE, CLI, "serve", "--http", "--host", "127.0.0.1", "--port", "0"]
+
+def run_epoch(input_doc, trace=False, command=None, cwd=None):
+    """One epoch on a server started for it (pays the start-up: prefer Yuma() for many)."""
+    with Yuma(command=command, cwd=cwd) as yuma:
+        return yuma.epoch(input_doc, trace=trace)
+
+
+def run_epochs(input_docs, trace=False, command=None, threads=None, cwd=None):
+    """A batch of epochs on a server started for it; outputs in input order."""
+    with Yuma(command=command, threads=threads, cwd=cwd) as yuma:
+        return yuma.epochs(input_docs, trace=trace)
+
+
+class HttpServer:
+    """`yuma serve --http --port 0` as a subprocess on loopback; .url once it listens.
+
+    HttpServer(command=None, threads=None, token=None, args=(), cwd=None, start_timeout=60);
+    stop() (or the end of the `with` block) sends SIGTERM: in-flight requests finish first.
+    """
+
+    def __init__(self, command=None, threads=None, token=None, args=(), cwd=None, start_timeout=60):
+        serve = ["serve", "--http", "--host", "127.0.0.1", "--port", "0"]
         if threads is not None:
-            args += ["--threads", str(threads)]
+            serve += ["--threads", str(threads)]
         self._token_file = None
         if token is not None:
             fd, self._token_file = tempfile.mkstemp(prefix="yuma-token-")
             with os.fdopen(fd, "w") as f:
                 f.write(token + "\n")
-            args += ["--token-file", self._token_file]
-        self.proc = subprocess.Popen(args + list(extra_args), stderr=subprocess.PIPE, cwd=REPO)
+            serve += ["--token-file", self._token_file]
+        try:
+            self.proc = _start(command, serve + list(args), cwd, stderr=subprocess.PIPE)
+        except YumaServerError:
+            self._remove_token()
+            raise
         lines = queue.Queue()
 
-        def pump():  # keep reading stderr so the server never blocks on it
+        def pump():  # keep reading stderr so that the server never blocks on it
             for raw in self.proc.stderr:
                 lines.put(raw.decode(errors="replace").rstrip("\n"))
             lines.put(None)
@@ -144,12 +218,18 @@ class HttpServer:
                 line = lines.get(timeout=start_timeout)
             except queue.Empty:
                 self.stop()
-                raise RuntimeError("the yuma server did not start within {} s".format(start_timeout))
+                raise YumaServerError("the yuma server did not start within {} s".format(start_timeout)) from None
             if line is None:
-                raise RuntimeError("the yuma server exited (code {}) before listening".format(self.proc.wait()))
+                code = self.stop()
+                raise YumaServerError("the yuma server exited (code {}) before listening".format(code))
             m = re.search(r"listening on (http://\S+)", line)
             if m:
                 self.url = m.group(1)
+
+    def _remove_token(self):
+        if self._token_file:
+            os.unlink(self._token_file)
+            self._token_file = None
 
     def stop(self, timeout=30):
         """SIGTERM: the server finishes in-flight requests and exits; returns its exit code."""
@@ -161,9 +241,7 @@ class HttpServer:
             self.proc.kill()
             return self.proc.wait()
         finally:
-            if self._token_file:
-                os.unlink(self._token_file)
-                self._token_file = None
+            self._remove_token()
 
     def __enter__(self):
         return self

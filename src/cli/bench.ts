@@ -9,12 +9,11 @@
 // ms per epoch = a whole batch's latency / its subnets (p50, p99 over the batch samples);
 // speed-up = the main thread's p50 / the pool's p50, same case, same run.
 import { cpus, availableParallelism } from 'node:os';
-import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { syntheticInput, type SyntheticShape } from '../engine/synthetic.js';
 import { runEpoch } from '../engine/epoch.js';
 import { compareOutputs, describeMismatch } from '../engine/compare.js';
-import { writeFileAtomic } from '../engine/io.js';
+import { checkOutputFile, ensureDir, writeOutputs } from '../report/cliutil.js';
 import { InputError, type EpochInput } from '../engine/types.js';
 import { createPool, type Pool } from '../pool/index.js';
 
@@ -206,8 +205,8 @@ export async function runPoolBench(o: PoolBenchOptions): Promise<PoolBenchReport
     rows,
   };
   if (o.json) {
-    mkdirSync(dirname(o.json), { recursive: true });
-    writeFileAtomic(o.json, JSON.stringify(report, null, 2) + '\n');
+    ensureDir(dirname(o.json), '--json');
+    writeOutputs([[o.json, JSON.stringify(report, null, 2) + '\n']]);
     log(`wrote ${o.json}`);
   }
   return report;
@@ -247,6 +246,7 @@ export function formatPoolBench(r: PoolBenchReport): string {
  */
 export async function benchCommand(opts: { threads?: string; json?: string; quick?: boolean; only?: string }): Promise<void> {
   try {
+    if (opts.json !== undefined) checkOutputFile(opts.json, '--json', true); // before the run, not after
     const report = await runPoolBench({
       threads: parseThreadList(opts.threads ?? '1,2'),
       quick: opts.quick === true,

@@ -22,7 +22,7 @@ import {
 import { parseScenario, type ProfileName } from '../engine/network/scenario.js';
 import { renderReport, type Section } from '../report/html.js';
 import { lineChart } from '../report/svg.js';
-import { checkWritable, writeOutputs } from '../report/cliutil.js';
+import { checkOutputFile, writeOutputs } from '../report/cliutil.js';
 
 export interface EmissionFlags {
   profile?: string;
@@ -220,8 +220,8 @@ export async function emissionCommand(file: string | undefined, f: EmissionFlags
         throw new InputError(`expected a number of years in (0, 1000], got ${JSON.stringify(f.years)}`, '--years');
       }
     }
-    if (f.csv !== undefined) checkWritable(f.csv, '--csv');
-    if (f.report !== undefined) checkWritable(f.report, '--report');
+    if (f.csv !== undefined) checkOutputFile(f.csv, '--csv');
+    if (f.report !== undefined) checkOutputFile(f.report, '--report');
 
     // the schedule: a scenario file's (its preset and parameters), else the profile's preset
     let profile: ProfileName;

@@ -37,9 +37,13 @@ function main(argv: string[]): void {
     .argument('<paths...>', 'directories (searched recursively) or files')
     .option('--summary', 'print a per-directory table and throughput after the result line')
     .option('-q, --quiet', 'print only failures and the result line')
-    .action((paths: string[], opts: { summary?: boolean; quiet?: boolean }) => {
-      process.exitCode = verifyCommand(paths, opts);
-    });
+    .action((paths: string[], opts: { summary?: boolean; quiet?: boolean }) =>
+      verifyCommand(paths, opts)
+        .then((code) => {
+          process.exitCode = code;
+        })
+        .catch(fail),
+    );
 
   program
     .command('bench')
@@ -194,6 +198,16 @@ function fail(err: unknown): void {
   if (process.env.YUMA_DEBUG) process.stderr.write(`${e?.stack}\n`);
   process.exitCode = EXIT.failed;
 }
+
+// A closed stdout (`yuma epoch x | head -1`) ends the command quietly with exit 0, as
+// coreutils do for head-style consumers; any other stdout error is one line, exit 1. A closed
+// stderr is ignored (the exit code still tells).
+process.stdout.on('error', (err: NodeJS.ErrnoException) => {
+  if (err.code === 'EPIPE') process.exit(EXIT.ok);
+  process.stderr.write(`yuma: cannot write to stdout: ${err.message}\n`);
+  process.exit(EXIT.failed);
+});
+process.stderr.on('error', () => {});
 
 try {
   main(process.argv);

@@ -5,11 +5,13 @@ import { basename } from 'node:path';
 import { parseEpochInput, readJsonFile } from '../engine/io.js';
 import { syntheticInput } from '../engine/synthetic.js';
 import { profileEpoch, type ProfileResult } from '../engine/analysis/profile.js';
-import { InputError, type EpochInput } from '../engine/types.js';
+import { CHAIN_DEFAULT_HYPERPARAMETERS, InputError, type EpochInput } from '../engine/types.js';
+import { epochBytes } from '../engine/epoch.js';
+import { WASM_MAX_BYTES, largestFitting } from '../engine/limits.js';
 import { renderReport } from '../report/html.js';
 import { profileSection, profileTable } from '../report/profile.js';
 import { progressBar } from '../report/progress.js';
-import { checkWritable, intOption, writeOutputs } from '../report/cliutil.js';
+import { checkOutputFile, intOption, writeOutputs } from '../report/cliutil.js';
 
 export interface ProfileCliOptions {
   synthetic?: string;
@@ -41,6 +43,31 @@ export function parseSyntheticSpec(text: string): { n: number; validators: numbe
   return rowLen === undefined ? { n, validators: V } : { n, validators: V, rowLen };
 }
 
+/**
+ * Refuses a synthetic shape whose epoch would not fit in WebAssembly memory, before generating
+ * it (its V rows of weights and of bonds), naming the entries, the limit and the largest V that fits.
+ */
+export function checkSyntheticFits(
+  shape: { n: number; validators: number; rowLen?: number }, yuma3: boolean, liquidAlpha: boolean, bondsPenalty: number,
+): void {
+  const { n, validators: V } = shape;
+  const len = Math.min(shape.rowLen ?? n, n);
+  const hp = { ...CHAIN_DEFAULT_HYPERPARAMETERS, yuma3, liquid_alpha: liquidAlpha, bonds_penalty: bondsPenalty, commit_reveal: false };
+  // syntheticInput: V rows of `len` entries in the weights and again in the bonds
+  const bytesAt = (v: number) => epochBytes(n, v * len, v * len, hp);
+  const bytes = bytesAt(V);
+  if (bytes <= WASM_MAX_BYTES) return;
+  const gib = (b: number) => (b / 1024 ** 3).toFixed(2);
+  const most = largestFitting(bytesAt, WASM_MAX_BYTES, V);
+  const entries = (V * len).toLocaleString('en-US');
+  throw new InputError(
+    `n=${n}, V=${V}, ${len} per row: ${entries} weight and ${entries} bond entries need ${gib(bytes)} GiB of WebAssembly ` +
+      `memory for the epoch's buffers, above its ${gib(WASM_MAX_BYTES)} GiB limit; at this n and row length at most ` +
+      `V=${Math.max(0, most)} fits (or shorten the rows)`,
+    '--synthetic',
+  );
+}
+
 export function profileCommand(input: string | undefined, opts: ProfileCliOptions): void {
   if ((input === undefined) === (opts.synthetic === undefined)) {
     throw new InputError('give either an input file or --synthetic n,V[,rowlen] (exactly one)', input === undefined ? '<input>' : '--synthetic');
@@ -58,13 +85,14 @@ export function profileCommand(input: string | undefined, opts: ProfileCliOption
     bondsPenalty = Math.floor(x * 65535 + 0.5);
   }
   // fail before the (possibly long) run when an output cannot be written
-  if (opts.json) checkWritable(opts.json, '--json');
-  if (opts.report) checkWritable(opts.report, '--report');
+  if (opts.json) checkOutputFile(opts.json, '--json');
+  if (opts.report) checkOutputFile(opts.report, '--report');
 
   let epoch: EpochInput;
   let label: string;
   if (opts.synthetic !== undefined) {
     const shape = parseSyntheticSpec(opts.synthetic);
+    checkSyntheticFits(shape, opts.yuma3 === true, opts.liquidAlpha === true, bondsPenalty ?? CHAIN_DEFAULT_HYPERPARAMETERS.bonds_penalty);
     epoch = syntheticInput({
       ...shape,
       yuma3: opts.yuma3 === true,

@@ -1,4 +1,4 @@
-// `yuma serve --stdio | --http [...]` (issue 8): a long-lived epoch server on one warm pool.
+// `yuma serve --stdio | --http [...]`: a long-lived epoch server on one warm pool.
 // Option errors are InputErrors naming the option (exit 2); see src/serve for the protocol.
 import { readFileSync } from 'node:fs';
 import { InputError } from '../engine/types.js';

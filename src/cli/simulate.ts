@@ -2,8 +2,9 @@
 // Progress on stderr (only on a TTY, never with --json), the summary table on stdout (or the
 // summary JSON with --json), files in --out (see engine/network/simulate.ts).
 import { simulationReport } from '../report/simulate.js';
-import { checkWritable } from '../report/cliutil.js';
-import { readJsonFile, writeFileAtomic } from '../engine/io.js';
+import { dirname } from 'node:path';
+import { checkDirCreatable, checkOutputFile, writeOutputs } from '../report/cliutil.js';
+import { readJsonFile } from '../engine/io.js';
 import { InputError } from '../engine/types.js';
 import { CheckpointError, SimulationError } from '../engine/network/errors.js';
 import {
@@ -65,7 +66,9 @@ export async function simulateCommand(file: string | undefined, f: SimulateFlags
     const checkpointEvery = intFlag('checkpoint-every', f.checkpointEvery, 1);
     const keepCheckpoints = intFlag('keep-checkpoints', f.keepCheckpoints, 1);
     const progress = f.progress !== false && !f.json && process.stderr.isTTY === true;
-    if (f.report !== undefined) checkWritable(f.report, '--report'); // fail before hours of work, not after
+    // output paths: fail before hours of work, not after
+    checkDirCreatable(f.out ?? (f.resume !== undefined ? dirname(f.resume) : 'simulate-out'), '--out');
+    if (f.report !== undefined) checkOutputFile(f.report, '--report');
     let scenario: Scenario | undefined;
     let blocks: number | undefined;
     if (f.resume !== undefined) {
@@ -114,7 +117,7 @@ export async function simulateCommand(file: string | undefined, f: SimulateFlags
       bar?.done();
     }
     if (f.report !== undefined) {
-      writeFileAtomic(f.report, simulationReport(summary, ['yuma simulate', ...process.argv.slice(3)].join(' ')));
+      writeOutputs([[f.report, simulationReport(summary, ['yuma simulate', ...process.argv.slice(3)].join(' '))]]);
     }
     process.stdout.write(f.json ? JSON.stringify(summary, null, 2) + '\n' : formatSummary(summary));
     return 0;
@@ -198,7 +201,7 @@ export function formatSummary(s: SimulationSummary): string {
   const out: string[] = [];
   out.push(
     `yuma simulate: ${s.scenario} (${s.profile}), ${L.subnets.length} subnets, blocks ${group(s.startBlock)}..${group(s.endBlock)} ` +
-      `(${group(s.blocks)} blocks, ${days.toFixed(2)} days)${s.resumedFrom !== null ? `, resumed after block ${group(s.resumedFrom)}` : ''}\n\n`,
+      `(${group(s.blocks)} blocks, ${days.toFixed(2)} days)${s.resumedFrom !== null ? `, resumed after block ${group(s.resumedFrom)}` : ''}, run ${s.run}\n\n`,
   );
   const minted = L.subnets.reduce((a, x) => a + BigInt(x.minted), 0n);
   out.push(
@@ -221,11 +224,12 @@ export function formatSummary(s: SimulationSummary): string {
   out.push('\nper subnet\n');
   out.push(
     table(
-      ['netuid', 'uids', 'epochs', `minted (${subTok})`, `paid (${subTok})`, 'burned', `dust (${s.profile === 'bittensor' ? 'rao' : 'nano'})`],
+      ['netuid', 'uids', 'epochs', `minted (${subTok})`, `credited (${subTok})`, 'burned', `dust (${s.profile === 'bittensor' ? 'rao' : 'nano'})`],
       L.subnets.map((x) => [String(x.netuid), String(x.n), String(x.epochs), tokens(x.minted), tokens(x.paid), tokens(x.burned), group(x.dust)]),
       [true, true, true, true, true, true, true],
     ),
   );
+  out.push(`credited: incentive + dividends + ${s.profile === 'bittensor' ? 'the owner cut' : 'the founder share'}, as the epochs credited them\n`);
   out.push(`\ntop ${L.topEarners.length} earners${s.profile === 'bittensor' ? ` (ranked by value in ${nat} at the subnet's alpha price)` : ''}\n`);
   out.push(
     table(

@@ -2,11 +2,13 @@
 import { dirname, relative } from 'node:path';
 import { findCases, runCase, type CaseResult } from '../engine/verify.js';
 
-export function verifyCommand(paths: string[], opts: { summary?: boolean; quiet?: boolean }): number {
+export async function verifyCommand(paths: string[], opts: { summary?: boolean; quiet?: boolean }): Promise<number> {
   const cases = findCases(paths);
   const results: CaseResult[] = [];
   const t0 = performance.now();
   for (const c of cases) {
+    // let a closed stdout (`| head -1`) end the run between cases (main.ts)
+    await new Promise(setImmediate);
     const r = runCase(c);
     results.push(r);
     if (r.status === 'failed') process.stdout.write(`FAIL ${c.name}: ${r.detail}\n`);
@@ -17,6 +19,7 @@ export function verifyCommand(paths: string[], opts: { summary?: boolean; quiet?
   const ms = performance.now() - t0;
   const tail = unsupported > 0 ? `, ${unsupported} unsupported` : '';
   process.stdout.write(`verify: ${passed} passed, ${failed} failed${tail}\n`);
+  if (cases.length === 0) process.stderr.write(`yuma verify: no cases found under ${paths.join(', ')} (NAME.input.json[.gz] beside NAME.expected.json[.gz], or kind "sequence" files)\n`);
   if (opts.summary) printSummary(results, ms);
   return failed === 0 && passed > 0 ? 0 : 1;
 }

@@ -2,7 +2,9 @@
 // (spec/yuma.md section 2). Vector stages run here; every O(nnz) stage is a kernel.
 import type { EpochInput, EpochOutput, SparseU16 } from './types.js';
 import { MEDIAN_SCRATCH, type Kernels } from './kernels.js';
-import type { Layout } from './memory.js';
+import { layoutBytes, type Layout } from './memory.js';
+import { EpochTooLargeError, WASM_MAX_BYTES, WASM_RESERVED_BYTES, largestFitting } from './limits.js';
+import { validateEpochInput } from './validate.js';
 import { defaultKernels } from './wasm.js';
 import { activity } from './stages/activity.js';
 import { combineStake } from './stages/stake.js';
@@ -17,7 +19,7 @@ export interface EpochOptions {
   onStage?: (stage: EpochStage, ms: number) => void;
 }
 
-/** The pipeline's stages, in order (named as in spec/yuma-stages.md). */
+/** The pipeline's stages, in order (named as in docs/spec/yuma-stages.md). */
 export const EPOCH_STAGES = [
   'activity', 'stake', 'permits', 'active_stake', 'weights', 'consensus', 'clip_trust_ranks',
   'bonds_load', 'ema_bonds', 'dividends', 'emission', 'outputs',
@@ -73,7 +75,45 @@ function layout(n: number, nnzW: number, nnzB: number, hp: EpochInput['hyperpara
   } as const satisfies Layout;
 }
 
+/**
+ * Bytes of WebAssembly memory one epoch needs (its buffers, carved once, and the kernels'
+ * static data below them): what decides whether it fits in the 4 GiB of wasm32.
+ */
+export function epochBytes(n: number, weightEntries: number, bondEntries: number, hp: EpochInput['hyperparameters']): number {
+  return WASM_RESERVED_BYTES + layoutBytes(layout(n, weightEntries, bondEntries, hp));
+}
+
+/**
+ * Refuses, before anything is allocated, an epoch whose buffers exceed `limit` bytes
+ * (default: all of wasm32's memory), naming its entry counts, the limit and the most weight
+ * entries that would fit.
+ */
+export function assertEpochFits(
+  n: number, weightEntries: number, bondEntries: number, hp: EpochInput['hyperparameters'], limit = WASM_MAX_BYTES,
+): void {
+  const bytes = epochBytes(n, weightEntries, bondEntries, hp);
+  if (bytes <= limit) return;
+  const most = largestFitting((w) => epochBytes(n, w, bondEntries, hp), limit, n * n);
+  throw new EpochTooLargeError(n, weightEntries, bondEntries, bytes, limit, Math.max(0, most));
+}
+
+/**
+ * One epoch of one subnet. The input is checked first (validateEpochInput: an InputError naming
+ * the field and index) and so is its size (EpochTooLargeError when its buffers exceed the
+ * WebAssembly memory); nothing runs on a bad input, and the next good one runs as usual.
+ */
 export function runEpoch(input: EpochInput, options: EpochOptions = {}): EpochOutput {
+  validateEpochInput(input);
+  assertEpochFits(input.n, input.weights.col.length, input.bonds.col.length, input.hyperparameters);
+  return _runCheckedEpoch(input, options);
+}
+
+/**
+ * runEpoch on an input already checked by validateEpochInput and assertEpochFits (the pool's
+ * workers: the main thread checked it before cloning).
+ * @internal
+ */
+export function _runCheckedEpoch(input: EpochInput, options: EpochOptions = {}): EpochOutput {
   const k = options.kernels ?? defaultKernels();
   const mark = stageClock(options.onStage);
   const { m, active, rawStake, newPermit, nnzE } = epochStages(input, k, mark);

@@ -7,10 +7,6 @@
 // packed in plain loops over what JSON.parse produced, into arrays sized by a counting
 // pass; error paths are only built when something is wrong.
 
-import * as fs from 'node:fs';
-import * as path from 'node:path';
-import { randomBytes } from 'node:crypto';
-import { gunzipSync } from 'node:zlib';
 import {
   BLOCK_MAX, WHAT_BLOCK, WHAT_N, WHAT_U16, WHAT_UID_J, WHAT_VALUE,
   Reader, checkInt, checkObject, checkArrayN, fail, show, type Obj,
@@ -30,7 +26,7 @@ import {
 // limits and messages (the shared ones live in json-check.ts)
 
 /** bonds_moving_average above this: the chain's two code paths disagree. */
-const BMA_MAX = 2 ** 31 * 1e6 - 1;
+export const BMA_MAX = 2 ** 31 * 1e6 - 1;
 
 const WHAT_I16 = 'an integer -32768..32767 (i16)';
 const WHAT_BMA =
@@ -473,106 +469,6 @@ export function epochOutputToJson(out: EpochOutput): string {
 }
 
 // ---------------------------------------------------------------------------------------
-// files
+// files: the bounded readers and the atomic writer live in ./files.ts
 
-function errorText(e: unknown): string {
-  return e instanceof Error ? e.message : String(e);
-}
-
-/** 1-based line and column of a 0-based character offset. */
-function lineColumn(text: string, pos: number): string {
-  let line = 1;
-  let lineStart = 0;
-  for (let i = text.indexOf('\n'); i !== -1 && i < pos; i = text.indexOf('\n', i + 1)) {
-    line++;
-    lineStart = i + 1;
-  }
-  return `line ${line}, column ${pos - lineStart + 1}`;
-}
-
-/**
- * Reads and parses a JSON file (synchronously); gzip content (magic 1f 8b) is inflated
- * first; `-` reads stdin. A missing or unreadable file, bad gzip or a JSON syntax error
- * throws InputError naming the file.
- */
-export function readJsonFile(file: string): unknown {
-  const name = file === '-' ? '<stdin>' : file;
-  let buf: Buffer;
-  try {
-    buf = fs.readFileSync(file === '-' ? 0 : file);
-  } catch (e) {
-    const code = (e as NodeJS.ErrnoException).code;
-    const why =
-      code === 'ENOENT'
-        ? 'no such file'
-        : code === 'EISDIR'
-          ? 'is a directory, not a file'
-          : code === 'EACCES'
-            ? 'permission denied'
-            : errorText(e);
-    throw new InputError(`cannot read: ${why}`, '', name);
-  }
-  if (buf.length >= 2 && buf[0] === 0x1f && buf[1] === 0x8b) {
-    try {
-      buf = gunzipSync(buf);
-    } catch (e) {
-      throw new InputError(`cannot decompress (gzip): ${errorText(e)}`, '', name);
-    }
-  }
-  let text = buf.toString('utf8');
-  if (text.charCodeAt(0) === 0xfeff) text = text.slice(1);
-  try {
-    return JSON.parse(text) as unknown;
-  } catch (e) {
-    // V8 may quote the source around the error: keep the message on one short line
-    let msg = errorText(e).replace(/\r?\n/g, '\\n').replace(/\t/g, '\\t');
-    if (msg.length > 200) msg = `${msg.slice(0, 197)}...`;
-    const m = /at position (\d+)/.exec(msg);
-    const where = m && !/line \d+/.test(msg) ? ` (${lineColumn(text, Number(m[1]))})` : '';
-    throw new InputError(`invalid JSON: ${msg}${where}`, '', name);
-  }
-}
-
-/**
- * Writes `data` to `file` atomically: a temp file in the same directory (named with the
- * pid and random bytes), fsync, rename over the target. On any error the temp file is
- * removed and the error rethrown.
- */
-export function writeFileAtomic(file: string, data: string | Uint8Array): void {
-  const dir = path.dirname(file);
-  const tmp = path.join(dir, `.${path.basename(file)}.${process.pid}.${randomBytes(6).toString('hex')}.tmp`);
-  let fd: number | undefined;
-  try {
-    fd = fs.openSync(tmp, 'wx');
-    fs.writeFileSync(fd, data);
-    fs.fsyncSync(fd);
-    fs.closeSync(fd);
-    fd = undefined;
-    fs.renameSync(tmp, file);
-  } catch (e) {
-    if (fd !== undefined) {
-      try {
-        fs.closeSync(fd);
-      } catch {
-        // already failing; the original error matters
-      }
-    }
-    try {
-      fs.unlinkSync(tmp);
-    } catch {
-      // never created, or already gone
-    }
-    throw e;
-  }
-  // best effort: make the rename itself durable (not possible on every platform)
-  try {
-    const dfd = fs.openSync(dir, 'r');
-    try {
-      fs.fsyncSync(dfd);
-    } finally {
-      fs.closeSync(dfd);
-    }
-  } catch {
-    // ignore
-  }
-}
+export { parseJsonBytes, readDocumentBytes, readInputBytes, readJsonFile, writeFileAtomic } from './files.js';

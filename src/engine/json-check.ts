@@ -9,8 +9,10 @@ export const I64_MAX = (1n << 63n) - 1n;
 /** 2^53 - 1: the largest integer a JSON number (an IEEE double) holds exactly. */
 export const BLOCK_MAX = Number.MAX_SAFE_INTEGER;
 
-const U64_RE = /^[0-9]+$/;
-const I64_RE = /^-?[0-9]+$/;
+// canonical decimal: no sign on u64, no leading zeros, no "-0" (docs/spec/epoch-io.md, number conventions)
+const U64_RE = /^(?:0|[1-9][0-9]*)$/;
+const I64_RE = /^(?:0|-?[1-9][0-9]*)$/;
+const LEADING_ZERO_RE = /^-?0[0-9]/;
 
 export const WHAT_U16 = 'an integer 0..65535 (u16)';
 export const WHAT_N = 'an integer 0..65535 (the subnetwork size)';
@@ -64,8 +66,11 @@ export function checkU64(v: unknown, field: string, file: string): bigint {
     if (b <= U64_MAX) return b;
     return fail(`expected a u64 decimal string, got ${showForString(v)} (above 2^64-1)`, field, file);
   }
-  return fail(`expected a u64 decimal string, got ${showForString(v)}`, field, file);
+  return fail(`expected a u64 decimal string, got ${showForString(v)}${leadingZero(v)}`, field, file);
 }
+
+const leadingZero = (v: unknown) =>
+  typeof v === 'string' && LEADING_ZERO_RE.test(v) ? ' (no leading zeros)' : v === '-0' ? ' (write 0)' : '';
 
 export function checkI64(v: unknown, field: string, file: string): bigint {
   if (typeof v === 'string' && I64_RE.test(v)) {
@@ -73,7 +78,7 @@ export function checkI64(v: unknown, field: string, file: string): bigint {
     if (b >= I64_MIN && b <= I64_MAX) return b;
     return fail(`expected an i64 decimal string, got ${showForString(v)} (outside -2^63..2^63-1)`, field, file);
   }
-  return fail(`expected an i64 decimal string, got ${showForString(v)}`, field, file);
+  return fail(`expected an i64 decimal string, got ${showForString(v)}${leadingZero(v)}`, field, file);
 }
 
 export function checkBool(v: unknown, field: string, file: string): boolean {
@@ -210,4 +215,90 @@ export class Reader {
     }
     return out;
   }
+}
+
+// ---------------------------------------------------------------------------------------
+// duplicate keys
+
+/** Where a key repeats in an object: the field path of its second occurrence, and the key. */
+export interface DuplicateKey {
+  field: string;
+  key: string;
+}
+
+/**
+ * The first key that repeats within one object of a JSON document (given as its UTF-8 bytes,
+ * already accepted by JSON.parse), or null. JSON.parse keeps the last of repeated keys
+ * silently; the engine's documents must not have any. One pass over the bytes: a stack of
+ * containers (object or array, the array index, the object's keys so far); strings are
+ * decoded only where they are keys.
+ */
+export function findDuplicateKey(b: Uint8Array, from = 0): DuplicateKey | null {
+  const text = Buffer.from(b.buffer, b.byteOffset, b.byteLength);
+  let isObject = new Uint8Array(64);
+  let index = new Int32Array(64);
+  const keys: Set<string>[] = [];
+  const current: string[] = [];
+  let depth = 0;
+  let expectKey = false;
+  const n = b.length;
+  for (let i = from; i < n; i++) {
+    const c = b[i]!;
+    if (c === 0x22) {
+      // a string: find its closing quote (a backslash escapes the next byte)
+      const start = i;
+      let escaped = false;
+      for (i++; b[i] !== 0x22; i++) {
+        if (b[i] === 0x5c) {
+          escaped = true;
+          i++;
+        }
+      }
+      if (expectKey) {
+        expectKey = false;
+        const key = escaped ? (JSON.parse(text.toString('utf8', start, i + 1)) as string) : text.toString('utf8', start + 1, i);
+        const seen = keys[depth]!;
+        if (seen.has(key)) return { field: fieldPath(isObject, index, current, depth, key), key };
+        seen.add(key);
+        current[depth] = key;
+      }
+    } else if (c === 0x2c) {
+      // ,
+      if (isObject[depth] === 1) expectKey = true;
+      else index[depth]!++;
+    } else if (c === 0x7b || c === 0x5b) {
+      // { or [
+      if (++depth === isObject.length) {
+        const o = new Uint8Array(depth * 2);
+        o.set(isObject);
+        isObject = o;
+        const x = new Int32Array(depth * 2);
+        x.set(index);
+        index = x;
+      }
+      if (c === 0x7b) {
+        isObject[depth] = 1;
+        keys[depth] = new Set();
+        expectKey = true;
+      } else {
+        isObject[depth] = 0;
+        index[depth] = 0;
+      }
+    } else if (c === 0x7d || c === 0x5d) {
+      // } or ]
+      expectKey = false;
+      depth--;
+    }
+  }
+  return null;
+}
+
+/** `epochs[2].input.n`: the path down to `key` in the object at `depth`. */
+function fieldPath(isObject: Uint8Array, index: Int32Array, current: string[], depth: number, key: string): string {
+  let p = '';
+  for (let d = 1; d < depth; d++) {
+    if (isObject[d] === 1) p += p === '' ? current[d] : `.${current[d]}`;
+    else p += `[${index[d]}]`;
+  }
+  return p === '' ? key : `${p}.${key}`;
 }

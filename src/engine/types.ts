@@ -30,7 +30,7 @@ export interface Hyperparameters {
   commit_reveal: boolean;
 }
 
-/** The chain's runtime defaults (spec/yuma.md section 4); a starting point for made-up subnets. */
+/** The chain's runtime defaults (docs/spec/yuma.md section 4); a starting point for made-up subnets. */
 export const CHAIN_DEFAULT_HYPERPARAMETERS: Readonly<Hyperparameters> = Object.freeze({
   tempo: 360,
   activity_cutoff: 5000,

@@ -16,6 +16,8 @@ export interface GoldenCase {
   file: string;
   /** the expected output (pair only) */
   expectedFile?: string;
+  /** set when the case could not even be read: why (the case fails with it) */
+  error?: string;
 }
 
 export type CaseStatus = 'passed' | 'failed' | 'unsupported';
@@ -32,14 +34,41 @@ export interface CaseResult {
 
 const INPUT = /^(.*)\.input\.json(\.gz)?$/;
 
-/** Every golden case under the given files or directories (recursively), in path order. */
+/**
+ * Every golden case under the given files or directories (recursively), in path order. What
+ * cannot be searched or read becomes a case of its own that fails with the reason (`error`):
+ * an unreadable directory, a symlink loop (of links, or a link back to a directory above),
+ * a `.json` file that cannot be read or parsed (or is dangling). A `.json` file that parses
+ * but is not a sequence (nor an input or expected file) is not a case.
+ */
 export function findCases(paths: readonly string[]): GoldenCase[] {
   const out: GoldenCase[] = [];
-  const visit = (p: string) => {
-    const st = statSync(p, { throwIfNoEntry: false });
-    if (!st) throw new InputError('no such file or directory', '', p);
+  const seenDirs = new Set<string>();
+  const broken = (p: string, error: string) => out.push({ name: p, kind: 'sequence', file: p, error });
+  const visit = (p: string, top: boolean) => {
+    let st;
+    try {
+      st = statSync(p, { throwIfNoEntry: false });
+    } catch (e) {
+      return broken(p, `cannot read: ${fsReason(e)}`);
+    }
+    if (!st) {
+      if (top) throw new InputError('no such file or directory', '', p);
+      if (/\.json(\.gz)?$/.test(p)) broken(p, 'cannot read: a dangling symlink');
+      return;
+    }
     if (st.isDirectory()) {
-      for (const e of readdirSync(p).sort()) visit(join(p, e));
+      const id = `${st.dev}:${st.ino}`;
+      if (seenDirs.has(id)) return broken(p, 'a symlink loop: a link back to a directory above it');
+      seenDirs.add(id);
+      let entries: string[];
+      try {
+        entries = readdirSync(p).sort();
+      } catch (e) {
+        return broken(p, `cannot read the directory: ${fsReason(e)}`);
+      }
+      for (const e of entries) visit(join(p, e), false);
+      seenDirs.delete(id);
       return;
     }
     const name = basename(p);
@@ -48,29 +77,38 @@ export function findCases(paths: readonly string[]): GoldenCase[] {
       const dir = p.slice(0, p.length - name.length);
       const expected = [`${m[1]}.expected.json`, `${m[1]}.expected.json.gz`].map((f) => join(dir, f)).find(existsSync);
       out.push({ name: p.replace(INPUT, '$1'), kind: 'pair', file: p, ...(expected ? { expectedFile: expected } : {}) });
-    } else if (/\.json(\.gz)?$/.test(name) && !/\.expected\.json(\.gz)?$/.test(name) && isSequence(p)) {
-      out.push({ name: p.replace(/\.json(\.gz)?$/, ''), kind: 'sequence', file: p });
+    } else if (/\.json(\.gz)?$/.test(name) && !/\.expected\.json(\.gz)?$/.test(name)) {
+      const kind = sequenceKind(p);
+      if (kind === true) out.push({ name: p.replace(/\.json(\.gz)?$/, ''), kind: 'sequence', file: p });
+      else if (kind !== false) broken(p.replace(/\.json(\.gz)?$/, ''), kind);
     }
   };
-  for (const p of paths) visit(p);
+  for (const p of paths) visit(p, true);
   return out;
 }
 
-function isSequence(file: string): boolean {
+function fsReason(e: unknown): string {
+  const code = (e as NodeJS.ErrnoException).code;
+  return code === 'ELOOP' ? 'a symlink loop' : code === 'EACCES' ? 'permission denied' : (e as Error).message;
+}
+
+/** true: a sequence file; false: some other JSON document; a string: why it cannot be read. */
+function sequenceKind(file: string): boolean | string {
   try {
     const doc = readJsonFile(file) as { kind?: unknown };
     return doc !== null && typeof doc === 'object' && doc.kind === 'sequence';
-  } catch {
-    return false;
+  } catch (e) {
+    return e instanceof InputError ? e.describe() : `internal error: ${(e as Error).message}`;
   }
 }
 
-/** Runs one case; never throws for bad or unsupported input (it becomes the result). */
+/** Runs one case; never throws (bad, unreadable or unsupported input becomes the result). */
 export function runCase(c: GoldenCase, options: EpochOptions = {}): CaseResult {
   const t0 = performance.now();
   const done = (status: CaseStatus, epochs: number, detail?: string): CaseResult => ({
     case: c, status, epochs, ms: performance.now() - t0, ...(detail ? { detail } : {}),
   });
+  if (c.error !== undefined) return done('failed', 0, c.error);
   try {
     if (c.kind === 'pair') {
       if (!c.expectedFile) return done('failed', 0, `no expected output beside ${c.file}`);
@@ -101,6 +139,7 @@ export function runCase(c: GoldenCase, options: EpochOptions = {}): CaseResult {
   } catch (err) {
     if (err instanceof UnsupportedProfileError) return done('unsupported', 0, `unsupported profile "${err.profile}"`);
     if (err instanceof InputError) return done('failed', 0, err.describe());
-    throw err;
+    // one broken case fails alone; the run goes on
+    return done('failed', 0, `internal error: ${(err as Error)?.message ?? String(err)}`);
   }
 }

@@ -1,6 +1,8 @@
 // The one module that touches WebAssembly: compiles build/yuma.wasm once, instantiates it over
 // JS-owned memory, and turns Buf arguments into the byte offsets the kernels take.
 import { readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { missingBuildFile } from './build-files.js';
 import type { Kernels } from './kernels.js';
 import { carve, layoutBytes, type Bufs, type Layout } from './memory.js';
 
@@ -10,6 +12,8 @@ const PAGE = 65536;
 const SHARED_URL = new URL('../../build/yuma-shared.wasm', import.meta.url);
 /** The shared build's declared maximum (asconfig.json target "shared"): 4 GiB. */
 const SHARED_MAX_PAGES = 65536;
+/** The most bytes a shared memory (a split epoch's) can grow to. */
+export const SHARED_MAX_BYTES = SHARED_MAX_PAGES * PAGE;
 
 let _module: WebAssembly.Module | undefined;
 let _shared: WebAssembly.Module | undefined;
@@ -19,7 +23,7 @@ function compile(url: URL): WebAssembly.Module {
   try {
     bytes = readFileSync(url);
   } catch {
-    throw new Error(`WASM kernels not built: ${url.pathname} is missing (run \`npm run build\`)`);
+    throw missingBuildFile('WASM kernels', fileURLToPath(url));
   }
   return new WebAssembly.Module(bytes);
 }

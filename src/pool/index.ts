@@ -1,4 +1,4 @@
-// A worker pool for many subnets' epochs at once (issue 4), on piscina.
+// A worker pool for many subnets' epochs at once, on piscina.
 //
 // - The WASM kernels are compiled ONCE, here on the main thread (`wasmModule()`), and the
 //   compiled WebAssembly.Module is handed to every worker in workerData (a Module is
@@ -19,9 +19,13 @@ import { setMaxListeners } from 'node:events';
 import { existsSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { fileURLToPath } from 'node:url';
-import { SHARED_DATA_START, newSharedMemory, sharedWasmModule, wasmModule } from '../engine/wasm.js';
-import { newControl, stageInput } from './split.js';
-import type { EpochInput, EpochOutput } from '../engine/types.js';
+import { SHARED_DATA_START, SHARED_MAX_BYTES, newSharedMemory, sharedWasmModule, wasmModule } from '../engine/wasm.js';
+import { missingBuildFile } from '../engine/build-files.js';
+import { newControl, splitBytes, stageInput } from './split.js';
+import { InputError, type EpochInput, type EpochOutput } from '../engine/types.js';
+import { validateEpochInput } from '../engine/validate.js';
+import { assertEpochFits, epochBytes } from '../engine/epoch.js';
+import { EpochTooLargeError } from '../engine/limits.js';
 import type { MapCellSpec, MapRunner } from '../engine/analysis/mapsweep.js';
 import type { ScenarioResult, ScenarioTaskData, ScenarioTaskRunner } from '../engine/analysis/scenario.js';
 import type {
@@ -39,6 +43,16 @@ export type { Fault } from './protocol.js';
  */
 export const SPLIT_MIN_ENTRIES = 262_144;
 
+/**
+ * The most threads a pool takes without `allowOversubscription`: this many per core
+ * (os.availableParallelism()). Each worker holds its own WASM instance and memory (about 11 MB
+ * idle, more once an epoch has grown it), and more workers than cores only compete.
+ */
+export const THREADS_PER_CORE = 4;
+
+/** Node's timers fire at once past this many ms (a 32-bit signed delay). */
+const TIMER_MAX_MS = 2 ** 31 - 1;
+
 /** Batches per thread in one call (see the header). */
 const BATCHES_PER_THREAD = 4;
 
@@ -54,8 +68,13 @@ function batchRanges(count: number, parts: number): [number, number][] {
 const WORKER_URL = new URL('../../dist/pool/worker.js', import.meta.url);
 
 export interface PoolOptions {
-  /** the most workers (default: os.availableParallelism()); an integer >= 1 */
+  /**
+   * the most workers (default: os.availableParallelism()); an integer from 1 to
+   * THREADS_PER_CORE x os.availableParallelism() unless `allowOversubscription`
+   */
   threads?: number;
+  /** allow `threads` above THREADS_PER_CORE x os.availableParallelism() (default false) */
+  allowOversubscription?: boolean;
   /** workers kept alive while idle (default: `threads`, all of them); an integer 0..threads */
   minThreads?: number;
   /**
@@ -108,7 +127,10 @@ export const POOL_DEFAULTS: Readonly<{ idleTimeout: number; maxQueue: number; sp
 export interface RunOptions {
   /** abort the whole call: running tasks are stopped (their workers replaced), nothing returned */
   signal?: AbortSignal;
-  /** abort the whole call after this many ms (a number > 0) */
+  /**
+   * abort the whole call after this many ms: a number from 1 to 2^31 - 1 (Node's timer range),
+   * or Infinity for none (the default)
+   */
   timeoutMs?: number;
   /** include the raw I32F32 intermediate vectors (output `trace`), as runEpoch does */
   trace?: boolean;
@@ -163,7 +185,7 @@ export class PoolError extends Error {
   }
 }
 
-const OPTION_KEYS = new Set(['threads', 'minThreads', 'idleTimeout', 'maxQueue', 'splitMinEntries', 'faultInjection']);
+const OPTION_KEYS = new Set(['threads', 'allowOversubscription', 'minThreads', 'idleTimeout', 'maxQueue', 'splitMinEntries', 'faultInjection']);
 const RUN_KEYS = new Set(['signal', 'timeoutMs', 'trace']);
 
 const show = (v: unknown) => (typeof v === 'string' ? JSON.stringify(v) : typeof v === 'bigint' ? `${v}n` : String(v));
@@ -173,9 +195,19 @@ function resolveOptions(o: PoolOptions): ResolvedPoolOptions {
   for (const k of Object.keys(o)) {
     if (!OPTION_KEYS.has(k)) throw new TypeError(`createPool: unknown option ${JSON.stringify(k)}`);
   }
-  const threads = o.threads ?? availableParallelism();
+  if (o.allowOversubscription !== undefined && typeof o.allowOversubscription !== 'boolean') {
+    throw new TypeError(`createPool: allowOversubscription must be a boolean, got ${show(o.allowOversubscription)}`);
+  }
+  const cores = availableParallelism();
+  const threads = o.threads ?? cores;
   if (!Number.isInteger(threads) || threads < 1) {
     throw new RangeError(`createPool: threads must be an integer >= 1, got ${show(threads)}`);
+  }
+  const most = THREADS_PER_CORE * cores;
+  if (threads > most && o.allowOversubscription !== true) {
+    throw new RangeError(
+      `createPool: threads must be at most ${most} (${THREADS_PER_CORE} x ${cores} cores; allowOversubscription: true allows more), got ${threads}`,
+    );
   }
   const minThreads = o.minThreads ?? threads;
   if (!Number.isInteger(minThreads) || minThreads < 0 || minThreads > threads) {
@@ -207,11 +239,30 @@ function checkRunOptions(what: string, o: RunOptions): void {
   if (o.signal !== undefined && !(o.signal instanceof AbortSignal)) {
     throw new TypeError(`${what}: signal must be an AbortSignal, got ${show(o.signal)}`);
   }
-  if (o.timeoutMs !== undefined && (typeof o.timeoutMs !== 'number' || !(o.timeoutMs > 0))) {
-    throw new RangeError(`${what}: timeoutMs must be a number > 0, got ${show(o.timeoutMs)}`);
+  const t = o.timeoutMs;
+  if (t !== undefined && (typeof t !== 'number' || !(t >= 1) || (t > TIMER_MAX_MS && t !== Infinity))) {
+    throw new RangeError(`${what}: timeoutMs must be a number of ms from 1 to ${TIMER_MAX_MS} (2^31 - 1, Node's timer range), or Infinity for none, got ${show(t)}`);
   }
   if (o.trace !== undefined && typeof o.trace !== 'boolean') {
     throw new TypeError(`${what}: trace must be a boolean, got ${show(o.trace)}`);
+  }
+}
+
+/**
+ * validateEpochInput and the WebAssembly size check on the main thread, before anything is
+ * cloned or queued (the workers then run the input unchecked). `at` names the input in a
+ * batch (`inputs[3]`), prefixed to the field of the InputError.
+ */
+function checkInput(input: unknown, at: string): asserts input is EpochInput {
+  try {
+    validateEpochInput(input);
+    assertEpochFits(input.n, input.weights.col.length, input.bonds.col.length, input.hyperparameters);
+  } catch (e) {
+    if (!(e instanceof InputError) || at === '') throw e;
+    const field = e.field === '' ? at : `${at}.${e.field}`;
+    throw e instanceof EpochTooLargeError
+      ? new EpochTooLargeError(e.n, e.weightEntries, e.bondEntries, e.bytes, e.limit, e.maxWeightEntries, field)
+      : new InputError(e.message, field);
   }
 }
 
@@ -259,7 +310,7 @@ export function createPool(options: PoolOptions = {}): Pool {
   const faultInjection = options.faultInjection;
   const filename = fileURLToPath(WORKER_URL);
   if (!existsSync(filename)) {
-    throw new Error(`createPool: the pool worker is not built: ${filename} is missing (run \`npm run build\`)`);
+    throw missingBuildFile('createPool: the pool worker', filename);
   }
   const config: WorkerConfig = { module: wasmModule(), faults: faultInjection !== undefined, sharedModule: sharedWasmModule() };
   const piscina = new Piscina({
@@ -322,7 +373,8 @@ export function createPool(options: PoolOptions = {}): Pool {
     };
     const onAbort = () => stop('aborted', signal!.reason);
     signal?.addEventListener('abort', onAbort, { once: true });
-    const timer = timeoutMs !== undefined ? setTimeout(() => stop('timeout'), timeoutMs) : undefined;
+    // Infinity: no timer (Node would fire one past 2^31 - 1 ms at once)
+    const timer = timeoutMs !== undefined && timeoutMs !== Infinity ? setTimeout(() => stop('timeout'), timeoutMs) : undefined;
     active.add(stop);
     return {
       signal: controller.signal,
@@ -337,18 +389,15 @@ export function createPool(options: PoolOptions = {}): Pool {
     };
   }
 
-  function runEpochs(inputs: readonly EpochInput[], runOptions: RunOptions = {}): Promise<EpochOutput[]> {
-    return closed ? runEpochsNow(inputs, runOptions) : track(runEpochsNow(inputs, runOptions));
+  function runEpochs(inputs: readonly EpochInput[], runOptions: RunOptions = {}, checked = false): Promise<EpochOutput[]> {
+    return closed ? runEpochsNow(inputs, runOptions, checked) : track(runEpochsNow(inputs, runOptions, checked));
   }
 
-  async function runEpochsNow(inputs: readonly EpochInput[], runOptions: RunOptions): Promise<EpochOutput[]> {
+  /** `checked`: the inputs passed checkInput already (pool.runEpoch). */
+  async function runEpochsNow(inputs: readonly EpochInput[], runOptions: RunOptions, checked: boolean): Promise<EpochOutput[]> {
     checkRunOptions('runEpochs', runOptions);
     if (!Array.isArray(inputs)) throw new TypeError(`runEpochs: inputs must be an array of EpochInput, got ${show(inputs)}`);
-    inputs.forEach((inp, i) => {
-      if (inp === null || typeof inp !== 'object' || typeof inp.n !== 'number' || typeof inp.netuid !== 'number') {
-        throw new TypeError(`runEpochs: inputs[${i}] is not an EpochInput`);
-      }
-    });
+    if (!checked) inputs.forEach((inp, i) => checkInput(inp, `inputs[${i}]`));
     const count = inputs.length;
     if (closed) throw new PoolError('runEpochs: the pool is closed', 'closed');
     if (count === 0) return [];
@@ -492,6 +541,20 @@ export function createPool(options: PoolOptions = {}): Pool {
   // instance over it. A call that failed drops its memory.
   const spareMemories: { memory: WebAssembly.Memory; id: number }[] = [];
   let memoryIds = 0;
+  /**
+   * Split calls run one at a time: each waits for the one before it (settled, helpers home).
+   * A helper waits in its worker for its leader; with one split call in the pool at a time,
+   * helpers occupy at most threads - 1 workers, so some worker always runs tasks that end on
+   * their own and reaches the leader. Two split calls at once could fill every worker with
+   * helpers whose leaders are queued behind them: a deadlock.
+   */
+  let splitTail: Promise<void> = Promise.resolve();
+
+  /** Whether a split of `input` fits in the shared memory (else it runs whole, if that fits). */
+  function splitFits(input: EpochInput): boolean {
+    const whole = epochBytes(input.n, input.weights.col.length, input.bonds.col.length, input.hyperparameters);
+    return splitBytes(input, opts.threads, whole, SHARED_DATA_START) <= SHARED_MAX_BYTES;
+  }
 
   async function runSplitNow(input: EpochInput, runOptions: RunOptions): Promise<EpochOutput> {
     if (closed) throw new PoolError('runEpoch: the pool is closed', 'closed', input.netuid, 0);
@@ -506,41 +569,56 @@ export function createPool(options: PoolOptions = {}): Pool {
     if (signal?.aborted) {
       throw new PoolError(`runEpoch: aborted before start (${errorText(signal.reason)}); nothing was run`, 'aborted', input.netuid, 0, { cause: signal.reason });
     }
-    const shared = spareMemories.pop() ?? { memory: newSharedMemory(), id: ++memoryIds };
-    const ctl = newControl();
-    const base = { kind: 'split', memory: shared.memory, memoryId: shared.id, ctl, participants, trace: runOptions.trace === true } as const;
-    const fault = faultInjection?.(input, 0);
-    const staged = stageInput(shared.memory, input, SHARED_DATA_START);
-    const leaderTask: SplitTask = { ...base, role: 'leader', input: staged.input, staged: staged.staged, ...(fault ? { fault: typeof fault === 'string' ? { fault } : fault } : {}) };
-    const helperTask: SplitTask = { ...base, role: 'helper' };
-
-    const call = callControl(runOptions, participants);
+    let stopped!: () => void;
+    const stop = new Promise<void>((resolve) => (stopped = resolve));
+    const call = callControl(runOptions, participants, () => stopped());
     pending += participants;
+    const turn = splitTail;
+    let done!: () => void;
+    splitTail = new Promise<void>((resolve) => (done = resolve));
     let reply: SplitReply | undefined;
+    let started = 0;
     try {
-      const helpers = Array.from({ length: participants - 1 }, () =>
-        (piscina.run(helperTask, { signal: call.signal }) as Promise<SplitReply>).then(
-          () => void pending--,
-          // a helper that died leaves its block unfinished: the leader would wait for it
-          (err: unknown) => {
-            pending--;
-            call.stop('failed', new Error(`a helper worker failed: ${describeCause(err)}`, { cause: err }));
-          },
-        ),
-      );
-      const leader = (piscina.run(leaderTask, { signal: call.signal }) as Promise<SplitReply>).then(
-        (r) => void (reply = r),
-        (err: unknown) => call.stop('failed', err),
-      );
-      await leader;
-      pending--;
-      // the leader has sent the helpers home (or died: tell them here)
-      const quit = new Int32Array(ctl, 0, 1);
-      Atomics.store(quit, 0, -1);
-      Atomics.notify(quit, 0);
-      await Promise.all(helpers);
+      // the timeout, the signal and close({ force }) also end the wait for the turn
+      await Promise.race([turn, stop]);
+      if (!call.failure()) {
+        started = participants;
+        const shared = spareMemories.pop() ?? { memory: newSharedMemory(), id: ++memoryIds };
+        const ctl = newControl();
+        const base = { kind: 'split', memory: shared.memory, memoryId: shared.id, ctl, participants, trace: runOptions.trace === true } as const;
+        const fault = faultInjection?.(input, 0);
+        const staged = stageInput(shared.memory, input, SHARED_DATA_START);
+        const leaderTask: SplitTask = { ...base, role: 'leader', input: staged.input, staged: staged.staged, ...(fault ? { fault: typeof fault === 'string' ? { fault } : fault } : {}) };
+        const helperTask: SplitTask = { ...base, role: 'helper' };
+        // the leader is queued first: its helpers only wait for it while it runs
+        const leader = (piscina.run(leaderTask, { signal: call.signal }) as Promise<SplitReply>).then(
+          (r) => void (reply = r),
+          (err: unknown) => call.stop('failed', err),
+        );
+        const helpers = Array.from({ length: participants - 1 }, () =>
+          (piscina.run(helperTask, { signal: call.signal }) as Promise<SplitReply>).then(
+            () => void pending--,
+            // a helper that died leaves its block unfinished: the leader would wait for it
+            (err: unknown) => {
+              pending--;
+              call.stop('failed', new Error(`a helper worker failed: ${describeCause(err)}`, { cause: err }));
+            },
+          ),
+        );
+        await leader;
+        pending--;
+        // the leader has sent the helpers home (or died: tell them here)
+        const quit = new Int32Array(ctl, 0, 1);
+        Atomics.store(quit, 0, -1);
+        Atomics.notify(quit, 0);
+        await Promise.all(helpers);
+        if (!call.failure() && spareMemories.length < 2) spareMemories.push(shared);
+      }
     } finally {
+      pending -= participants - started;
       call.dispose();
+      // the next split call goes after this one and after the one before it
+      void turn.then(done);
     }
     const f = call.failure();
     if (f) {
@@ -555,22 +633,29 @@ export function createPool(options: PoolOptions = {}): Pool {
       throw new PoolError(`subnet netuid ${input.netuid} (split over ${participants} threads) ${why}; nothing was returned`, f.kind, input.netuid, 0, { cause: f.cause });
     }
     if (reply?.role !== 'leader') throw new PoolError(`subnet netuid ${input.netuid}: no output`, 'failed', input.netuid, 0);
-    if (spareMemories.length < 2) spareMemories.push(shared);
     return reply.output;
   }
 
   const pool: Pool = {
     options: opts,
-    runEpochs,
+    runEpochs: (inputs, runOptions) => runEpochs(inputs, runOptions),
     async runEpoch(input, runOptions = {}) {
       checkRunOptions('runEpoch', runOptions);
-      if (input !== null && typeof input === 'object' && opts.threads >= 2 && input.weights?.col?.length >= opts.splitMinEntries) {
+      checkInput(input, '');
+      if (opts.threads >= 2 && input.weights.col.length >= opts.splitMinEntries && splitFits(input)) {
         return closed ? runSplitNow(input, runOptions) : track(runSplitNow(input, runOptions));
       }
-      const [out] = await runEpochs([input], runOptions);
+      const [out] = await runEpochs([input], runOptions, true);
       return out!;
     },
     warmup(input) {
+      if (input !== undefined) {
+        try {
+          checkInput(input, '');
+        } catch (e) {
+          return Promise.reject(e);
+        }
+      }
       return closed ? Promise.reject(new PoolError('warmup: the pool is closed', 'closed')) : track(warmupNow(input));
     },
     close({ force = false } = {}) {

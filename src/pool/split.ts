@@ -1,4 +1,4 @@
-// One giant subnet split across the pool's workers (issue 4), over ONE shared WASM memory:
+// One giant subnet split across the pool's workers, over ONE shared WASM memory:
 // a leader worker runs the epoch (runEpoch, unchanged) on kernels whose matrix stages fork
 // their rows or columns out as blocks; helper workers, started beside it, claim blocks of each
 // stage and run them on their own WASM instance over the same memory (original Yuma and
@@ -106,6 +106,26 @@ function rowCuts(rowPtr: Uint32Array, n: number, shards: number): Uint32Array {
   cut[shards] = n;
   for (let s = 1; s <= shards; s++) if (cut[s]! < cut[s - 1]!) cut[s] = cut[s - 1]!;
   return cut;
+}
+
+/** The split's own buffers (after the epoch's): shard bookkeeping and the row shards' scratch. */
+const splitLayout = (shards: number, maxEntries: number) =>
+  ({
+    cuts: ['u32', shards + 1], counts: ['u32', shards], bases: ['u32', shards], dests: ['u32', shards], tmp: ['i64', 3],
+    // where row shards write (from padded bases) before their entries move to the real CSR
+    tmpCol: ['u32', maxEntries], tmpVal: ['i64', maxEntries],
+  }) as const;
+
+/**
+ * Bytes of the shared memory a split epoch of `input` over `participants` threads needs: the
+ * staged weights and bonds (from `from`), the epoch's own buffers, the split's, and every
+ * thread's scratch. The pool splits only when this fits in the shared memory's maximum.
+ */
+export function splitBytes(input: EpochInput, participants: number, epochBytes: number, from: number): number {
+  const a16 = (b: number) => Math.ceil(b / 16) * 16;
+  const staged = [input.weights, input.bonds].reduce((t, m) => t + a16(m.rowPtr.byteLength) + a16(m.col.byteLength) + a16(m.val.byteLength), 0);
+  const own = layoutBytes(splitLayout(Math.max(1, participants * BLOCKS_PER_THREAD), input.weights.col.length + input.bonds.col.length));
+  return a16(from) + staged + epochBytes + own + participants * layoutBytes(scratchLayout(input.n)) + 16;
 }
 
 /**
@@ -277,11 +297,7 @@ export function splitKernels(
   /** first byte after the epoch's buffers (set by alloc), where the split's own scratch starts */
   let end = 0;
   const perThread = layoutBytes(scratchLayout(n));
-  const ownLayout = {
-    cuts: ['u32', shards + 1], counts: ['u32', shards], bases: ['u32', shards], dests: ['u32', shards], tmp: ['i64', 3],
-    // where row shards write (from padded bases) before their entries move to the real CSR
-    tmpCol: ['u32', maxEntries], tmpVal: ['i64', maxEntries],
-  } as const;
+  const ownLayout = splitLayout(shards, maxEntries);
   let own: Bufs<typeof ownLayout> & { counts32: Int32Array } | undefined;
   const f = ctl.f;
 

@@ -3,7 +3,7 @@
 // instance (and its already-grown, already-touched memory) for every task it runs.
 import { threadId, workerData } from 'node:worker_threads';
 import { movable } from './movable.js';
-import { runEpoch } from '../engine/epoch.js';
+import { runEpoch, _runCheckedEpoch } from '../engine/epoch.js';
 import { createWasmKernels, sharedKernels } from '../engine/wasm.js';
 import { runHelper, splitKernels, unstageInput } from './split.js';
 import { syntheticInput } from '../engine/synthetic.js';
@@ -64,7 +64,8 @@ function epochs(task: EpochTask): EpochReply {
     Atomics.store(progress, batch, task.first + k + 1);
     const fault = config.faults ? task.faults?.[k] : undefined;
     if (fault) injectFault(fault);
-    outputs.push(runEpoch(inputs[k]!, { kernels, trace: task.trace }));
+    // checked on the main thread before it was cloned (pool/index.ts checkInput)
+    outputs.push(_runCheckedEpoch(inputs[k]!, { kernels, trace: task.trace }));
   }
   const reply: EpochReply = { kind: 'epoch', outputs, threadId, ms: performance.now() - t0 };
   return movable(reply, outputs.flatMap(ownedBuffers));
@@ -121,7 +122,7 @@ function split(task: SplitTask): SplitReply {
   let output: EpochOutput;
   try {
     if (config.faults && task.fault) injectFault(task.fault);
-    output = runEpoch(input, { kernels: sp.kernels, trace: task.trace });
+    output = _runCheckedEpoch(input, { kernels: sp.kernels, trace: task.trace });
   } finally {
     sp.quit();
   }

@@ -14,11 +14,19 @@ export function formatBytes(b: number): string {
 const ms = (x: number) => (x >= 100 ? x.toFixed(1) : x >= 1 ? x.toFixed(3) : x.toFixed(4));
 const pad = (s: string, w: number, right = true) => (right ? s.padStart(w) : s.padEnd(w));
 
+/** The bond EMA that ran, in words; says why when liquid alpha was asked for and did not run. */
+export function describeEma(p: ProfileResult): string {
+  const ran = { original: 'original Yuma, fixed alpha', fixed: 'Yuma3, fixed alpha', liquid: 'Yuma3, liquid alpha' }[p.ema];
+  if (!p.shape.liquidAlpha || p.ema === 'liquid') return `bond EMA ${ran}`;
+  const why = p.shape.yuma3 ? 'consensus is all zero' : 'original Yuma ignores liquid alpha';
+  return `bond EMA ${ran} (liquid alpha not applied: ${why})`;
+}
+
 export function describeShape(p: ProfileResult): string {
   const s = p.shape;
   return (
     `n=${s.n}, ${s.weights} weight entries, ${s.bonds} bond entries, yuma3 ${s.yuma3 ? 'on' : 'off'}, ` +
-    `liquid alpha ${s.liquidAlpha ? 'on' : 'off'}, bonds_penalty ${s.bondsPenalty}`
+    `liquid alpha ${s.liquidAlpha ? 'on' : 'off'}, bonds_penalty ${s.bondsPenalty}; ${describeEma(p)}`
   );
 }
 
@@ -74,7 +82,7 @@ export function profileSection(p: ProfileResult, label: string, id = 'profile'):
     mode: 'stacked',
     unit: 'ms',
     colors,
-    caption: 'Each bar is one epoch split into the pipeline stages of spec/yuma-stages.md (median or p90 of each stage over the reps).',
+    caption: 'Each bar is one epoch split into the pipeline stages of docs/spec/yuma-stages.md (median or p90 of each stage over the reps).',
   });
   const refStacked = p.refStages
     ? barChart({

@@ -27,9 +27,17 @@ const sum = (xs: string[]) => xs.reduce((s, x) => s + BigInt(x), 0n);
 /** A token amount (9 decimals) as a float, for charts only: the files keep the exact amounts. */
 const tokens = (x: bigint) => Number(x) / 1e9;
 
-/** The report page of the run whose summary is given; the epochs are read from summary.files.epochs. */
+/**
+ * The report page of the run whose summary is given; the epochs are read from summary.files.epochs.
+ *
+ * Two amounts per subnet, named apart: "incentive + dividends", what the epochs' records pay
+ * the uids (the `emission` of epochs.ndjson), and "credited", the summary's `paid`, which
+ * also holds what the epochs credit the subnet owner (Bittensor's owner cut, Commune's founder
+ * share): the CLI table's column of that name.
+ */
 export function simulationReport(summary: SimulationSummary, command: string): string {
-  // per subnet: the block of each epoch and the cumulative emission paid out by then
+  const token = summary.ledger.subnetToken;
+  // per subnet: the block of each epoch and the cumulative incentive + dividends by then
   const perSubnet = new Map<number, { blocks: number[]; paid: number[]; total: bigint }>();
   const stageMs = new Map<string, { total: number; count: number }>();
   const costByEpoch: number[] = [];
@@ -52,7 +60,9 @@ export function simulationReport(summary: SimulationSummary, command: string): s
   // the eight subnets that paid most get a line each; the total gets a chart of its own
   const ranked = [...perSubnet.entries()].sort((a, b) => (b[1].total > a[1].total ? 1 : b[1].total < a[1].total ? -1 : a[0] - b[0]));
   const shown = ranked.slice(0, 8);
-  const grid = [...new Set(ranked.flatMap(([, s]) => s.blocks))].sort((a, b) => a - b);
+  // the amounts are steps: each epoch block b with b - 1 beside it, so a line holds its value
+  // up to the block before a payment instead of slanting from one epoch to the next
+  const grid = [...new Set(ranked.flatMap(([, s]) => s.blocks.flatMap((b) => [b - 1, b])))].sort((a, b) => a - b);
   const atGrid = (s: { blocks: number[]; paid: number[] }) => {
     const ys = new Float64Array(grid.length);
     let k = -1;
@@ -66,26 +76,34 @@ export function simulationReport(summary: SimulationSummary, command: string): s
   const all = new Float64Array(grid.length);
   for (const [, s] of ranked) atGrid(s).forEach((y, g) => (all[g] = all[g]! + y));
   const since = grid.map((b) => b - summary.startBlock);
+  const creditedBy = new Map(summary.ledger.subnets.map((x) => [x.netuid, x.paid]));
+  const credited = (netuid: number) => {
+    const c = creditedBy.get(netuid);
+    return c === undefined ? '' : tokens(BigInt(c)).toFixed(3);
+  };
   const xLabel = `blocks since block ${summary.startBlock}`;
 
   const sections: Section[] = [
     {
       id: 'emission',
-      title: 'Emission paid by the epochs',
-      intro: 'Cumulative incentive and dividends paid per subnet (whole tokens, 9 decimals), at each epoch block.',
+      title: 'Incentive and dividends paid by the epochs',
+      intro:
+        `Cumulative incentive + dividends the epochs paid to each subnet's uids (${token}, 9 decimals; from epochs.ndjson). ` +
+        `"credited" adds what the epochs credited the subnet's owner (${summary.profile === 'bittensor' ? 'the owner cut' : 'the founder share'}): ` +
+        'the "credited" column of the command\'s table.',
       blocks: [
         {
           kind: 'charts',
           html: [
-            lineChart({ title: `cumulative emission paid, all ${ranked.length} subnets`, xLabel, yLabel: 'tokens', xs: since, series: [{ name: 'all subnets', ys: all }] }),
-            lineChart({ title: `cumulative emission paid, top ${shown.length} subnets`, xLabel, yLabel: 'tokens', xs: since, series }),
+            lineChart({ title: `cumulative incentive + dividends, all ${ranked.length} subnets`, xLabel, yLabel: token, xs: since, series: [{ name: 'all subnets', ys: all }] }),
+            lineChart({ title: `cumulative incentive + dividends, top ${shown.length} subnets`, xLabel, yLabel: token, xs: since, series }),
           ],
         },
         {
           kind: 'table',
-          headers: ['netuid', 'epochs', 'paid (tokens)'],
-          rows: ranked.map(([netuid, s]) => [netuid, s.blocks.length, tokens(s.total).toFixed(3)]),
-          numeric: [true, true, true],
+          headers: ['netuid', 'epochs', `incentive + dividends (${token})`, `credited, incl. owner (${token})`],
+          rows: ranked.map(([netuid, s]) => [netuid, s.blocks.length, tokens(s.total).toFixed(3), credited(netuid)]),
+          numeric: [true, true, true, true],
         },
       ],
     },
@@ -116,6 +134,7 @@ export function simulationReport(summary: SimulationSummary, command: string): s
     subtitle: command,
     facts: [
       ['profile', summary.profile],
+      ['run', summary.run],
       ['blocks', `${summary.startBlock} .. ${summary.endBlock} (${summary.blocks})`],
       ['epochs', String(summary.epochs)],
       ['wall time', `${summary.wallSeconds.toFixed(2)} s (${summary.blocksPerSecond.toFixed(0)} blocks/s, ${summary.epochsPerSecond.toFixed(1)} epochs/s)`],

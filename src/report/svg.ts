@@ -122,6 +122,13 @@ export interface LineChartSpec {
 }
 
 /** A line chart with axes, grid, and a legend under the plot. */
+/** Where a rotated y-axis title (axisLabels, centred on x = 12) ends on the right, with a margin. */
+const Y_TITLE_CLEAR = 19;
+/** tick labels end this far left of the plot */
+const TICK_GAP = 5;
+/** A width in px that 11px text of these labels stays within (digits are about 0.64em in the usual sans fonts). */
+const labelWidth = (labels: string[]) => Math.ceil(7.1 * Math.max(0, ...labels.map((l) => l.length)));
+
 export function lineChart(spec: LineChartSpec): string {
   const width = spec.width ?? 460;
   const plotH = spec.height ?? 200;
@@ -145,6 +152,8 @@ export function lineChart(spec: LineChartSpec): string {
   if (spec.yMax !== undefined) hi = Math.max(spec.yMax, Number.isFinite(hi) ? hi : spec.yMax);
   if (!Number.isFinite(lo)) [lo, hi] = [0, 1];
   const yt = niceTicks(lo, hi);
+  // wide tick labels ("100000") push the plot right, clear of the rotated axis title at x = 12
+  fr.left = Math.max(fr.left, Y_TITLE_CLEAR + TICK_GAP + labelWidth(yt.map(tickLabel)));
   const y0 = Math.min(lo, yt[0]!);
   const y1 = Math.max(hi, yt[yt.length - 1]!);
   const x0 = len ? xs[0]! : 0;

@@ -7,6 +7,7 @@
 import { Piscina } from 'piscina';
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
+import { missingBuildFile } from '../engine/build-files.js';
 import type { EpochOutput } from '../engine/types.js';
 import type { EpochRequest, RequestId } from './protocol.js';
 import { decodeRequest, decodedError, encodeReply, outputBuffers, type Decoded, type Expect, type ReplyForm } from './codec-core.js';
@@ -41,7 +42,7 @@ export function createCodec(threads: number): Codec {
   }
   const filename = fileURLToPath(WORKER_URL);
   if (!existsSync(filename)) {
-    throw new Error(`yuma serve: the codec worker is not built: ${filename} is missing (run \`npm run build\`)`);
+    throw missingBuildFile('yuma serve: the codec worker', filename);
   }
   let closing: Promise<void> | undefined;
   const piscina = new Piscina({ filename, minThreads: threads, maxThreads: threads, idleTimeout: Infinity });

@@ -1,4 +1,4 @@
-// `yuma serve --http` (issue 8, item 2): POST /v1/epoch, POST /v1/epochs, GET /healthz,
+// `yuma serve --http`: POST /v1/epoch, POST /v1/epochs, GET /healthz,
 // GET /metrics, on one warm worker pool.
 //
 // Why node:http and not a framework: the server has four fixed routes and no templating,

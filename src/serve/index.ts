@@ -1,4 +1,4 @@
-// `yuma serve` (issue 8): epochs over stdio (JSON lines) and HTTP on one warm worker pool.
+// `yuma serve`: epochs over stdio (JSON lines) and HTTP on one warm worker pool.
 export { Service, SERVE_DEFAULTS, type ServiceOptions } from './service.js';
 export { serveStdio, type StdioOptions, type StdioServer } from './stdio.js';
 export { startHttpServer, isLoopback, type HttpOptions, type HttpServer } from './http.js';

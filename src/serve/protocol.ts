@@ -1,4 +1,4 @@
-// The request/response protocol of `yuma serve` (issue 8), shared by the stdio and HTTP modes.
+// The request/response protocol of `yuma serve`, shared by the stdio and HTTP modes.
 //
 // A request is a JSON document:
 //   - one epoch: a yuma-epoch/1 input document (kind "input"), which may also carry

@@ -1,4 +1,4 @@
-// `yuma serve --stdio`: JSON lines in, JSON lines out, in the same order (issue 8, item 1).
+// `yuma serve --stdio`: JSON lines in, JSON lines out, in the same order.
 //
 // - One request per line (see protocol.ts); blank lines are skipped. Requests run concurrently
 //   on the pool; their replies are written in request order, each on one line.

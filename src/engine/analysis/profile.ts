@@ -151,8 +151,23 @@ export interface KernelStat {
   ratio: number | null;
 }
 
+/**
+ * The bond EMA that actually ran (docs/spec/yuma.md 2.12-2.13): original Yuma's fixed alpha;
+ * Yuma3's fixed alpha (also when liquid alpha is on but every consensus value is zero); Yuma3's
+ * liquid alpha. Original Yuma ignores liquid_alpha.
+ */
+export type EmaRun = 'original' | 'fixed' | 'liquid';
+
+/** Which EMA the recorded kernel calls show. */
+export function emaRun(calls: readonly KernelCall[]): EmaRun {
+  const names = new Set(calls.map((c) => c.kernel));
+  return names.has('emaLiquid') ? 'liquid' : names.has('emaFixed') ? 'fixed' : 'original';
+}
+
 export interface ProfileResult {
   shape: { n: number; weights: number; bonds: number; yuma3: boolean; liquidAlpha: boolean; bondsPenalty: number };
+  /** the bond EMA that ran (liquidAlpha says what was asked for) */
+  ema: EmaRun;
   reps: number;
   warmup: number;
   refReps: number;
@@ -212,10 +227,12 @@ export function profileEpoch(input: EpochInput, opts: ProfileOptions): ProfileRe
   const wasmPerKernel = new Map<KernelMethod, number[]>();
   const callsPerEpoch = new Map<KernelMethod, number>();
   let counts: EpochCounts | undefined;
+  let ema: EmaRun | undefined;
   for (let r = 0; r < kernelReps; r++) {
     timed.calls.length = 0;
     const out = runEpoch(input, { kernels: timed.kernels });
     counts ??= countsOf(input, timed.calls, out);
+    ema ??= emaRun(timed.calls);
     const sums = new Map<KernelMethod, number>();
     for (const c of timed.calls) {
       sums.set(c.kernel, (sums.get(c.kernel) ?? 0) + c.ms);
@@ -280,6 +297,7 @@ export function profileEpoch(input: EpochInput, opts: ProfileOptions): ProfileRe
       liquidAlpha: input.hyperparameters.liquid_alpha,
       bondsPenalty: input.hyperparameters.bonds_penalty,
     },
+    ema: ema!,
     reps,
     warmup,
     refReps,

@@ -11,6 +11,7 @@ import { communeYuma } from './yuma.js';
 import { communeLinear } from './linear.js';
 import { creditStake } from './ledger.js';
 import type { ConsensusRun } from './result.js';
+import { validateCommuneInput } from './validate.js';
 import type { CommuneBonds, CommuneEpochInput, CommuneEpochOutput, CommuneNeurons } from './types.js';
 
 export interface CommuneEpochOptions {
@@ -25,7 +26,9 @@ export const BONDS_BROKEN = 'Other("bonds storage is broken")';
 
 const U64_MAX = (1n << 64n) - 1n;
 
+/** One Commune epoch; the input is checked first (validateCommuneInput: an InputError naming the field). */
 export function runCommuneEpoch(input: CommuneEpochInput, options: CommuneEpochOptions = {}): CommuneEpochOutput {
+  validateCommuneInput(input);
   const { n } = input;
   const hp = input.hyperparameters;
   const out: CommuneEpochOutput = {

@@ -5,6 +5,7 @@ import { runCommuneEpoch, type CommuneEpochOptions } from './epoch.js';
 import { parseCommuneInput, parseCommuneOutput } from './io.js';
 
 export { runCommuneEpoch, BONDS_BROKEN, type CommuneEpochOptions } from './epoch.js';
+export { validateCommuneInput } from './validate.js';
 export { compareCommuneOutputs } from './compare.js';
 export {
   parseCommuneInput,

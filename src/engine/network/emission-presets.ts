@@ -1,4 +1,4 @@
-// Emission schedules as named presets per profile (issue 7): what each chain codes beside what
+// Emission schedules as named presets per profile: what each chain codes beside what
 // its network documents. A schedule is data (unit emission, halving rule, cap); the functions
 // here evaluate it exactly (BigInt, 1e-9 token units) and walk a supply curve arithmetically:
 // the block emission is constant between two halving thresholds, so the curve is a short list

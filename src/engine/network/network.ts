@@ -54,7 +54,7 @@ export function mainThreadRunner(): EpochRunner {
   };
 }
 
-/** The worker pool of src/pool (issue 4), `threads` workers. */
+/** The worker pool of src/pool, `threads` workers. */
 export async function poolRunner(threads: number): Promise<EpochRunner> {
   const { createPool } = await import('../../pool/index.js');
   const pool = createPool({ threads });
