@@ -343,6 +343,7 @@ describe('yuma scenario (the built CLI)', () => {
     ['a setting out of range', (f, out) => ['scenario', f, '--set', 'kappa=70000', '--out', out], /--set kappa: expected a fraction in \[0, 1\] or a raw integer 0\.\.65535/],
     ['a bad switch', (f, out) => ['scenario', f, '--set', 'yuma3=maybe', '--out', out], /--set yuma3: expected true or false/],
     ['a bad sweep range', (f, out) => ['scenario', f, '--sweep', 'kappa=0.9:0.5:0.1', '--out', out], /--sweep kappa: expected a range from:to:step/],
+    ['more threads than the pool allows', (f, out) => ['scenario', f, '--threads', '100000', '--out', out], /--threads: expected an integer 0\.\.\d+/],
     ['a sweep with a repeated chain value', (f, out) => ['scenario', f, '--sweep', 'kappa=0.5,0.50000001', '--out', out], /--sweep kappa: value 0\.50000001 repeats/],
     ['a bonds penalty above 1', (f, out) => ['scenario', f, '--bonds-penalty', '1.5', '--out', out], /--bonds-penalty/],
     ['a missing case file', (_f, out) => ['scenario', join(dir, 'nope.json'), '--out', out], /nope\.json: cannot read: no such file/],

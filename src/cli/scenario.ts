@@ -20,6 +20,7 @@ import {
   type ScenarioVariant,
 } from '../engine/analysis/scenario.js';
 import { overridesJson, parseSetFlags, parseSweepFlags, sweepSettings } from '../engine/analysis/scenario-params.js';
+import { THREADS_PER_CORE } from '../pool/index.js';
 import { renderReport } from '../report/html.js';
 import { scenarioSections } from '../report/scenario.js';
 import { progressBar } from '../report/progress.js';
@@ -131,7 +132,8 @@ export async function scenarioCommand(args: string[], opts: ScenarioCliOptions):
   const overrides = parseSetFlags(opts.set ?? []);
   const axes = parseSweepFlags(opts.sweep ?? []);
   const settings = sweepSettings(axes);
-  const threads = intOption(opts.threads, '--threads', 0, 256, availableParallelism());
+  // the pool's own cap (createPool refuses more threads than THREADS_PER_CORE x cores)
+  const threads = intOption(opts.threads, '--threads', 0, THREADS_PER_CORE * availableParallelism(), availableParallelism());
   const replayEpochs = intOption(opts.epochs, '--epochs', 1, 100_000, 10);
   // read and validate every case before running any (bad input: nothing is written)
   const cases: ScenarioCase[] = [];
