@@ -342,6 +342,44 @@ export function weightRowToU16(row: readonly number[]): Uint16Array {
 
 export const scenarioBlock = (e: number) => SCENARIO_BLOCK0 + e * SCENARIO_BLOCK_STEP;
 
+/** The stake and weights of a synthetic case's epoch (the same in every variant and setting). */
+interface SimEpochArrays {
+  alpha: BigUint64Array;
+  rowPtr: Uint32Array;
+  col: Uint32Array;
+  val: Uint16Array;
+}
+
+/** Per case, per epoch: computed once, handed out as copies (a sweep runs a case many times). */
+const simArrays = new WeakMap<SimCase, SimEpochArrays[]>();
+
+function simEpochArrays(c: SimCase, e: number): SimEpochArrays {
+  let perEpoch = simArrays.get(c);
+  if (!perEpoch) simArrays.set(c, (perEpoch = []));
+  let a = perEpoch[e];
+  if (!a) {
+    const V = c.validators.length;
+    const S = c.servers.length;
+    const n = V + S;
+    const ep = c.epochs[e]!;
+    const alpha = new BigUint64Array(n);
+    for (let i = 0; i < V; i++) alpha[i] = BigInt(Math.floor(ep.stakes[i]! * 1e9 + 0.5));
+    const rowPtr = new Uint32Array(n + 1);
+    for (let i = 0; i < n; i++) rowPtr[i + 1] = rowPtr[i]! + (i < V ? S : 0);
+    const col = new Uint32Array(V * S);
+    const val = new Uint16Array(V * S);
+    for (let i = 0; i < V; i++) {
+      const u = weightRowToU16(ep.weights[i]!);
+      for (let j = 0; j < S; j++) {
+        col[i * S + j] = V + j;
+        val[i * S + j] = u[j]!;
+      }
+    }
+    a = perEpoch[e] = { alpha, rowPtr, col, val };
+  }
+  return { alpha: a.alpha.slice(), rowPtr: a.rowPtr.slice(), col: a.col.slice(), val: a.val.slice() };
+}
+
 /**
  * A synthetic case's epoch e input. `prev` is the previous epoch's output (null at epoch 0);
  * `registered` the block_at_registration vector carried from epoch to epoch (re-registrations included).
@@ -359,20 +397,7 @@ export function scenarioEpochInput(
   const S = c.servers.length;
   const n = V + S;
   const block = scenarioBlock(e);
-  const ep = c.epochs[e]!;
-  const alpha = new BigUint64Array(n);
-  for (let i = 0; i < V; i++) alpha[i] = BigInt(Math.floor(ep.stakes[i]! * 1e9 + 0.5));
-  const rowPtr = new Uint32Array(n + 1);
-  for (let i = 0; i < n; i++) rowPtr[i + 1] = rowPtr[i]! + (i < V ? S : 0);
-  const col = new Uint32Array(V * S);
-  const val = new Uint16Array(V * S);
-  for (let i = 0; i < V; i++) {
-    const u = weightRowToU16(ep.weights[i]!);
-    for (let j = 0; j < S; j++) {
-      col[i * S + j] = V + j;
-      val[i * S + j] = u[j]!;
-    }
-  }
+  const { alpha, rowPtr, col, val } = simEpochArrays(c, e);
   let permit: Uint8Array;
   if (prev) permit = prev.neurons.new_validator_permit.slice();
   else {
