@@ -29,6 +29,26 @@ export {
   type Hyperparameters,
   type SparseU16,
 } from './engine/types.js';
+// multiple incentive mechanisms per subnet ("sub-subnets", docs/spec/mechanisms.md)
+export {
+  runMechanismsEpoch,
+  parseMechanismsInput,
+  parseMechanismsOutput,
+  parseMechanismsSequence,
+  mechanismsInputToJson,
+  mechanismsOutputToJson,
+  isMechanismsDocument,
+  compareMechanismsOutputs,
+  carryMechanismsInput,
+  splitEmissions,
+  mechanismWeights,
+  MAX_MECHANISMS,
+  type MechanismsInput,
+  type MechanismsOutput,
+  type MechanismState,
+  type MechanismResult,
+  type MechanismsSequenceEpoch,
+} from './engine/mechanisms/index.js';
 // the Commune profile (commune-ai/subspace Yuma and Linear consensus; docs/spec/commune.md)
 export {
   runCommuneEpoch,

@@ -384,10 +384,10 @@ describe('options', () => {
 
   it('defaults are frozen; resolved options are frozen', async () => {
     expect(Object.isFrozen(POOL_DEFAULTS)).toBe(true);
-    expect(POOL_DEFAULTS).toEqual({ idleTimeout: Infinity, maxQueue: Infinity, splitMinEntries: 262_144 });
+    expect(POOL_DEFAULTS).toEqual({ idleTimeout: Infinity, maxQueue: Infinity, splitMinEntries: 262_144, mechanismMinEntries: 262_144 });
     const pool = createPool({ threads: 1 });
     try {
-      expect(pool.options).toEqual({ threads: 1, minThreads: 1, idleTimeout: Infinity, maxQueue: Infinity, splitMinEntries: 262_144 });
+      expect(pool.options).toEqual({ threads: 1, minThreads: 1, idleTimeout: Infinity, maxQueue: Infinity, splitMinEntries: 262_144, mechanismMinEntries: 262_144 });
       expect(Object.isFrozen(pool.options)).toBe(true);
       await expect(pool.runEpochs(inputs.slice(0, 1), { timeoutMs: 0 })).rejects.toThrow('runEpochs: timeoutMs must be a number of ms from 1 to');
       await expect(pool.runEpoch(inputs[0]!, { tracee: true } as never)).rejects.toThrow('runEpoch: unknown option "tracee"');

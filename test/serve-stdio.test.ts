@@ -1,8 +1,10 @@
 // `yuma serve --stdio`: the built CLI as a subprocess, as a client in another
 // language would run it. Round trips equal runEpoch (the exact text of epochOutputToJson, one
-// line), batches, every error as a reply (never a dead server), backpressure-free pipelining,
-// end of input, SIGTERM (graceful), SIGKILL mid-request (the client sees EOF, nothing hangs),
-// option errors, and the Python example. Run `npm run build` first (npm ci does).
+// line), batches, every error as a reply (never a dead server; a blank line too: one reply
+// per line), backpressure-free pipelining, end of input, SIGTERM (graceful), SIGKILL
+// mid-request (the client sees EOF, nothing hangs), option errors, and the Python example.
+// Waits are on events (a reply, the --verbose line of a request read), never fixed sleeps.
+// Run `npm run build` first (npm ci does).
 import { describe, it, expect, beforeAll, afterAll } from 'vitest';
 import { spawn, spawnSync, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import { existsSync, readFileSync, readdirSync } from 'node:fs';
@@ -16,6 +18,7 @@ if (!existsSync(bin) || !existsSync(join(root, 'dist/serve/stdio.js'))) {
 }
 const lib: typeof import('../dist/index.js') = await import('../dist/index.js');
 const { runEpoch, parseEpochInput, epochOutputToJson, epochInputToJson, syntheticInput } = lib;
+const { MAX_INPUT_BYTES } = (await import('../dist/engine/limits.js')) as typeof import('../dist/engine/limits.js');
 
 const edge = join(root, 'test/fixtures/golden/edge');
 const communeEdge = join(root, 'test/fixtures/golden/commune/edge');
@@ -58,6 +61,8 @@ function startStdio(args: string[] = []) {
   const waiters: ((l: string | null) => void)[] = [];
   let buf = '';
   let stderr = '';
+  /** stderr watchers: resolved once stderr matches */
+  const stderrWaiters: { re: RegExp; resolve: () => void }[] = [];
   const push = (l: string | null) => {
     const w = waiters.shift();
     if (w) w(l);
@@ -72,7 +77,15 @@ function startStdio(args: string[] = []) {
     }
   });
   proc.stdout.on('end', () => push(null));
-  proc.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+  proc.stderr.on('data', (d: Buffer) => {
+    stderr += d.toString();
+    for (const w of [...stderrWaiters]) {
+      if (w.re.test(stderr)) {
+        stderrWaiters.splice(stderrWaiters.indexOf(w), 1);
+        w.resolve();
+      }
+    }
+  });
   proc.stdin.on('error', () => {}); // EPIPE after a kill
   const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
     proc.on('exit', (code, signal) => resolve({ code, signal })),
@@ -81,6 +94,13 @@ function startStdio(args: string[] = []) {
     proc,
     exited,
     stderr: () => stderr,
+    /** resolves once the server's stderr matches `re` (a --verbose request line, say) */
+    waitStderr: (re: RegExp, timeoutMs = 30_000) =>
+      new Promise<void>((resolve, reject) => {
+        if (re.test(stderr)) return resolve();
+        const t = setTimeout(() => reject(new Error(`stderr never matched ${re} within ${timeoutMs} ms: ${stderr}`)), timeoutMs);
+        stderrWaiters.push({ re, resolve: () => (clearTimeout(t), resolve()) });
+      }),
     /** writes one line; resolves once it is handed to the pipe */
     send: (line: string | object) =>
       new Promise<void>((resolve) => proc.stdin.write(`${typeof line === 'string' ? line : JSON.stringify(line)}\n`, () => resolve())),
@@ -178,9 +198,12 @@ describe('yuma serve --stdio', () => {
       [{ ...commune, id: 'c' }, { id: 'c', error: { code: 'unsupported_profile', message: expect.stringMatching(/commune.*yuma epoch/s), field: 'profile' } }],
       // over --max-body (128k): skipped without being buffered
       [`{"id":"huge","pad":"${'x'.repeat(300_000)}"}`, { id: null, error: { code: 'too_large', message: expect.stringMatching(/131072 bytes/), field: '' } }],
+      // one reply per line, blank lines included (a client may count replies)
+      ['   ', { id: null, error: { code: 'bad_request', message: 'a blank line is not a request', field: '' } }],
+      ['', { id: null, error: { code: 'bad_request', message: 'a blank line is not a request', field: '' } }],
+      ['\r', { id: null, error: { code: 'bad_request', message: 'a blank line is not a request', field: '' } }],
     ];
     for (const [req] of cases) await server.send(req);
-    await server.send('   '); // blank: no reply
     await server.send(`${JSON.stringify(good)}\r`); // CRLF line ending
     for (const [req, want] of cases) expect(await server.next(), JSON.stringify(req).slice(0, 80)).toEqual(want);
     const after = await server.next();
@@ -199,12 +222,23 @@ describe('yuma serve --stdio: lifecycle', () => {
     expect(await s.exited).toEqual({ code: 0, signal: null });
   });
 
+  it('more lines in one write than the server holds at once: read as room frees, every one answered in order', async () => {
+    const s = startStdio(['--threads', '1', '--max-queue', '3']); // capacity 4
+    const doc = inputDoc(names[0]!);
+    const want = exactLine(doc, false);
+    await s.send(Array.from({ length: 200 }, (_, i) => JSON.stringify({ ...doc, id: i })).join('\n'));
+    s.end();
+    for (let i = 0; i < 200; i++) expectSameText((await s.nextLine())!, `{"id":${i},"output":${want}}`, `reply ${i}`);
+    expect(await s.nextLine()).toBeNull();
+    expect(await s.exited).toEqual({ code: 0, signal: null });
+  });
+
   it('SIGTERM: the request in flight finishes and is answered, then exit 0', async () => {
-    const s = startStdio(['--threads', '1']);
+    const s = startStdio(['--threads', '1', '--verbose']);
     const { input, line } = bigBatch(4);
     await s.send(line);
-    // the line is in the pipe (all but its last 64 KiB read): give the server a moment for the rest
-    await new Promise((r) => setTimeout(r, 150));
+    // signalled once the server has read the whole line (its --verbose line on stderr)
+    await s.waitStderr(/request 1: \d+ bytes read/);
     s.proc.kill('SIGTERM');
     const r = await s.next(30_000);
     expect(r.id).toBe('big');
@@ -216,11 +250,11 @@ describe('yuma serve --stdio: lifecycle', () => {
   });
 
   it('killed mid-request: the client sees end of output, nothing hangs', async () => {
-    const s = startStdio(['--threads', '1']);
+    const s = startStdio(['--threads', '1', '--verbose']);
     await s.send({ ...inputDoc(names[0]!), id: 'first' });
     expect((await s.next()).id).toBe('first');
     await s.send(bigBatch(8).line);
-    await new Promise((r) => setTimeout(r, 30));
+    await s.waitStderr(/request 2: \d+ bytes read/);
     s.proc.kill('SIGKILL');
     expect(await s.nextLine(10_000)).toBeNull();
     expect((await s.exited).signal).toBe('SIGKILL');
@@ -234,6 +268,9 @@ describe('yuma serve --stdio: lifecycle', () => {
       [['--stdio', '--port', '80'], /--port: only with --http/],
       [['--stdio', '--threads', '0'], /--threads: expected an integer 1\.\.256/],
       [['--stdio', '--max-body', '12q'], /--max-body: expected a size/],
+      // the largest input document any reader takes (MAX_INPUT_BYTES)
+      [['--stdio', '--max-body', String(MAX_INPUT_BYTES + 1)], new RegExp(`--max-body: at most ${MAX_INPUT_BYTES} bytes`)],
+      [['--stdio', '--max-body', '2m', '--max-buffered', '1m'], /--max-buffered: must be at least --max-body/],
     ] as [string[], RegExp][]) {
       const r = run(args);
       expect(r.status, args.join(' ')).toBe(2);

@@ -3,6 +3,8 @@
 // (interleaved rounds, see below).
 //   - 64 subnets of n=256, V=64 full rows; 16 subnets of n=4096, V=256, 256 entries per row:
 //     main thread vs a pool of each size in --threads (default 1,2).
+//   - one subnet of 16 mechanisms of n=4096, V=256, 256 per row: runMechanismsEpoch on the main
+//     thread vs pool.runMechanismsEpoch (its mechanisms spread over the workers).
 //   - the giant subnets (n=16384 V=512 and n=65535 V=1024, 1024 entries per row): main thread,
 //     WHOLE in one worker (a 1-thread pool), and SPLIT across the workers of each pool of 2 or
 //     more threads in --threads (pool.runEpoch above splitMinEntries: src/pool/split.ts).
@@ -16,6 +18,8 @@ import { compareOutputs, describeMismatch } from '../engine/compare.js';
 import { checkOutputFile, ensureDir, writeOutputs } from '../report/cliutil.js';
 import { InputError, type EpochInput } from '../engine/types.js';
 import { createPool, type Pool } from '../pool/index.js';
+import { compareMechanismsOutputs, mechanismInputs, runMechanismsEpoch } from '../engine/mechanisms/index.js';
+import { syntheticMechanismsInput } from '../engine/mechanisms/synthetic.js';
 
 export interface PoolBenchCase {
   name: string;
@@ -24,11 +28,14 @@ export interface PoolBenchCase {
   subnets: number;
   /** one giant subnet through pool.runEpoch: whole on a 1-thread pool, split on the larger ones */
   giant?: boolean;
+  /** ONE subnet with this many mechanisms of `shape` (runMechanismsEpoch / pool.runMechanismsEpoch) */
+  mechanisms?: number;
 }
 
 export const POOL_BENCH_CASES: readonly PoolBenchCase[] = Object.freeze([
   { name: '64 x n=256 V=64 full', shape: { n: 256, validators: 64 }, subnets: 64 },
   { name: '16 x n=4096 V=256 256/row', shape: { n: 4096, validators: 256, rowLen: 256 }, subnets: 16 },
+  { name: '1 x 16 mechanisms of n=4096 V=256 256/row', shape: { n: 4096, validators: 256, rowLen: 256 }, subnets: 1, mechanisms: 16 },
   { name: '1 x n=16384 V=512 1024/row', shape: { n: 16384, validators: 512, rowLen: 1024 }, subnets: 1, giant: true },
   { name: '1 x n=65535 V=1024 1024/row', shape: { n: 65535, validators: 1024, rowLen: 1024 }, subnets: 1, giant: true },
 ]);
@@ -119,10 +126,10 @@ export async function runPoolBench(o: PoolBenchOptions): Promise<PoolBenchReport
   try {
     for (const t of wantOne ? [1, ...sizes] : sizes) pools.set(t, createPool({ threads: t }));
     for (const c of cases) {
-      const inputs: EpochInput[] = Array.from({ length: c.subnets }, (_, k) => ({
-        ...syntheticInput({ ...c.shape, seed: k + 1 }),
-        netuid: k + 1,
-      }));
+      const multi = c.mechanisms ? syntheticMechanismsInput({ ...c.shape, mechanisms: c.mechanisms, seed: 1 }) : undefined;
+      const inputs: EpochInput[] = multi
+        ? mechanismInputs(multi)
+        : Array.from({ length: c.subnets }, (_, k) => ({ ...syntheticInput({ ...c.shape, seed: k + 1 }), netuid: k + 1 }));
       // a giant subnet: whole on the 1-thread pool, split on every pool of 2 threads or more
       const runWith = c.giant ? [1, ...sizes.filter((t) => t >= 2)] : sizes;
       log(`${c.name}: warming ${runWith.map((t) => `${t}-thread`).join(', ')} pool(s)...`);
@@ -132,7 +139,9 @@ export async function runPoolBench(o: PoolBenchOptions): Promise<PoolBenchReport
         await pool.warmup(inputs[0]);
         // and the pool gives the main thread's bits (catches a dist/ older than the source); for
         // a giant subnet this also warms the split path (its shared memory and instances)
-        const m = compareOutputs(runEpoch(inputs[0]!), await pool.runEpoch(inputs[0]!));
+        const m = multi
+          ? compareMechanismsOutputs(runMechanismsEpoch(multi), await pool.runMechanismsEpoch(multi))
+          : compareOutputs(runEpoch(inputs[0]!), await pool.runEpoch(inputs[0]!));
         if (c.giant) await pool.runEpoch(inputs[0]!);
         if (m) throw new Error(`${c.name}: the ${t}-thread pool differs from the main thread (${describeMismatch(m)}); is dist/ stale? run \`npm run build\``);
       }
@@ -140,10 +149,12 @@ export async function runPoolBench(o: PoolBenchOptions): Promise<PoolBenchReport
       // are measured in interleaved ROUNDS (one small tinybench run each, the order rotated every
       // round) and the samples pooled, so that drift hits main thread and pools alike.
       const configs: { name: string; fn: () => unknown }[] = [
-        { name: 'main', fn: () => { for (const input of inputs) runEpoch(input); } },
+        { name: 'main', fn: multi ? () => runMechanismsEpoch(multi) : () => { for (const input of inputs) runEpoch(input); } },
         ...runWith.map((t) => ({
           name: `pool ${t}`,
-          fn: c.giant ? () => pools.get(t)!.runEpoch(inputs[0]!) : () => pools.get(t)!.runEpochs(inputs),
+          fn: multi
+            ? () => pools.get(t)!.runMechanismsEpoch(multi)
+            : c.giant ? () => pools.get(t)!.runEpoch(inputs[0]!) : () => pools.get(t)!.runEpochs(inputs),
         })),
       ];
       const samples = new Map<string, number[]>(configs.map((c) => [c.name, []]));
@@ -180,7 +191,8 @@ export async function runPoolBench(o: PoolBenchOptions): Promise<PoolBenchReport
           case: c.name,
           subnets: c.subnets,
           n: c.shape.n,
-          entries: inputs[0]!.weights.col.length,
+          // a multi-mechanism subnet: its entries over all mechanisms
+          entries: multi ? inputs.reduce((s, m) => s + m.weights.col.length, 0) : inputs[0]!.weights.col.length,
           threads,
           mode,
           vsWhole: mode === 'split' && whole ? whole.p50 / l.p50 : null,

@@ -172,12 +172,14 @@ function main(argv: string[]): void {
     .option('--host <addr>', 'address to bind with --http (default 127.0.0.1)')
     .option('--port <n>', 'port with --http (default 8787; 0: any free port, printed on stderr)')
     .option('--threads <N>', 'worker threads (default: available cores)')
-    .option('--token-file <file>', 'with --http: every request needs "Authorization: Bearer <the token in this file>"')
-    .option('--max-body <size>', 'largest request body (HTTP) or line (stdio), e.g. 64m (default 64m)')
+    .option('--token-file <file>', 'with --http: every request needs "Authorization: Bearer <the token in this file>" (read again on SIGHUP)')
+    .option('--max-body <size>', 'largest request body (HTTP) or line (stdio), e.g. 64m (default 64m, at most 256m)')
+    .option('--max-buffered <size>', 'request bytes held at once (admitted, not yet answered); HTTP answers 503 beyond it (default 4 x --max-body)')
     .option('--timeout <ms>', 'per-request timeout, ms (default 60000)')
     .option('--max-queue <n>', 'epochs that may wait for a worker; HTTP answers 503 beyond it (default 64)')
     .option('--parse-threads <N>', 'worker threads that parse/validate requests and write replies (default: --threads; 0: the main thread)')
     .option('-q, --quiet', 'no status lines on stderr (HTTP still prints the one "listening on" line)')
+    .option('--verbose', 'also a line on stderr per request read and answered')
     // imported on use: node:http and the pool stay out of the other commands' start-up
     .action((opts: Record<string, string | boolean | undefined>) =>
       import('./serve.js').then((m) => m.serveCommand(opts)).catch(fail),

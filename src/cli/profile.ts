@@ -12,6 +12,8 @@ import { renderReport } from '../report/html.js';
 import { profileSection, profileTable } from '../report/profile.js';
 import { progressBar } from '../report/progress.js';
 import { checkOutputFile, intOption, writeOutputs } from '../report/cliutil.js';
+import { isMechanismsDocument, parseMechanismsInput } from '../engine/mechanisms/io.js';
+import { profileMechanisms } from '../engine/mechanisms/profile.js';
 
 export interface ProfileCliOptions {
   synthetic?: string;
@@ -103,7 +105,17 @@ export function profileCommand(input: string | undefined, opts: ProfileCliOption
     label = `synthetic n=${shape.n} V=${shape.validators}${shape.rowLen ? ` rowlen=${shape.rowLen}` : ''} seed=${seed}`;
   } else {
     const file = input === '-' ? '<stdin>' : input!;
-    epoch = parseEpochInput(readJsonFile(input!), file);
+    const doc = readJsonFile(input!);
+    if (isMechanismsDocument(doc)) {
+      // several incentive mechanisms: one profile per mechanism (src/engine/mechanisms/profile.ts)
+      const multi = parseMechanismsInput(doc, file);
+      if (opts.yuma3) multi.hyperparameters.yuma3 = true;
+      if (opts.liquidAlpha) multi.hyperparameters.liquid_alpha = true;
+      if (bondsPenalty !== undefined) multi.hyperparameters.bonds_penalty = bondsPenalty;
+      profileMechanismsCommand(multi, basename(file), { reps, refReps, ...(warmup !== undefined ? { warmup } : {}) }, opts);
+      return;
+    }
+    epoch = parseEpochInput(doc, file);
     if (opts.yuma3) epoch.hyperparameters.yuma3 = true;
     if (opts.liquidAlpha) epoch.hyperparameters.liquid_alpha = true;
     if (bondsPenalty !== undefined) epoch.hyperparameters.bonds_penalty = bondsPenalty;
@@ -142,4 +154,39 @@ export function profileCommand(input: string | undefined, opts: ProfileCliOption
   }
   writeOutputs(outputs);
   if (!opts.quiet) process.stdout.write(profileTable(result, label));
+}
+
+function profileMechanismsCommand(
+  input: Parameters<typeof profileMechanisms>[0], label: string, run: { reps: number; refReps: number; warmup?: number },
+  opts: ProfileCliOptions,
+): void {
+  const count = input.mechanisms.length;
+  const bar = progressBar('profile: mechanisms', count);
+  const result = profileMechanisms(input, { ...run, onMechanism: (k) => bar.update(k) });
+  bar.done();
+  const name = (k: number) => `${label} mechanism ${k} (emission ${result.mechanisms[k]!.emission})`;
+  const outputs: [string, string][] = [];
+  if (opts.json) outputs.push([opts.json, `${JSON.stringify({ profile: label, ...result }, null, 2)}\n`]);
+  if (opts.report) {
+    outputs.push([
+      opts.report,
+      renderReport({
+        title: `yuma profile: ${label} (${count} mechanisms)`,
+        subtitle: `yuma profile ${process.argv.slice(3).join(' ')}`,
+        facts: [
+          ['node', process.version],
+          ['date', new Date().toISOString()],
+          ['mechanisms', String(count)],
+          ['split + fold, median ms', result.foldMedianMs.toFixed(4)],
+        ],
+        sections: result.mechanisms.map((m) => profileSection(m.profile, name(m.mechanism), `profile-m${m.mechanism}`)),
+      }),
+    ]);
+  }
+  writeOutputs(outputs);
+  if (opts.quiet) return;
+  const head =
+    `profile: ${label}: ${count} mechanisms; epoch ${result.totalMedianMs.toFixed(3)} ms = the mechanisms' epoch medians ` +
+    `+ split and fold ${result.foldMedianMs.toFixed(4)} ms (median; p90 ${result.foldP90Ms.toFixed(4)} ms)\n\n`;
+  process.stdout.write(head + result.mechanisms.map((m) => profileTable(m.profile, name(m.mechanism))).join('\n'));
 }

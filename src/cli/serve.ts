@@ -2,6 +2,7 @@
 // Option errors are InputErrors naming the option (exit 2); see src/serve for the protocol.
 import { readFileSync } from 'node:fs';
 import { InputError } from '../engine/types.js';
+import { MAX_INPUT_BYTES } from '../engine/limits.js';
 import { Service, SERVE_DEFAULTS } from '../serve/service.js';
 import { serveStdio } from '../serve/stdio.js';
 import { isLoopback, probeListen, startHttpServer } from '../serve/http.js';
@@ -14,13 +15,29 @@ export interface ServeCliOptions {
   threads?: string;
   tokenFile?: string;
   maxBody?: string;
+  maxBuffered?: string;
   timeout?: string;
   maxQueue?: string;
   parseThreads?: string;
   quiet?: boolean;
+  verbose?: boolean;
 }
 
 export const SERVE_CLI_DEFAULTS = Object.freeze({ host: '127.0.0.1', port: 8787, maxBody: '64m' });
+
+/** The bearer token in `file`: one token, no whitespace inside. Throws InputError (--token-file). */
+function readToken(file: string): string {
+  let token: string;
+  try {
+    token = readFileSync(file, 'utf8').trim();
+  } catch (e) {
+    throw new InputError(`cannot read the token file: ${(e as NodeJS.ErrnoException).code ?? String(e)}`, '--token-file');
+  }
+  if (token === '' || /\s/.test(token)) {
+    throw new InputError('the token file must hold one token: non-empty, no whitespace inside', '--token-file');
+  }
+  return token;
+}
 
 function intOption(text: string | undefined, flag: string, lo: number, hi: number, what: string): number | undefined {
   if (text === undefined) return undefined;
@@ -53,22 +70,22 @@ export async function serveCommand(opts: ServeCliOptions): Promise<void> {
   const maxQueue = intOption(opts.maxQueue, '--max-queue', 0, 1_000_000, 'an integer 0..1000000') ?? SERVE_DEFAULTS.maxQueue;
   const parseThreads = intOption(opts.parseThreads, '--parse-threads', 0, 256, 'an integer 0..256 (0: the main thread)');
   const maxBody = parseSize(opts.maxBody ?? SERVE_CLI_DEFAULTS.maxBody, '--max-body');
+  if (maxBody > MAX_INPUT_BYTES) {
+    throw new InputError(`at most ${MAX_INPUT_BYTES} bytes (the largest input document any reader takes), got ${maxBody}`, '--max-body');
+  }
+  const maxBuffered = opts.maxBuffered === undefined ? SERVE_DEFAULTS.bufferedPerBody * maxBody : parseSize(opts.maxBuffered, '--max-buffered');
+  if (maxBuffered < maxBody) {
+    throw new InputError(`must be at least --max-body (${maxBody} bytes), got ${maxBuffered}`, '--max-buffered');
+  }
   const port = intOption(opts.port, '--port', 0, 65535, 'a port 0..65535 (0: any free port)') ?? SERVE_CLI_DEFAULTS.port;
   const host = opts.host ?? SERVE_CLI_DEFAULTS.host;
-  let token: string | undefined;
-  if (opts.tokenFile !== undefined) {
-    try {
-      token = readFileSync(opts.tokenFile, 'utf8').trim();
-    } catch (e) {
-      throw new InputError(`cannot read the token file: ${(e as NodeJS.ErrnoException).code ?? String(e)}`, '--token-file');
-    }
-    if (token === '' || /\s/.test(token)) {
-      throw new InputError('the token file must hold one token: non-empty, no whitespace inside', '--token-file');
-    }
-  }
+  const tokenFile = opts.tokenFile;
+  let token = tokenFile !== undefined ? readToken(tokenFile) : undefined;
   const log = (line: string) => {
     if (!opts.quiet) process.stderr.write(`yuma serve: ${line}\n`);
   };
+  // one line per request read and answered: what a client (or a test) can wait on
+  const requestLog = opts.verbose ? (line: string) => process.stderr.write(`yuma serve: ${line}\n`) : undefined;
 
   const cannotListen = (e: unknown) => {
     const code = (e as NodeJS.ErrnoException).code;
@@ -89,11 +106,13 @@ export async function serveCommand(opts: ServeCliOptions): Promise<void> {
     mode: opts.stdio ? 'stdio' : 'http',
     timeoutMs,
     maxQueue,
+    maxBodyBytes: maxBody,
+    maxBufferedBytes: maxBuffered,
     ...(threads !== undefined ? { threads } : {}),
     ...(parseThreads !== undefined ? { parseThreads } : {}),
   });
   await service.warmup();
-  const shape = `${service.threads} thread(s), ${service.codec.threads} parse thread(s), queue ${service.capacity - service.threads}, timeout ${timeoutMs} ms, max body ${maxBody} bytes`;
+  const shape = `${service.threads} thread(s), ${service.codec.threads} parse thread(s), queue ${service.capacity - service.threads}, timeout ${timeoutMs} ms, max body ${maxBody} bytes, max buffered ${maxBuffered} bytes`;
 
   // first SIGTERM/SIGINT: graceful (finish in-flight requests); a second one: at once
   let signals = 0;
@@ -106,7 +125,12 @@ export async function serveCommand(opts: ServeCliOptions): Promise<void> {
   const exitSoon = () => setTimeout(() => process.exit(), 2_000).unref();
 
   if (opts.stdio) {
-    const server = serveStdio(service, { input: process.stdin, output: process.stdout, maxLineBytes: maxBody });
+    const server = serveStdio(service, {
+      input: process.stdin,
+      output: process.stdout,
+      maxLineBytes: maxBody,
+      ...(requestLog ? { log: requestLog } : {}),
+    });
     const handler = onSignal((force) => server.stop({ force }));
     process.on('SIGTERM', handler);
     process.on('SIGINT', handler);
@@ -124,7 +148,13 @@ export async function serveCommand(opts: ServeCliOptions): Promise<void> {
   }
   let http;
   try {
-    http = await startHttpServer(service, { host, port, maxBodyBytes: maxBody, ...(token !== undefined ? { token } : {}) });
+    http = await startHttpServer(service, {
+      host,
+      port,
+      maxBodyBytes: maxBody,
+      ...(token !== undefined ? { token } : {}),
+      ...(requestLog ? { log: requestLog } : {}),
+    });
   } catch (e) {
     await service.close({ force: true });
     cannotListen(e);
@@ -138,6 +168,19 @@ export async function serveCommand(opts: ServeCliOptions): Promise<void> {
   });
   process.on('SIGTERM', handler);
   process.on('SIGINT', handler);
+  // SIGHUP: the token file is read again (a token rotated without a restart); a file that
+  // no longer holds a token keeps the old one
+  const reload = () => {
+    if (tokenFile === undefined) return log('SIGHUP: no --token-file to reload');
+    try {
+      token = readToken(tokenFile);
+      server.setToken(token);
+      log('SIGHUP: token reloaded from --token-file');
+    } catch (e) {
+      log(`SIGHUP: token NOT reloaded, the old one stays: ${e instanceof InputError ? e.message : String(e)}`);
+    }
+  };
+  process.on('SIGHUP', reload);
   // always printed, --quiet or not: with --port 0 it is how a client learns the port
   process.stderr.write(`yuma serve: listening on ${server.url} (${shape}${token !== undefined ? ', bearer token required' : ''})\n`);
   // wait until a signal has closed the server
@@ -145,6 +188,7 @@ export async function serveCommand(opts: ServeCliOptions): Promise<void> {
   await stopped;
   process.off('SIGTERM', handler);
   process.off('SIGINT', handler);
+  process.off('SIGHUP', reload);
   log('stopped');
   exitSoon();
 }

@@ -19,7 +19,7 @@ const TRACE_STAGES = ['stake', 'active_stake', 'consensus', 'validator_trust', '
 
 type Vec = ArrayLike<number | bigint>;
 
-function firstDiff(e: Vec, g: Vec): number {
+export function firstDiff(e: Vec, g: Vec): number {
   if (e.length !== g.length) return Math.min(e.length, g.length);
   for (let i = 0; i < e.length; i++) if (e[i] !== g[i]) return i;
   return -1;

@@ -33,7 +33,7 @@ const WHAT_BMA =
   'an integer 0..2147483647999999 (per million, below 2^31 * 10^6; above it the chain\'s two code paths disagree)';
 
 /** The document header: object, format tag, profile, kind. */
-function header(json: unknown, kind: string, base: string, file: string): Reader {
+export function header(json: unknown, kind: string, base: string, file: string): Reader {
   if (typeof json !== 'object' || json === null || Array.isArray(json)) {
     fail(`expected a JSON object (a ${FORMAT} document), got ${show(json)}`, base, file);
   }
@@ -58,7 +58,7 @@ function header(json: unknown, kind: string, base: string, file: string): Reader
  * dropped when `dropOutOfRange` (the chain ignores them), else rejected. `nullRowMessage`
  * replaces the generic type message for a null row.
  */
-function parseSparse(
+export function parseSparse(
   v: unknown,
   n: number,
   dropOutOfRange: boolean,
@@ -154,23 +154,17 @@ export function sparseToRows(m: SparseU16): [number, number][][] {
 // ---------------------------------------------------------------------------------------
 // input
 
-function parseInputAt(json: unknown, base: string, file: string): EpochInput {
-  const r = header(json, 'input', base, file);
-  const netuid = r.u16('netuid');
-  const n = r.int('n', 0, 65535, WHAT_N);
-  const current_block = r.block('current_block');
-  const last_mechanism_step_block = r.block('last_mechanism_step_block');
-  const rao_emission = r.u64('rao_emission');
-
+/** `owner_uid`: null or a uid below n. */
+export function readOwnerUid(r: Reader, n: number): number | null {
   const ownerRaw = r.get('owner_uid');
-  let owner_uid: number | null = null;
-  if (ownerRaw !== null) {
-    if (n === 0) fail(`expected null (n = 0: no uid exists), got ${show(ownerRaw)}`, r.at('owner_uid'), file);
-    owner_uid = checkInt(ownerRaw, 0, n - 1, `null or a uid: an integer 0..${n - 1} (below n = ${n})`, r.at('owner_uid'), file);
-  }
+  if (ownerRaw === null) return null;
+  if (n === 0) fail(`expected null (n = 0: no uid exists), got ${show(ownerRaw)}`, r.at('owner_uid'), r.file);
+  return checkInt(ownerRaw, 0, n - 1, `null or a uid: an integer 0..${n - 1} (below n = ${n})`, r.at('owner_uid'), r.file);
+}
 
-  const h = r.obj('hyperparameters');
-  const hyperparameters: Hyperparameters = {
+/** The `hyperparameters` object of an input document. */
+export function readHyperparameters(h: Reader): Hyperparameters {
+  return {
     tempo: h.u16('tempo'),
     activity_cutoff: h.block('activity_cutoff'),
     kappa: h.u16('kappa'),
@@ -185,6 +179,25 @@ function parseInputAt(json: unknown, base: string, file: string): EpochInput {
     alpha_sigmoid_steepness: h.int('alpha_sigmoid_steepness', -32768, 32767, WHAT_I16),
     commit_reveal: h.bool('commit_reveal'),
   };
+}
+
+function parseInputAt(json: unknown, base: string, file: string): EpochInput {
+  const r = header(json, 'input', base, file);
+  // a multi-mechanism document has its own parser (src/engine/mechanisms/io.ts)
+  if (r.has('mechanisms')) {
+    fail('a multi-mechanism document (top-level "mechanisms"): read it with parseMechanismsInput', r.at('mechanisms'), file);
+  }
+  if (r.has('emission_split')) {
+    fail('only allowed beside "mechanisms" (a multi-mechanism document)', r.at('emission_split'), file);
+  }
+  const netuid = r.u16('netuid');
+  const n = r.int('n', 0, 65535, WHAT_N);
+  const current_block = r.block('current_block');
+  const last_mechanism_step_block = r.block('last_mechanism_step_block');
+  const rao_emission = r.u64('rao_emission');
+
+  const owner_uid = readOwnerUid(r, n);
+  const hyperparameters = readHyperparameters(r.obj('hyperparameters'));
 
   const tao_weight = r.u64('tao_weight');
 
@@ -229,16 +242,25 @@ export function parseEpochInput(json: unknown, file = ''): EpochInput {
 // ---------------------------------------------------------------------------------------
 // output
 
-const TRACE_KEYS = ['stake', 'active_stake', 'consensus', 'validator_trust', 'incentive', 'dividends'] as const;
-const NULL_BOND_ROW =
+export const TRACE_KEYS = ['stake', 'active_stake', 'consensus', 'validator_trust', 'incentive', 'dividends'] as const;
+export const NULL_BOND_ROW =
   'expected a bond row, got null ("row left unchanged" is never produced by the Bittensor production path, which rewrites every row)';
 
 function parseOutputAt(json: unknown, base: string, file: string): EpochOutput {
   const r = header(json, 'output', base, file);
   const netuid = r.u16('netuid');
   const n = r.int('n', 0, 65535, WHAT_N);
-  const nr = r.obj('neurons');
-  const neurons: EpochOutput['neurons'] = {
+  const neurons = readOutputNeurons(r.obj('neurons'), n);
+  const bonds = parseSparse(r.get('bonds'), n, false, r.at('bonds'), file, NULL_BOND_ROW);
+  const out: EpochOutput = { netuid, n, neurons, bonds };
+  const trace = readTrace(r, n);
+  if (trace) out.trace = trace;
+  return out;
+}
+
+/** The `neurons` object of an output document. */
+export function readOutputNeurons(nr: Reader, n: number): EpochOutput['neurons'] {
+  return {
     active: nr.boolVec('active', n),
     stake_weight: nr.u16Vec('stake_weight', n),
     consensus: nr.u16Vec('consensus', n),
@@ -251,16 +273,16 @@ function parseOutputAt(json: unknown, base: string, file: string): EpochOutput {
     emission: nr.u64Vec('emission', n),
     stake: nr.u64Vec('stake', n),
   };
-  const bonds = parseSparse(r.get('bonds'), n, false, r.at('bonds'), file, NULL_BOND_ROW);
-  const out: EpochOutput = { netuid, n, neurons, bonds };
+}
+
+/** The optional `trace` of an output document (absent or null: undefined). */
+export function readTrace(r: Reader, n: number): EpochTrace | undefined {
   const traceRaw = r.o['trace'];
-  if (traceRaw !== undefined && traceRaw !== null) {
-    const t = r.obj('trace');
-    const trace = {} as EpochTrace;
-    for (const key of TRACE_KEYS) trace[key] = t.i64Vec(key, n);
-    out.trace = trace;
-  }
-  return out;
+  if (traceRaw === undefined || traceRaw === null) return undefined;
+  const t = r.obj('trace');
+  const trace = {} as EpochTrace;
+  for (const key of TRACE_KEYS) trace[key] = t.i64Vec(key, n);
+  return trace;
 }
 
 /**
@@ -330,26 +352,26 @@ export function parseSequence(json: unknown, file = ''): EpochSequence {
 // ---------------------------------------------------------------------------------------
 // serialization (the golden layout)
 
-function u64List(a: BigUint64Array | BigInt64Array): string {
+export function u64List(a: BigUint64Array | BigInt64Array): string {
   const parts = new Array<string>(a.length);
   for (let i = 0; i < a.length; i++) parts[i] = `"${a[i]}"`;
   return `[${parts.join(',')}]`;
 }
 
-function numList(a: ArrayLike<number>): string {
+export function numList(a: ArrayLike<number>): string {
   const parts = new Array<string>(a.length);
   for (let i = 0; i < a.length; i++) parts[i] = String(a[i]);
   return `[${parts.join(',')}]`;
 }
 
 /** Block numbers, Infinity written as null. */
-function blockOrNullList(a: Float64Array): string {
+export function blockOrNullList(a: Float64Array): string {
   const parts = new Array<string>(a.length);
   for (let i = 0; i < a.length; i++) parts[i] = a[i] === Infinity ? 'null' : String(a[i]);
   return `[${parts.join(',')}]`;
 }
 
-function boolList(a: Uint8Array): string {
+export function boolList(a: Uint8Array): string {
   const parts = new Array<string>(a.length);
   for (let i = 0; i < a.length; i++) parts[i] = a[i] ? 'true' : 'false';
   return `[${parts.join(',')}]`;
@@ -373,7 +395,7 @@ function writeUint(buf: Uint8Array, p: number, x: number): number {
  * brackets). Written as ASCII bytes into one buffer: about 3x faster than joining
  * per-entry strings on a million entries.
  */
-function matrixBody(m: SparseU16): string {
+export function matrixBody(m: SparseU16): string {
   const { rowPtr, col, val } = m;
   const n = rowPtr.length - 1;
   // per entry at most "[" + 10 digits + "," + 5 digits + "]" + ","; per row "[", "]", ",\n"

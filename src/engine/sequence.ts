@@ -25,7 +25,7 @@ export function carryInput(
 }
 
 /** Previous bond rows, an empty row for (re)registered uids and for uids that are new. */
-function carryBonds(prev: SparseU16, fresh: Uint8Array, n: number): SparseU16 {
+export function carryBonds(prev: SparseU16, fresh: Uint8Array, n: number): SparseU16 {
   const prevN = prev.rowPtr.length - 1;
   const keep = (i: number) => i < prevN && !fresh[i];
   const rowPtr = new Uint32Array(n + 1);

@@ -8,6 +8,8 @@ import { carryInput } from './sequence.js';
 import { compareOutputs, describeMismatch } from './compare.js';
 import { InputError, UnsupportedProfileError, type EpochOutput } from './types.js';
 import { checkCommunePair, isCommuneDocument } from './commune/index.js';
+import { isMechanismsDocument, isMechanismsSequence } from './mechanisms/io.js';
+import { checkMechanismsPair, checkMechanismsSequence } from './mechanisms/verify.js';
 
 export interface GoldenCase {
   name: string;
@@ -119,13 +121,23 @@ export function runCase(c: GoldenCase, options: EpochOptions = {}): CaseResult {
         const m = checkCommunePair(inputJson, readJsonFile(c.expectedFile), c.file, c.expectedFile, kernels);
         return m ? done('failed', 1, describeMismatch(m)) : done('passed', 1);
       }
+      if (isMechanismsDocument(inputJson)) {
+        // several incentive mechanisms (src/engine/mechanisms)
+        const m = checkMechanismsPair(inputJson, readJsonFile(c.expectedFile), c.file, c.expectedFile, options);
+        return m ? done('failed', 1, describeMismatch(m)) : done('passed', 1);
+      }
       const input = parseEpochInput(inputJson, c.file);
       const expected = parseEpochOutput(readJsonFile(c.expectedFile), c.expectedFile);
       const got = runEpoch(input, { ...options, trace: expected.trace !== undefined });
       const m = compareOutputs(expected, got);
       return m ? done('failed', 1, describeMismatch(m)) : done('passed', 1);
     }
-    const seq = parseSequence(readJsonFile(c.file), c.file);
+    const seqJson = readJsonFile(c.file);
+    if (isMechanismsSequence(seqJson)) {
+      const r = checkMechanismsSequence(seqJson, c.file, options);
+      return r.failure ? done('failed', r.epochs, r.failure) : done('passed', r.epochs);
+    }
+    const seq = parseSequence(seqJson, c.file);
     let prev: EpochOutput | undefined;
     for (let k = 0; k < seq.epochs.length; k++) {
       const e = seq.epochs[k]!;

@@ -26,6 +26,8 @@ import { InputError, type EpochInput, type EpochOutput } from '../engine/types.j
 import { validateEpochInput } from '../engine/validate.js';
 import { assertEpochFits, epochBytes } from '../engine/epoch.js';
 import { EpochTooLargeError } from '../engine/limits.js';
+import { combineMechanisms, mechanismInputs } from '../engine/mechanisms/epoch.js';
+import type { MechanismsInput, MechanismsOutput } from '../engine/mechanisms/types.js';
 import type { MapCellSpec, MapRunner } from '../engine/analysis/mapsweep.js';
 import type { ScenarioResult, ScenarioTaskData, ScenarioTaskRunner } from '../engine/analysis/scenario.js';
 import type {
@@ -52,6 +54,13 @@ export const THREADS_PER_CORE = 4;
 
 /** Node's timers fire at once past this many ms (a 32-bit signed delay). */
 const TIMER_MAX_MS = 2 ** 31 - 1;
+
+/**
+ * Weight entries (over all mechanisms) from which runMechanismsEpoch spreads a subnet's
+ * mechanisms over the workers instead of running them in one task; see the README's pool
+ * section for the measurement (bench/mechanisms-threshold.ts).
+ */
+export const MECHANISMS_MIN_ENTRIES = 262_144;
 
 /** Batches per thread in one call (see the header). */
 const BATCHES_PER_THREAD = 4;
@@ -103,6 +112,13 @@ export interface PoolOptions {
    */
   splitMinEntries?: number;
   /**
+   * runMechanismsEpoch spreads a subnet's mechanisms over the workers when they hold at least
+   * this many weight entries in all (and the pool has 2 threads or more); below it they run
+   * one after another in one task. Default MECHANISMS_MIN_ENTRIES (measured); Infinity never
+   * spreads, 0 always does (tests).
+   */
+  mechanismMinEntries?: number;
+  /**
    * TESTS ONLY: called once per task on the main thread; a returned fault is injected in the
    * worker ('throw', 'exit': the worker dies mid-task, 'hang': blocks it for `hangMs`).
    */
@@ -112,16 +128,18 @@ export interface PoolOptions {
 export interface ResolvedPoolOptions {
   readonly threads: number;
   readonly splitMinEntries: number;
+  readonly mechanismMinEntries: number;
   readonly minThreads: number;
   readonly idleTimeout: number;
   readonly maxQueue: number;
 }
 
 /** The defaults (threads defaults to os.availableParallelism() and minThreads to threads). */
-export const POOL_DEFAULTS: Readonly<{ idleTimeout: number; maxQueue: number; splitMinEntries: number }> = Object.freeze({
+export const POOL_DEFAULTS: Readonly<{ idleTimeout: number; maxQueue: number; splitMinEntries: number; mechanismMinEntries: number }> = Object.freeze({
   idleTimeout: Infinity,
   maxQueue: Infinity,
   splitMinEntries: SPLIT_MIN_ENTRIES,
+  mechanismMinEntries: MECHANISMS_MIN_ENTRIES,
 });
 
 export interface RunOptions {
@@ -160,6 +178,13 @@ export interface Pool {
    */
   runEpoch(input: EpochInput, options?: RunOptions): Promise<EpochOutput>;
   /**
+   * One multi-mechanism subnet (docs/spec/mechanisms.md): its mechanisms' epochs spread over
+   * the workers when they hold `mechanismMinEntries` weight entries or more in all (and
+   * threads >= 2), else all in one task; split and fold on the calling thread. Bit-identical
+   * to runMechanismsEpoch either way.
+   */
+  runMechanismsEpoch(input: MechanismsInput, options?: RunOptions): Promise<MechanismsOutput>;
+  /**
    * Ends every worker. Waits for running calls to finish first; `force` aborts them (they
    * reject with a PoolError of kind 'closed'). Later calls reject; close() again is a no-op.
    */
@@ -185,7 +210,7 @@ export class PoolError extends Error {
   }
 }
 
-const OPTION_KEYS = new Set(['threads', 'allowOversubscription', 'minThreads', 'idleTimeout', 'maxQueue', 'splitMinEntries', 'faultInjection']);
+const OPTION_KEYS = new Set(['threads', 'allowOversubscription', 'minThreads', 'idleTimeout', 'maxQueue', 'splitMinEntries', 'mechanismMinEntries', 'faultInjection']);
 const RUN_KEYS = new Set(['signal', 'timeoutMs', 'trace']);
 
 const show = (v: unknown) => (typeof v === 'string' ? JSON.stringify(v) : typeof v === 'bigint' ? `${v}n` : String(v));
@@ -225,10 +250,14 @@ function resolveOptions(o: PoolOptions): ResolvedPoolOptions {
   if (typeof splitMinEntries !== 'number' || !(splitMinEntries >= 0)) {
     throw new RangeError(`createPool: splitMinEntries must be a number >= 0 (or Infinity), got ${show(splitMinEntries)}`);
   }
+  const mechanismMinEntries = o.mechanismMinEntries ?? POOL_DEFAULTS.mechanismMinEntries;
+  if (typeof mechanismMinEntries !== 'number' || !(mechanismMinEntries >= 0)) {
+    throw new RangeError(`createPool: mechanismMinEntries must be a number >= 0 (or Infinity), got ${show(mechanismMinEntries)}`);
+  }
   if (o.faultInjection !== undefined && typeof o.faultInjection !== 'function') {
     throw new TypeError(`createPool: faultInjection must be a function, got ${show(o.faultInjection)}`);
   }
-  return Object.freeze({ threads, minThreads, idleTimeout, maxQueue, splitMinEntries });
+  return Object.freeze({ threads, minThreads, idleTimeout, maxQueue, splitMinEntries, mechanismMinEntries });
 }
 
 function checkRunOptions(what: string, o: RunOptions): void {
@@ -389,12 +418,12 @@ export function createPool(options: PoolOptions = {}): Pool {
     };
   }
 
-  function runEpochs(inputs: readonly EpochInput[], runOptions: RunOptions = {}, checked = false): Promise<EpochOutput[]> {
-    return closed ? runEpochsNow(inputs, runOptions, checked) : track(runEpochsNow(inputs, runOptions, checked));
+  function runEpochs(inputs: readonly EpochInput[], runOptions: RunOptions = {}, checked = false, batches?: number): Promise<EpochOutput[]> {
+    return closed ? runEpochsNow(inputs, runOptions, checked, batches) : track(runEpochsNow(inputs, runOptions, checked, batches));
   }
 
-  /** `checked`: the inputs passed checkInput already (pool.runEpoch). */
-  async function runEpochsNow(inputs: readonly EpochInput[], runOptions: RunOptions, checked: boolean): Promise<EpochOutput[]> {
+  /** `checked`: the inputs passed checkInput already (pool.runEpoch); `batches`: how many tasks to cut the call into (default about BATCHES_PER_THREAD per thread). */
+  async function runEpochsNow(inputs: readonly EpochInput[], runOptions: RunOptions, checked: boolean, batches?: number): Promise<EpochOutput[]> {
     checkRunOptions('runEpochs', runOptions);
     if (!Array.isArray(inputs)) throw new TypeError(`runEpochs: inputs must be an array of EpochInput, got ${show(inputs)}`);
     if (!checked) inputs.forEach((inp, i) => checkInput(inp, `inputs[${i}]`));
@@ -421,7 +450,7 @@ export function createPool(options: PoolOptions = {}): Pool {
     // transferring that instead measured 6.3 ms at 15 MB (fresh pages fault in): no real gain.
     // Outputs come back by TRANSFER (the worker's own fresh buffers, see worker.ts): zero copy.
     const cancel = new Int32Array(new SharedArrayBuffer(4));
-    const ranges = batchRanges(count, Math.min(count, opts.threads * BATCHES_PER_THREAD));
+    const ranges = batchRanges(count, Math.min(count, batches ?? opts.threads * BATCHES_PER_THREAD));
     const progress = new Int32Array(new SharedArrayBuffer(4 * ranges.length));
     const tasks: EpochTask[] = ranges.map(([first, end], batch) => {
       const task: EpochTask = {
@@ -647,6 +676,23 @@ export function createPool(options: PoolOptions = {}): Pool {
       }
       const [out] = await runEpochs([input], runOptions, true);
       return out!;
+    },
+    async runMechanismsEpoch(input, runOptions = {}) {
+      checkRunOptions('runMechanismsEpoch', runOptions);
+      const inputs = mechanismInputs(input);
+      const entries = inputs.reduce((s, m) => s + m.weights.col.length, 0);
+      // spread: the usual batches of consecutive mechanisms over the threads; else one task
+      const spread = opts.threads >= 2 && inputs.length >= 2 && entries >= opts.mechanismMinEntries;
+      try {
+        return combineMechanisms(input, await runEpochs(inputs, runOptions, false, spread ? undefined : 1));
+      } catch (err) {
+        // name the mechanism, not "input k of M"
+        if (!(err instanceof PoolError) || err.kind !== 'failed' || err.index === null) throw err;
+        throw new PoolError(
+          `subnet netuid ${input.netuid}, mechanism ${err.index} of ${inputs.length}, failed: ${describeCause(err.cause)}; nothing was returned`,
+          'failed', input.netuid, err.index, { cause: err.cause },
+        );
+      }
     },
     warmup(input) {
       if (input !== undefined) {

@@ -5,11 +5,15 @@
 // otherwise: JSON.parse alone is 5-7 ms for a 256-uid input (0.4 MB) and 20-28 ms for a
 // 4096-uid one (1.8 MB), against 2.5-5 ms and 11-25 ms for the epoch itself.
 import { epochOutputToJson } from '../engine/io.js';
-import type { EpochOutput } from '../engine/types.js';
+import { mechanismsOutputToJson } from '../engine/mechanisms/io.js';
+import {
+  isMechanismsInput, isMechanismsOutput, mechanismsInputViews, mechanismsOutputViews, type ServeOutput,
+} from './mechanisms.js';
 import {
   ServeError, oneLine, outputReply, parseJsonText, parseRequest, requestIdOf, toServeError,
   type EpochRequest, type ErrorCode, type RequestId,
 } from './protocol.js';
+import { checkJsonShape, type ShapeLimits } from './json-shape.js';
 
 export type Expect = 'auto' | 'single' | 'batch';
 
@@ -18,9 +22,10 @@ export type Decoded =
   | { ok: true; request: EpochRequest }
   | { ok: false; id: RequestId; code: ErrorCode; message: string; field: string };
 
-export function decodeRequest(bytes: Uint8Array, expect: Expect, traceDefault: boolean): Decoded {
+export function decodeRequest(bytes: Uint8Array, expect: Expect, traceDefault: boolean, shape: ShapeLimits): Decoded {
   let id: RequestId = null;
   try {
+    checkJsonShape(bytes, shape);
     const doc = parseJsonText(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('utf8'));
     id = requestIdOf(doc);
     return { ok: true, request: parseRequest(doc, expect, traceDefault) };
@@ -42,9 +47,12 @@ export function decodedError(d: Extract<Decoded, { ok: false }>): ServeError {
  */
 export type ReplyForm = 'document' | 'reply';
 
-export function encodeReply(id: RequestId, batch: boolean, outputs: EpochOutput[], form: ReplyForm): string {
-  if (form === 'document') return epochOutputToJson(outputs[0]!);
-  return outputReply({ id, batch, inputs: [], trace: [] }, outputs.map((o) => oneLine(epochOutputToJson(o))));
+/** The output document's text: single- or multi-mechanism. */
+const outputJson = (o: ServeOutput) => (isMechanismsOutput(o) ? mechanismsOutputToJson(o) : epochOutputToJson(o));
+
+export function encodeReply(id: RequestId, batch: boolean, outputs: ServeOutput[], form: ReplyForm): string {
+  if (form === 'document') return outputJson(outputs[0]!);
+  return outputReply({ id, batch, inputs: [], trace: [] }, outputs.map((o) => oneLine(outputJson(o))));
 }
 
 /** The buffers a set of typed arrays owns outright (whole, unshared): safe to transfer. */
@@ -60,7 +68,7 @@ export function ownedBuffers(views: Iterable<ArrayBufferView | null | undefined>
 
 export function requestBuffers(req: EpochRequest): ArrayBuffer[] {
   return ownedBuffers(
-    req.inputs.flatMap((i) => [
+    req.inputs.flatMap((i) => isMechanismsInput(i) ? mechanismsInputViews(i) : [
       ...Object.values(i.neurons),
       i.weights.rowPtr, i.weights.col, i.weights.val,
       i.bonds.rowPtr, i.bonds.col, i.bonds.val,
@@ -68,9 +76,9 @@ export function requestBuffers(req: EpochRequest): ArrayBuffer[] {
   );
 }
 
-export function outputBuffers(outputs: EpochOutput[]): ArrayBuffer[] {
+export function outputBuffers(outputs: ServeOutput[]): ArrayBuffer[] {
   return ownedBuffers(
-    outputs.flatMap((o) => [
+    outputs.flatMap((o) => isMechanismsOutput(o) ? mechanismsOutputViews(o) : [
       ...Object.values(o.neurons),
       o.bonds.rowPtr, o.bonds.col, o.bonds.val,
       ...(o.trace ? Object.values(o.trace) : []),

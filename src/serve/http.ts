@@ -1,13 +1,14 @@
-// `yuma serve --http`: POST /v1/epoch, POST /v1/epochs, GET /healthz,
-// GET /metrics, on one warm worker pool.
+// `yuma serve --http`: POST /v1/epoch, POST /v1/epochs, GET /healthz, GET /metrics, on one
+// warm worker pool.
 //
 // Why node:http and not a framework: the server has four fixed routes and no templating,
 // sessions or plugins, and what it must get exactly right is below the framework layer: the
-// token checked before a byte of body is buffered, the body counted while it streams (413 at
-// the limit, with the rest read and DISCARDED so that simple clients that send the whole body
-// before reading, like Python's urllib, receive the 413 instead of a reset connection), the
-// admission check against the pool's queue before parsing, cancellation when the client goes
-// away, and a graceful shutdown that stops accepting, closes idle keep-alive connections and
+// token checked and the request admitted (a place and its bytes, service.ts) before a byte of
+// body is read, refusals answered at once (the rest of a body up to a bound read and DISCARDED
+// so that simple clients that send the whole body before reading, like Python's urllib,
+// receive the answer instead of a reset connection), the body counted while it streams (413 at
+// the limit), the deadline from arrival, cancellation when the client goes away, and a
+// graceful shutdown that stops accepting, closes idle keep-alive connections and
 // lets in-flight requests finish. node:http exposes all of it directly (requestTimeout,
 // closeIdleConnections, res 'close'), adds no dependency to a package that must run from a
 // fresh clone, and has no router cost worth measuring next to a millisecond epoch.
@@ -22,7 +23,7 @@ import { gunzip } from 'node:zlib';
 import { promisify } from 'node:util';
 import { createServer as createNetServer, type AddressInfo } from 'node:net';
 import { ServeError, errorReply, toServeError, type RequestId } from './protocol.js';
-import type { Service } from './service.js';
+import type { Admission, Service } from './service.js';
 import { scenarioReplyFromBytes } from './scenario.js';
 
 const gunzipAsync = promisify(gunzip);
@@ -37,6 +38,8 @@ export interface HttpOptions {
   maxBodyBytes: number;
   /** ms to receive a whole request (headers and body); default max(60 s, the service's timeout) */
   receiveTimeoutMs?: number;
+  /** a status line per request admitted and answered (--verbose) */
+  log?: (line: string) => void;
 }
 
 export interface HttpServer {
@@ -50,10 +53,14 @@ export interface HttpServer {
    * in-flight ones finish, end the pool. `force`: also abort what runs and drop connections.
    */
   close(options?: { force?: boolean }): Promise<void>;
+  /** the bearer token from now on (the CLI re-reads --token-file on SIGHUP) */
+  setToken(token: string): void;
 }
 
-/** bytes of an over-limit body still read (and dropped) so that the client gets the 413 */
+/** bytes of a refused body still read (and dropped) so that the client gets the answer */
 const DISCARD_MAX = 64 * 1024 * 1024;
+/** the same for a client that is not let in (no token, or the server shutting down) */
+const REFUSE_UNREAD_MAX = 64 * 1024;
 
 const ROUTES: Record<string, { method: 'GET' | 'POST'; kind?: 'single' | 'batch' }> = {
   '/v1/epoch': { method: 'POST', kind: 'single' },
@@ -70,29 +77,52 @@ class ClientGone extends Error {}
 /** A request body: the bytes, or how far over the limit it went (read and dropped). */
 type Body = { bytes: Buffer } | { tooLarge: number };
 
+/** the declared Content-Length; undefined when there is none (chunked) */
+function declaredLength(req: IncomingMessage): number | undefined {
+  const h = req.headers['content-length'];
+  if (h === undefined) return req.headers['transfer-encoding'] === undefined ? 0 : undefined;
+  return Number(h);
+}
+
 /**
  * Reads the body up to `limit` bytes; past it, keeps reading and drops the rest (up to
- * DISCARD_MAX more, then gives up on the connection). Rejects when the client goes away.
+ * `discardMax` more, then gives up on the connection). Rejects when the client goes away, or
+ * with the signal's reason when it aborts.
  */
-function readBody(req: IncomingMessage, limit: number): Promise<Body> {
+function readBody(req: IncomingMessage, limit: number, discardMax = DISCARD_MAX, signal?: AbortSignal): Promise<Body> {
   return new Promise((resolve, reject) => {
+    if (signal) {
+      if (signal.aborted) return reject(signal.reason);
+      const onAbort = () => reject(signal.reason);
+      signal.addEventListener('abort', onAbort, { once: true });
+      req.once('close', () => signal.removeEventListener('abort', onAbort));
+    }
     let chunks: Buffer[] = [];
     let size = 0;
     let over = false;
+    // a declared length within the limit: one buffer of its own, filled as the body arrives
+    // (no second copy at the end; a buffer of its own goes to a codec worker by transfer)
+    const declared = declaredLength(req);
+    const into = limit > 0 && declared !== undefined && declared > 0 && declared <= limit ? Buffer.allocUnsafeSlow(declared) : undefined;
     req.on('data', (c: Buffer) => {
+      const at = size;
       size += c.length;
       if (over) {
-        if (size > limit + DISCARD_MAX) resolve({ tooLarge: size });
+        if (size > limit + discardMax) resolve({ tooLarge: size });
         return;
       }
-      if (size > limit) {
+      if (size > limit || (into && size > into.length)) {
         over = true;
         chunks = [];
         return;
       }
-      chunks.push(c);
+      if (into) c.copy(into, at);
+      else chunks.push(c);
     });
-    req.on('end', () => resolve(over ? { tooLarge: size } : { bytes: Buffer.concat(chunks, size) }));
+    req.on('end', () => {
+      if (over) resolve({ tooLarge: size });
+      else resolve({ bytes: into ? into.subarray(0, size) : Buffer.concat(chunks, size) });
+    });
     req.on('error', reject);
     req.on('close', () => {
       if (!req.complete) reject(new ClientGone('the client went away before sending the whole request'));
@@ -121,18 +151,21 @@ export function probeListen(host: string, port: number): Promise<void> {
 
 export async function startHttpServer(service: Service, options: HttpOptions): Promise<HttpServer> {
   const metrics = service.metrics;
-  const tokenDigest = options.token !== undefined ? digest(options.token) : undefined;
+  let tokenDigest = options.token !== undefined ? digest(options.token) : undefined;
   // receiving a body is bounded apart from the per-request (epoch) timeout: a short --timeout
   // must not cut off the upload of a large input on a slow link
   const receiveTimeoutMs = options.receiveTimeoutMs ?? Math.max(60_000, service.timeoutMs);
   let draining = false;
+  /** requests received so far (request numbers in the log) */
+  let requests = 0;
   /** handlers in progress: a graceful close waits for them */
   const inflight = new Set<Promise<void>>();
   const cancelAll = new AbortController();
   // one listener per request in flight
   setMaxListeners(0, cancelAll.signal);
 
-  function send(res: ServerResponse, status: number, body: string, headers: Record<string, string> = {}) {
+  /** `end: false`: the reply is written whole but not ended (refuse() ends it) */
+  function send(res: ServerResponse, status: number, body: string, headers: Record<string, string> = {}, { end = true } = {}) {
     if (res.headersSent || res.destroyed) return;
     const h: Record<string, string | number> = {
       'Content-Type': 'application/json; charset=utf-8',
@@ -142,11 +175,12 @@ export async function startHttpServer(service: Service, options: HttpOptions): P
     };
     if (draining) h['Connection'] = 'close';
     res.writeHead(status, h);
-    res.end(body);
+    if (end) res.end(body);
+    else res.write(body);
   }
 
-  function sendError(res: ServerResponse, id: RequestId, err: ServeError, headers: Record<string, string> = {}) {
-    send(res, err.status, `${errorReply(id, err)}\n`, headers);
+  function sendError(res: ServerResponse, id: RequestId, err: ServeError, headers: Record<string, string> = {}, how: { end?: boolean } = {}) {
+    send(res, err.status, `${errorReply(id, err)}\n`, headers, how);
   }
 
   /** checks the bearer token: null when fine, else the error */
@@ -167,22 +201,35 @@ export async function startHttpServer(service: Service, options: HttpOptions): P
     const route = ROUTES[path];
     const routeLabel = route ? path : 'other';
     let id: RequestId = null;
-    const done = (result: string) => metrics.request(routeLabel, result, (performance.now() - t0) / 1000);
-    /** answers an error after reading (and dropping) the body, so that the client sees it */
+    const n = ++requests;
+    const done = (result: string) => {
+      const seconds = (performance.now() - t0) / 1000;
+      metrics.request(routeLabel, result, seconds);
+      options.log?.(`request ${n}: ${req.method} ${path} ${result} in ${(seconds * 1000).toFixed(1)} ms`);
+    };
     /** reads and drops a body that is not used; false when the client went away meanwhile */
     const drain = async (): Promise<Body | false> => readBody(req, 0).catch(() => false as const);
-    /** answers an error after reading (and dropping) the body, so that the client sees it */
-    const refuse = async (err: ServeError, headers: Record<string, string> = {}) => {
-      const body = await drain();
-      if (body === false) return done('cancelled');
-      if ('tooLarge' in body && body.tooLarge > DISCARD_MAX) headers = { ...headers, Connection: 'close' };
-      sendError(res, id, err, headers);
+    const declared = declaredLength(req);
+    /**
+     * Answers an error at once, before a byte of the body is read. A body declared no larger
+     * than `drainMax` is then read and dropped before the reply ends, so that a client that
+     * sends its whole body before reading (Python's urllib) gets the answer; a larger one, or
+     * one of unknown length (chunked), is not read: the connection closes after the reply.
+     */
+    const refuse = async (err: ServeError, headers: Record<string, string> = {}, drainMax = DISCARD_MAX) => {
       done(err.code);
+      if (declared === 0) return sendError(res, id, err, headers);
+      if (declared === undefined || declared > drainMax) return sendError(res, id, err, { ...headers, Connection: 'close' });
+      // the reply goes out now; it ends once the body is read and dropped (or the client goes)
+      sendError(res, id, err, headers, { end: false });
+      await readBody(req, 0, drainMax).catch(() => {});
+      res.end();
     };
 
-    if (draining) return refuse(new ServeError('shutting_down', 'the server is shutting down; no new requests'));
+    if (draining) return refuse(new ServeError('shutting_down', 'the server is shutting down; no new requests'), {}, REFUSE_UNREAD_MAX);
     const auth = unauthorized(req);
-    if (auth) return refuse(auth, { 'WWW-Authenticate': 'Bearer realm="yuma"' });
+    // an unauthenticated body is never read beyond a small one (whatever its Content-Length)
+    if (auth) return refuse(auth, { 'WWW-Authenticate': 'Bearer realm="yuma"' }, REFUSE_UNREAD_MAX);
     if (!route) return refuse(new ServeError('not_found', `no route ${path}: POST /v1/epoch, POST /v1/epochs, POST /v1/scenario, GET /healthz, GET /metrics`));
     if (req.method !== route.method && !(route.method === 'GET' && req.method === 'HEAD')) {
       return refuse(new ServeError('method_not_allowed', `${path} takes ${route.method}`), { Allow: route.method === 'GET' ? 'GET, HEAD' : 'POST' });
@@ -216,23 +263,30 @@ export async function startHttpServer(service: Service, options: HttpOptions): P
     }
     const tooLarge = (what: string) =>
       new ServeError('too_large', `the request body is over the limit of ${options.maxBodyBytes} bytes${what}`);
-    const declared = Number(req.headers['content-length']);
-    if (Number.isFinite(declared) && declared > options.maxBodyBytes + DISCARD_MAX) {
-      // far too big to read and drop: answer now and close (the client may see a reset)
-      sendError(res, id, tooLarge(` (Content-Length ${declared})`), { Connection: 'close' });
-      req.resume();
-      return done('too_large');
+    if (declared !== undefined && declared > options.maxBodyBytes) return refuse(tooLarge(` (Content-Length ${declared})`));
+    // admitted now, before a byte of the body is read: a place among `capacity` requests and
+    // its bytes (the declared length; max-body when unknown, or gzip: its decoded size is not
+    // known yet) out of --max-buffered; the request's timeout starts here too
+    let admission: Admission;
+    try {
+      admission = service.admit(encoding === 'identity' && declared !== undefined ? declared : options.maxBodyBytes);
+    } catch (err) {
+      const e = toServeError(err);
+      return refuse(e, e.code === 'queue_full' ? { 'Retry-After': String(service.retryAfterSeconds()) } : {});
     }
-    // the request's epochs stop when its client goes away, or on a forced shutdown
-    const client = new AbortController();
+    const signal = admission.signal;
+    options.log?.(`request ${n}: ${req.method} ${path} admitted (${admission.bytes} bytes)`);
+    // the request's work stops when its client goes away, at its deadline, or on a forced shutdown
     res.on('close', () => {
-      if (!res.writableFinished) client.abort(new ServeError('internal', 'the client went away'));
+      if (!res.writableFinished) admission.abort(new ClientGone('the client went away'));
     });
-    const onForce = () => client.abort(cancelAll.signal.reason);
+    const onForce = () => admission.abort(cancelAll.signal.reason);
     cancelAll.signal.addEventListener('abort', onForce, { once: true });
     res.on('close', () => cancelAll.signal.removeEventListener('abort', onForce));
+    let bodyRead = false;
     try {
-      const body = await readBody(req, options.maxBodyBytes);
+      const body = await readBody(req, options.maxBodyBytes, DISCARD_MAX, signal);
+      bodyRead = true;
       if ('tooLarge' in body) {
         sendError(res, id, tooLarge(` (${body.tooLarge} bytes or more sent)`), body.tooLarge > options.maxBodyBytes + DISCARD_MAX ? { Connection: 'close' } : {});
         return done('too_large');
@@ -249,7 +303,7 @@ export async function startHttpServer(service: Service, options: HttpOptions): P
       }
       // yuma scenario runs (src/serve/scenario.ts)
       if (path === '/v1/scenario') {
-        send(res, 200, `${await scenarioReplyFromBytes(service, bytes, client.signal)}\n`);
+        send(res, 200, `${await scenarioReplyFromBytes(service, bytes, signal)}\n`);
         return done('ok');
       }
       // refuse before parsing when not even one epoch fits
@@ -262,18 +316,24 @@ export async function startHttpServer(service: Service, options: HttpOptions): P
       }
       // parsed and validated in a codec worker; ?trace=true turns the trace on where the
       // document does not say otherwise
-      const request = await service.codec.decode(bytes, route.kind!, traceParam === '1' || traceParam === 'true');
+      const request = await service.codec.decode(bytes, route.kind!, { traceDefault: traceParam === '1' || traceParam === 'true', signal });
       id = request.id;
-      const outs = await service.run(request, { admit: 'refuse', signal: client.signal });
+      const outs = await service.run(request, { admit: 'refuse', signal });
       const text = await service.codec.encode(request.id, request.batch, outs, request.batch ? 'reply' : 'document');
+      signal.throwIfAborted();
       send(res, 200, request.batch ? `${text}\n` : text);
       done('ok');
     } catch (err) {
-      if (err instanceof ClientGone || (client.signal.aborted && cancelAll.signal.aborted === false)) return done('cancelled');
-      const e = toServeError(err);
+      const reason: unknown = signal.aborted ? signal.reason : undefined;
+      if (err instanceof ClientGone || reason instanceof ClientGone) return done('cancelled');
+      const e = toServeError(reason ?? err);
       const headers: Record<string, string> = e.code === 'queue_full' ? { 'Retry-After': String(service.retryAfterSeconds()) } : {};
+      // a body cut off (the deadline): the connection cannot carry another request
+      if (!bodyRead) headers['Connection'] = 'close';
       sendError(res, e.requestId ?? id, e, headers);
       done(e.code);
+    } finally {
+      admission.release();
     }
   }
 
@@ -350,5 +410,8 @@ export async function startHttpServer(service: Service, options: HttpOptions): P
     return closing;
   };
 
-  return { server, host: address.address, port: address.port, url: `http://${hostText}:${address.port}`, close };
+  const setToken = (token: string) => {
+    tokenDigest = digest(token);
+  };
+  return { server, host: address.address, port: address.port, url: `http://${hostText}:${address.port}`, close, setToken };
 }

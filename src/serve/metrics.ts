@@ -53,6 +53,8 @@ export class Metrics {
   /** epochs submitted to the pool and not settled */
   private epochsInFlight = 0;
   private busySeconds = 0;
+  /** the admission ledger (service.ts): requests admitted and not answered, their bytes, the budget */
+  admitted: () => { requests: number; bytes: number; maxBytes: number } = () => ({ requests: 0, bytes: 0, maxBytes: 0 });
   private lastChange = performance.now();
 
   constructor(
@@ -146,6 +148,12 @@ export class Metrics {
     metric('yuma_serve_queue_capacity', 'gauge', 'The most epochs in flight at once (threads + queue); beyond it HTTP answers 503.', [
       ['', this.queueCapacity],
     ]);
+    const admitted = this.admitted();
+    metric('yuma_serve_admitted_requests', 'gauge', 'Requests admitted (at arrival, before their body is read) and not yet answered; at most the queue capacity.', [
+      ['', admitted.requests],
+    ]);
+    metric('yuma_serve_admitted_bytes', 'gauge', 'Request bytes the admitted requests hold (declared body sizes, or max-body when unknown).', [['', admitted.bytes]]);
+    metric('yuma_serve_admitted_bytes_limit', 'gauge', 'The most request bytes admitted at once (--max-buffered); beyond it HTTP answers 503.', [['', admitted.maxBytes]]);
     metric('yuma_serve_pool_busy_seconds_total', 'counter', 'Busy worker-seconds (rate / threads = utilisation).', [['', this.busySeconds]]);
     metric('yuma_serve_pool_utilisation', 'gauge', 'Busy worker-seconds / (threads x uptime), 0..1.', [
       ['', uptime > 0 ? this.busySeconds / (this.threads * uptime) : 0],

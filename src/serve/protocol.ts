@@ -14,10 +14,14 @@
 //   - an error:   {"id": ..., "error": {"code": "...", "message": "...", "field": "..."}}
 //                 `field` is the JSON path of the offending value ("" when there is none),
 //                 prefixed "epochs[i]." inside a batch; `id` is null when it could not be read.
-// The output documents are the exact text of epochOutputToJson (the golden layout); on a
+// A multi-mechanism document (top-level "mechanisms", docs/spec/mechanisms.md) is accepted
+// wherever an input is: its mechanisms run as one pool epoch each, its output is the
+// mechanismsOutputToJson text. The output documents are the exact text of epochOutputToJson (the golden layout); on a
 // JSON-lines channel their newlines (whitespace between tokens only) are removed.
 import { parseEpochInput } from '../engine/io.js';
-import { InputError, UnsupportedProfileError, FORMAT, type EpochInput } from '../engine/types.js';
+import { InputError, UnsupportedProfileError, FORMAT } from '../engine/types.js';
+import { isMechanismsDocument, parseMechanismsInput } from '../engine/mechanisms/io.js';
+import type { ServeInput } from './mechanisms.js';
 
 /** Every error code a reply can carry, with its HTTP status. */
 export const ERROR_STATUS = Object.freeze({
@@ -77,7 +81,8 @@ export interface EpochRequest {
   id: RequestId;
   /** a batch ({"epochs": [...]}) or one epoch */
   batch: boolean;
-  inputs: EpochInput[];
+  /** one per document: a single-mechanism input, or a multi-mechanism one (docs/spec/mechanisms.md) */
+  inputs: ServeInput[];
   /** per input */
   trace: boolean[];
 }
@@ -121,9 +126,9 @@ function inputFailure(err: unknown, prefix: string): ServeError {
   return new ServeError('internal', `validating the input failed: ${err instanceof Error ? err.message : String(err)}`, prefix.replace(/\.$/, ''));
 }
 
-function parseOne(doc: unknown, prefix: string): EpochInput {
+function parseOne(doc: unknown, prefix: string): ServeInput {
   try {
-    return parseEpochInput(doc);
+    return isMechanismsDocument(doc) ? parseMechanismsInput(doc) : parseEpochInput(doc);
   } catch (err) {
     throw inputFailure(err, prefix);
   }
@@ -158,7 +163,7 @@ export function parseRequest(doc: unknown, expect: 'auto' | 'single' | 'batch' =
     );
   }
   const batchTrace = readTrace(doc, 'trace', traceDefault);
-  const inputs: EpochInput[] = new Array(epochs.length);
+  const inputs: ServeInput[] = new Array(epochs.length);
   const trace: boolean[] = new Array(epochs.length);
   for (let i = 0; i < epochs.length; i++) {
     const e = epochs[i];
