@@ -10,7 +10,6 @@ import { syntheticInput } from '../engine/synthetic.js';
 import type { EpochOutput } from '../engine/types.js';
 import { templateCache } from '../engine/analysis/mapsweep.js';
 import { majorShares } from '../engine/analysis/twocamp.js';
-import { runScenarioTask } from '../engine/analysis/scenario.js';
 import type {
   EpochReply, EpochTask, FaultSpec, MapReply, MapTask, ScenarioReply, SplitReply, SplitTask, Task, WarmupReply, WarmupTask, WorkerConfig,
 } from './protocol.js';
@@ -130,7 +129,7 @@ function split(task: SplitTask): SplitReply {
   return movable(reply, ownedBuffers(output));
 }
 
-export default function handle(task: Task): EpochReply | WarmupReply | MapReply | SplitReply | ScenarioReply {
+export default function handle(task: Task): EpochReply | WarmupReply | MapReply | SplitReply | Promise<ScenarioReply> {
   switch (task.kind) {
     case 'warmup':
       return warmup(task);
@@ -139,7 +138,8 @@ export default function handle(task: Task): EpochReply | WarmupReply | MapReply 
     case 'split':
       return split(task);
     case 'scenario':
-      return { kind: 'scenario', results: runScenarioTask(task, kernels), threadId };
+      // loaded on first use: epoch-only workers start as before
+      return import('../engine/analysis/scenario.js').then((m) => ({ kind: 'scenario', results: m.runScenarioTask(task, kernels), threadId }));
     default:
       return epochs(task);
   }
