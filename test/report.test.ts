@@ -97,8 +97,9 @@ describe('the report page', () => {
     expect(count('grouped-bar')).toBe(1);
     expect(count('contour')).toBe(1);
     expect(count('heatmap')).toBe(2);
-    // scenario: 2 weight charts + stake, then per variant dividends, incentives, 2 bonds, 2 normalized bonds
-    expect(count('line')).toBe(3 + 4 * 6);
+    // scenario: 2 weight charts + stake, then per variant dividends, relative and cumulative
+    // relative dividends, incentives, 2 bonds, 2 normalized bonds
+    expect(count('line')).toBe(3 + 4 * 8);
     expect((html.match(/<svg /g) ?? []).length).toBe(kinds.length);
   });
 

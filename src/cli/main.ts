@@ -101,12 +101,16 @@ function main(argv: string[]): void {
 
   program
     .command('scenario')
-    .description('run yuma-sim-case/1 validator/server scenarios epoch by epoch through the exact engine: JSON, CSV and an HTML report')
-    .argument('<cases...>', 'case files (yuma-sim-case/1 JSON), or directories of them')
-    .option('--yuma <variant...>', 'variants to run: 1, 2, 3, 3-liquid (comma separated or repeated; default all four)')
-    .option('--bonds-penalty <x>', 'override the variants\' bonds penalty: a fraction in [0, 1] -> floor(x*65535 + 0.5)')
+    .description('run yuma-sim-case/1 scenarios (synthetic cases, snapshot replays) epoch by epoch through the exact engine, with settings and sweeps: JSON, CSV and an HTML report')
+    .argument('<cases...>', 'case files (yuma-sim-case/1 JSON; a yuma-epoch/1 input is replayed), or directories of them')
+    .option('--yuma <variant...>', 'variants to run: 1, 2, 3, 3-liquid, snapshot (comma separated or repeated; default: all four for a synthetic case, snapshot for a replay)')
+    .option('--set <name=value>', 'a chain setting for every run, e.g. kappa=0.6, bonds_moving_average=975000, yuma3=true (repeatable; units: docs/scenario.md)', (v: string, a: string[] = []) => [...a, v])
+    .option('--sweep <name=values>', 'run every value: a list (bonds_penalty=0,0.5,1) or a range (kappa=0.5:0.9:0.1); repeated sweeps are crossed', (v: string, a: string[] = []) => [...a, v])
+    .option('--bonds-penalty <x>', 'override the variants\' bonds penalty: a fraction in [0, 1] -> floor(x*65535 + 0.5) (as --set bonds_penalty=x)')
     .option('--resets', 'apply each case\'s bond reset as a re-registration of that server uid (default off)')
-    .option('--out <dir>', 'output directory for <case-slug>.<variant>.json/.csv and scenario.html (created; default yuma-scenarios)')
+    .option('--threads <n>', 'worker threads for the epochs (default: the available cores; 0: the main thread)')
+    .option('--epochs <n>', 'a yuma-epoch/1 input given as a case is replayed for this many epochs, without changes (default 10)')
+    .option('--out <dir>', 'output directory for scenario.json, scenario.csv, scenario.html and, without a sweep, <slug>.<variant>.json/.csv (created; default yuma-scenarios)')
     .option('--report <file>', 'write the HTML report here instead of <out>/scenario.html')
     .option('-q, --quiet', 'do not print the summary')
     .action((cases: string[], opts: Record<string, string | string[] | boolean | undefined>) =>

@@ -1,44 +1,55 @@
-// `yuma scenario <case.json|dir>... [--yuma 1|2|3|3-liquid] [--bonds-penalty x] [--resets]
-//  [--out dir] [--report file]`: multi-epoch validator/server scenarios through the exact engine
-// (mapping pinned in src/engine/analysis/scenario.ts).
+// `yuma scenario <case.json|dir>... [--yuma 1|2|3|3-liquid|snapshot] [--set name=value]...
+//  [--sweep name=values]... [--bonds-penalty x] [--resets] [--threads n] [--out dir] [--report file]`:
+// multi-epoch scenarios through the exact engine (mapping pinned in src/engine/analysis/scenario.ts,
+// the case format in docs/scenario.md). Many runs go through the worker pool in lockstep.
 import fs from 'node:fs';
-import { join } from 'node:path';
+import { availableParallelism } from 'node:os';
+import { basename, dirname, isAbsolute, join, resolve } from 'node:path';
 import { readJsonFile } from '../engine/io.js';
 import { InputError } from '../engine/types.js';
 import {
-  SCENARIO_VARIANTS,
+  ALL_VARIANTS,
   parseScenarioCase,
-  runScenario,
+  planRuns,
+  runScenarioRuns,
   scenarioCsv,
+  scenarioLongCsv,
+  type ScenarioTaskRunner,
   type ScenarioCase,
   type ScenarioResult,
   type ScenarioVariant,
 } from '../engine/analysis/scenario.js';
+import { overridesJson, parseSetFlags, parseSweepFlags, sweepSettings } from '../engine/analysis/scenario-params.js';
+import { THREADS_PER_CORE } from '../pool/index.js';
 import { renderReport } from '../report/html.js';
-import { scenarioCaseSection } from '../report/scenario.js';
+import { scenarioSections } from '../report/scenario.js';
 import { progressBar } from '../report/progress.js';
-import { checkDirCreatable, checkReportPath, ensureDir, numberOption, writeOutputs } from '../report/cliutil.js';
+import { checkDirCreatable, checkReportPath, ensureDir, intOption, numberOption, writeOutputs } from '../report/cliutil.js';
 
 export interface ScenarioCliOptions {
   yuma?: string[];
+  set?: string[];
+  sweep?: string[];
   bondsPenalty?: string;
   resets?: boolean;
+  threads?: string;
+  epochs?: string;
   out?: string;
   report?: string;
   quiet?: boolean;
 }
 
-/** `--yuma 1,3 --yuma 3-liquid` -> ['1', '3', '3-liquid'] (default: all four, in order). */
-export function parseVariants(values: string[] | undefined): ScenarioVariant[] {
-  if (!values || values.length === 0) return [...SCENARIO_VARIANTS];
+/** `--yuma 1,3 --yuma 3-liquid` -> ['1', '3', '3-liquid'] (undefined: each case's default). */
+export function parseVariants(values: string[] | undefined): ScenarioVariant[] | undefined {
+  if (!values || values.length === 0) return undefined;
   const out: ScenarioVariant[] = [];
   for (const v of values.flatMap((s) => s.split(',')).map((s) => s.trim())) {
-    if (!(SCENARIO_VARIANTS as readonly string[]).includes(v)) {
-      throw new InputError(`expected one of ${SCENARIO_VARIANTS.join(', ')} (comma separated or repeated), got ${JSON.stringify(v)}`, '--yuma');
+    if (!(ALL_VARIANTS as readonly string[]).includes(v)) {
+      throw new InputError(`expected one of ${ALL_VARIANTS.join(', ')} (comma separated or repeated), got ${JSON.stringify(v)}`, '--yuma');
     }
     if (!out.includes(v as ScenarioVariant)) out.push(v as ScenarioVariant);
   }
-  return SCENARIO_VARIANTS.filter((v) => out.includes(v));
+  return ALL_VARIANTS.filter((v) => out.includes(v));
 }
 
 /** Files as given; a directory contributes its *.json files (sorted). */
@@ -66,62 +77,123 @@ export function expandCaseArgs(args: string[]): string[] {
   return files;
 }
 
-export function scenarioCommand(args: string[], opts: ScenarioCliOptions): void {
+/**
+ * Reads a case; a replay's snapshot path is relative to the case file (read once per path). A
+ * yuma-epoch/1 input given as a case is a replay of it without changes, for `replayEpochs` epochs.
+ */
+export function readCase(file: string, snapshots = new Map<string, unknown>(), replayEpochs = 10): ScenarioCase {
+  let doc = readJsonFile(file);
+  const reader = (p: string) => {
+    const path = isAbsolute(p) ? p : join(dirname(file), p);
+    const key = resolve(path);
+    if (!snapshots.has(key)) {
+      try {
+        snapshots.set(key, readJsonFile(path));
+      } catch (e) {
+        // name the case and its field, then the snapshot file's own problem
+        if (e instanceof InputError) throw new InputError(`${path}: ${e.message}`, 'snapshot', file);
+        throw e;
+      }
+    }
+    return { doc: snapshots.get(key), source: path };
+  };
+  if (doc !== null && typeof doc === 'object' && (doc as Record<string, unknown>).format === 'yuma-epoch/1') {
+    snapshots.set(resolve(file), doc);
+    const slug = (basename(file).replace(/\.json(\.gz)?$/, '').replace(/[^A-Za-z0-9._-]/g, '_') || 'snapshot').replace(/^[^A-Za-z0-9]/, 's');
+    doc = { format: 'yuma-sim-case/1', slug, name: `Replay of ${basename(file)}`, snapshot: basename(file), num_epochs: replayEpochs };
+  }
+  return parseScenarioCase(doc, file, { readSnapshot: reader });
+}
+
+/** Tasks per thread: enough that the threads share the runs evenly. */
+const TASKS_PER_THREAD = 4;
+
+/** The worker pool's scenario tasks, or the main thread (threads 0, or no pool built). */
+async function openRunner(threads: number): Promise<{ runner: ScenarioTaskRunner | null; where: string; close: () => Promise<void> }> {
+  const main = { runner: null, where: 'the main thread', close: async () => {} };
+  if (threads === 0) return main;
+  try {
+    const { createPool, _scenarioRunner } = await import('../pool/index.js');
+    const pool = createPool({ threads });
+    return {
+      runner: _scenarioRunner(pool),
+      where: `${threads} worker thread${threads === 1 ? '' : 's'}`,
+      close: () => pool.close(),
+    };
+  } catch (e) {
+    process.stderr.write(`yuma scenario: the worker pool is not available (${(e as Error).message}); running on the main thread\n`);
+    return { ...main, where: 'the main thread (pool unavailable)' };
+  }
+}
+
+export async function scenarioCommand(args: string[], opts: ScenarioCliOptions): Promise<void> {
   const variants = parseVariants(opts.yuma);
   const bondsPenalty = opts.bondsPenalty === undefined ? undefined : numberOption(opts.bondsPenalty, '--bonds-penalty', 0, 1, 0);
+  const overrides = parseSetFlags(opts.set ?? []);
+  const axes = parseSweepFlags(opts.sweep ?? []);
+  const settings = sweepSettings(axes);
+  // the pool's own cap (createPool refuses more threads than THREADS_PER_CORE x cores)
+  const threads = intOption(opts.threads, '--threads', 0, THREADS_PER_CORE * availableParallelism(), availableParallelism());
+  const replayEpochs = intOption(opts.epochs, '--epochs', 1, 100_000, 10);
   // read and validate every case before running any (bad input: nothing is written)
   const cases: ScenarioCase[] = [];
   const bySlug = new Map<string, string>();
+  const snapshots = new Map<string, unknown>();
   for (const file of expandCaseArgs(args)) {
-    const c = parseScenarioCase(readJsonFile(file), file);
+    const c = readCase(file, snapshots, replayEpochs);
     const seen = bySlug.get(c.slug);
     if (seen !== undefined) throw new InputError(`slug ${JSON.stringify(c.slug)} is also the slug of ${seen} (outputs would collide)`, 'slug', file);
     bySlug.set(c.slug, file);
     cases.push(c);
   }
+  const runOpts = { resets: opts.resets === true, overrides, ...(bondsPenalty !== undefined ? { bondsPenalty } : {}) };
+  const runs = planRuns(cases, variants, settings, runOpts);
   const outDir = opts.out ?? 'yuma-scenarios';
   // checked now, created only when everything is computed (nothing is written on failure)
   checkDirCreatable(outDir, '--out');
   const reportFile = opts.report ?? join(outDir, 'scenario.html');
   if (opts.report) checkReportPath(opts.report, outDir);
 
-  const runOpts = { resets: opts.resets === true, ...(bondsPenalty !== undefined ? { bondsPenalty } : {}) };
-  const bar = progressBar('scenario', cases.length * variants.length);
+  const epochs = runs.reduce((a, r) => a + r.epochs, 0);
+  const bar = progressBar('scenario', epochs);
+  const runner = await openRunner(threads);
   const t0 = performance.now();
-  const results: ScenarioResult[][] = [];
-  let done = 0;
-  for (const c of cases) {
-    const rs: ScenarioResult[] = [];
-    for (const v of variants) {
-      rs.push(runScenario(c, v, runOpts));
-      bar.update(++done);
-    }
-    results.push(rs);
+  let results: ScenarioResult[];
+  try {
+    results = await runScenarioRuns(runs, runner.runner, threads * TASKS_PER_THREAD, (done) => bar.update(done));
+  } finally {
+    await runner.close();
   }
   bar.done();
   const ms = performance.now() - t0;
 
   const files: [string, string][] = [];
-  cases.forEach((c, k) => {
-    for (const r of results[k]!) {
-      const base = join(outDir, `${c.slug}.${r.variant}`);
-      files.push([`${base}.json`, `${JSON.stringify(r)}\n`]);
-      files.push([`${base}.csv`, scenarioCsv(c, r)]);
-    }
-  });
-  const epochs = cases.reduce((a, c) => a + c.epochs.length, 0) * variants.length;
+  // per run files without a sweep; a sweep's hundreds of runs go to scenario.json only
+  if (axes.length === 0) {
+    runs.forEach((run, k) => {
+      const base = join(outDir, `${run.c.slug}.${results[k]!.variant}`);
+      files.push([`${base}.json`, `${JSON.stringify(results[k])}\n`]);
+      files.push([`${base}.csv`, scenarioCsv(run.c, results[k]!)]);
+    });
+  }
+  files.push([join(outDir, 'scenario.json'), `${JSON.stringify({ format: 'yuma-scenario-result/1', sweep: axes.map((a) => ({ name: a.name, values: a.labels })), runs: results })}\n`]);
+  files.push([join(outDir, 'scenario.csv'), scenarioLongCsv(results, axes.map((a) => a.name))]);
+  const setText = Object.entries({ ...overridesJson(overrides), ...(bondsPenalty !== undefined ? { bonds_penalty: `${bondsPenalty} (--bonds-penalty)` } : {}) })
+    .map(([k, v]) => `${k}=${v}`)
+    .join(' ');
   files.push([
     reportFile,
     renderReport({
       title: cases.length === 1 ? `yuma scenario: ${cases[0]!.name}` : `yuma scenario: ${cases.length} cases`,
       subtitle: `yuma scenario ${process.argv.slice(3).join(' ')}`.trim(),
       facts: [
-        ['variants', variants.join(', ')],
+        ['variants', variants ? variants.join(', ') : 'all four (synthetic cases), snapshot (replays)'],
+        ['settings (--set)', setText || 'none (each case\'s hyperparameters block, else the variant\'s)'],
+        ['sweep', axes.length ? axes.map((a) => `${a.name} = ${a.labels.join(', ')}`).join('; ') + ` (${settings.length} settings)` : 'none'],
         ['bond resets', runOpts.resets ? 'on (re-registration of the reset server uid)' : 'off'],
-        ['bonds_penalty override', bondsPenalty === undefined ? 'none' : `${bondsPenalty} -> ${Math.floor(bondsPenalty * 65535 + 0.5)}`],
-        ['epochs run', `${epochs} in ${(ms / 1000).toFixed(2)} s`],
+        ['epochs run', `${epochs} in ${(ms / 1000).toFixed(2)} s on ${runner.where}`],
       ],
-      sections: cases.map((c, k) => scenarioCaseSection(c, results[k]!)),
+      sections: scenarioSections(cases, runs.map((run, k) => ({ c: run.c, r: results[k]! })), axes),
     }),
   ]);
   ensureDir(outDir, '--out');
@@ -129,14 +201,21 @@ export function scenarioCommand(args: string[], opts: ScenarioCliOptions): void 
 
   if (!opts.quiet) {
     const lines: string[] = [];
-    cases.forEach((c, k) => {
-      lines.push(`${c.slug} (${c.validators.length} validators, ${c.servers.length} servers, ${c.epochs.length} epochs)`);
-      for (const r of results[k]!) {
-        const tot = c.validators.map((_, i) => r.epochs.reduce((a, e) => a + e.dividends[i]!, 0).toFixed(3));
-        lines.push(`  yuma ${r.variant.padEnd(8)} total dividends per validator: ${tot.join('  ')}`);
+    let last: ScenarioCase | undefined;
+    runs.forEach((run, k) => {
+      const c = run.c;
+      const r = results[k]!;
+      if (c !== last) {
+        last = c;
+        const what = c.kind === 'sim' ? `${c.validators.length} validators, ${c.servers.length} servers` : `replay of ${c.replay.snapshotSource}, n=${c.replay.snapshot.n}, ${c.replay.changes.length} changes`;
+        lines.push(`${c.slug} (${what}, ${run.epochs} epochs)`);
       }
+      const label = Object.entries(r.setting).map(([n, v]) => `${n}=${v}`).join(' ');
+      const shown = r.validators.length > 8 ? ' (first 8 validators)' : '';
+      const tot = r.totals.dividends.slice(0, 8).map((x) => x.toFixed(3));
+      lines.push(`  yuma ${r.variant.padEnd(8)}${label ? ` ${label}` : ''} total dividends per validator${shown}: ${tot.join('  ')}`);
     });
-    lines.push(`scenario: ${epochs} epochs in ${(ms / 1000).toFixed(2)} s; wrote ${files.length - 1} result files to ${outDir} and ${reportFile}`);
+    lines.push(`scenario: ${epochs} epochs (${runs.length} runs) in ${(ms / 1000).toFixed(2)} s on ${runner.where}; wrote ${files.length - 1} result files to ${outDir} and ${reportFile}`);
     process.stdout.write(`${lines.join('\n')}\n`);
   }
 }

@@ -29,8 +29,9 @@ import { EpochTooLargeError } from '../engine/limits.js';
 import { combineMechanisms, mechanismInputs } from '../engine/mechanisms/epoch.js';
 import type { MechanismsInput, MechanismsOutput } from '../engine/mechanisms/types.js';
 import type { MapCellSpec, MapRunner } from '../engine/analysis/mapsweep.js';
+import type { ScenarioResult, ScenarioTaskData, ScenarioTaskRunner } from '../engine/analysis/scenario.js';
 import type {
-  EpochReply, EpochTask, Fault, FaultSpec, MapReply, MapTask, SplitReply, SplitTask, WarmupReply, WarmupTask, WorkerConfig,
+  EpochReply, EpochTask, Fault, FaultSpec, MapReply, MapTask, ScenarioReply, ScenarioTask, SplitReply, SplitTask, WarmupReply, WarmupTask, WorkerConfig,
 } from './protocol.js';
 
 export type { Fault } from './protocol.js';
@@ -308,7 +309,7 @@ function netuidsText(inputs: readonly EpochInput[], indices: number[]): string {
 }
 
 /** What a pool runs besides epochs (internal: `yuma map`'s cells). */
-const internals = new WeakMap<Pool, { runCells: MapRunner['runCells'] }>();
+const internals = new WeakMap<Pool, { runCells: MapRunner['runCells']; runScenario: (task: ScenarioTaskData, signal?: AbortSignal) => Promise<ScenarioResult[]> }>();
 
 /**
  * `yuma map` on a pool: each chunk of cells is ONE task that builds its inputs in the worker and
@@ -319,6 +320,17 @@ export function _mapRunner(pool: Pool): MapRunner {
   const own = internals.get(pool);
   if (!own) throw new TypeError('_mapRunner: not a pool made by createPool');
   return { runCells: own.runCells, close: () => pool.close() };
+}
+
+/**
+ * `yuma scenario` on a pool: each task is a few whole runs (every epoch in one worker, carried
+ * there); only their results come back. `signal` aborts the task.
+ * @internal
+ */
+export function _scenarioRunner(pool: Pool, signal?: AbortSignal): ScenarioTaskRunner {
+  const own = internals.get(pool);
+  if (!own) throw new TypeError('_scenarioRunner: not a pool made by createPool');
+  return (task) => own.runScenario(task, signal);
 }
 
 /** A pool of `threads` workers, each with its own WASM kernels instance. */
@@ -543,6 +555,16 @@ export function createPool(options: PoolOptions = {}): Pool {
     }
   }
 
+  async function runScenarioNow(data: ScenarioTaskData, signal: AbortSignal | undefined): Promise<ScenarioResult[]> {
+    if (closed) throw new PoolError('scenario: the pool is closed', 'closed');
+    const task: ScenarioTask = { kind: 'scenario', ...data };
+    try {
+      return ((await piscina.run(task, signal ? { signal } : {})) as ScenarioReply).results;
+    } catch (err) {
+      throw new PoolError(`scenario: ${describeCause(err)}`, signal?.aborted ? 'aborted' : 'failed', null, null, { cause: err });
+    }
+  }
+
   // Shared memories of finished split calls, kept for the next one: a memory's pages are then
   // already touched (fresh pages cost about 10x a warm write) and every worker keeps its
   // instance over it. A call that failed drops its memory.
@@ -703,6 +725,9 @@ export function createPool(options: PoolOptions = {}): Pool {
       return closed;
     },
   };
-  internals.set(pool, { runCells: (spec, cells) => track(runCellsNow(spec, cells)) });
+  internals.set(pool, {
+    runCells: (spec, cells) => track(runCellsNow(spec, cells)),
+    runScenario: (task, signal) => track(runScenarioNow(task, signal)),
+  });
   return pool;
 }

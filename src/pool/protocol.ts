@@ -3,6 +3,7 @@
 import type { EpochInput, EpochOutput } from '../engine/types.js';
 import type { MapCellSpec } from '../engine/analysis/mapsweep.js';
 import type { StagedInput } from './split.js';
+import type { ScenarioResult, ScenarioTaskData } from '../engine/analysis/scenario.js';
 
 /**
  * Faults a worker can be told to inject (tests only: honoured only by a pool created with
@@ -98,7 +99,18 @@ export type SplitReply =
   | { kind: 'split'; role: 'leader'; output: EpochOutput; blocks: number; threadId: number; ms: number }
   | { kind: 'split'; role: 'helper'; blocks: number; threadId: number };
 
-export type Task = EpochTask | WarmupTask | MapTask | SplitTask;
+/** `yuma scenario` runs: whole runs (every epoch) in one worker; only the results come back. */
+export interface ScenarioTask extends ScenarioTaskData {
+  kind: 'scenario';
+}
+
+export interface ScenarioReply {
+  kind: 'scenario';
+  results: ScenarioResult[];
+  threadId: number;
+}
+
+export type Task = EpochTask | WarmupTask | MapTask | SplitTask | ScenarioTask;
 
 export type EpochReply =
   | { kind: 'epoch'; outputs: EpochOutput[]; threadId: number; ms: number }

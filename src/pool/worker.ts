@@ -11,7 +11,7 @@ import type { EpochOutput } from '../engine/types.js';
 import { templateCache } from '../engine/analysis/mapsweep.js';
 import { majorShares } from '../engine/analysis/twocamp.js';
 import type {
-  EpochReply, EpochTask, FaultSpec, MapReply, MapTask, SplitReply, SplitTask, Task, WarmupReply, WarmupTask, WorkerConfig,
+  EpochReply, EpochTask, FaultSpec, MapReply, MapTask, ScenarioReply, SplitReply, SplitTask, Task, WarmupReply, WarmupTask, WorkerConfig,
 } from './protocol.js';
 
 const config = workerData as WorkerConfig;
@@ -129,7 +129,7 @@ function split(task: SplitTask): SplitReply {
   return movable(reply, ownedBuffers(output));
 }
 
-export default function handle(task: Task): EpochReply | WarmupReply | MapReply | SplitReply {
+export default function handle(task: Task): EpochReply | WarmupReply | MapReply | SplitReply | Promise<ScenarioReply> {
   switch (task.kind) {
     case 'warmup':
       return warmup(task);
@@ -137,6 +137,9 @@ export default function handle(task: Task): EpochReply | WarmupReply | MapReply 
       return mapCells(task);
     case 'split':
       return split(task);
+    case 'scenario':
+      // loaded on first use: epoch-only workers start as before
+      return import('../engine/analysis/scenario.js').then((m) => ({ kind: 'scenario', results: m.runScenarioTask(task, kernels), threadId }));
     default:
       return epochs(task);
   }

@@ -24,6 +24,7 @@ import { promisify } from 'node:util';
 import { createServer as createNetServer, type AddressInfo } from 'node:net';
 import { ServeError, errorReply, toServeError, type RequestId } from './protocol.js';
 import type { Admission, Service } from './service.js';
+import { scenarioReplyFromBytes } from './scenario.js';
 
 const gunzipAsync = promisify(gunzip);
 
@@ -64,6 +65,7 @@ const REFUSE_UNREAD_MAX = 64 * 1024;
 const ROUTES: Record<string, { method: 'GET' | 'POST'; kind?: 'single' | 'batch' }> = {
   '/v1/epoch': { method: 'POST', kind: 'single' },
   '/v1/epochs': { method: 'POST', kind: 'batch' },
+  '/v1/scenario': { method: 'POST' },
   '/healthz': { method: 'GET' },
   '/metrics': { method: 'GET' },
 };
@@ -228,7 +230,7 @@ export async function startHttpServer(service: Service, options: HttpOptions): P
     const auth = unauthorized(req);
     // an unauthenticated body is never read beyond a small one (whatever its Content-Length)
     if (auth) return refuse(auth, { 'WWW-Authenticate': 'Bearer realm="yuma"' }, REFUSE_UNREAD_MAX);
-    if (!route) return refuse(new ServeError('not_found', `no route ${path}: POST /v1/epoch, POST /v1/epochs, GET /healthz, GET /metrics`));
+    if (!route) return refuse(new ServeError('not_found', `no route ${path}: POST /v1/epoch, POST /v1/epochs, POST /v1/scenario, GET /healthz, GET /metrics`));
     if (req.method !== route.method && !(route.method === 'GET' && req.method === 'HEAD')) {
       return refuse(new ServeError('method_not_allowed', `${path} takes ${route.method}`), { Allow: route.method === 'GET' ? 'GET, HEAD' : 'POST' });
     }
@@ -298,6 +300,11 @@ export async function startHttpServer(service: Service, options: HttpOptions): P
           if (code === 'ERR_BUFFER_TOO_LARGE') throw tooLarge(' once decompressed');
           throw new ServeError('bad_request', `cannot decompress the gzip body: ${e instanceof Error ? e.message : String(e)}`);
         }
+      }
+      // yuma scenario runs (src/serve/scenario.ts)
+      if (path === '/v1/scenario') {
+        send(res, 200, `${await scenarioReplyFromBytes(service, bytes, signal)}\n`);
+        return done('ok');
       }
       // refuse before parsing when not even one epoch fits
       if (!service.fits(1)) {

@@ -17,6 +17,7 @@ import { setMaxListeners } from 'node:events';
 import type { Readable, Writable } from 'node:stream';
 import { ServeError, errorReply, toServeError, type RequestId } from './protocol.js';
 import type { Service } from './service.js';
+import { scenarioDocument, scenarioReply } from './scenario.js';
 
 export interface StdioOptions {
   input: Readable;
@@ -120,6 +121,9 @@ export function serveStdio(service: Service, options: StdioOptions): StdioServer
     const signal = admission.signal;
     // parsed and validated in a codec worker, run on the pool, written out in a codec worker
     (async () => {
+      // a yuma scenario request (src/serve/scenario.ts)
+      const scenario = scenarioDocument(line);
+      if (scenario) return answer(await scenarioReply(service, scenario, signal), 'ok');
       const req = await service.codec.decode(line, 'auto', { signal });
       id = req.id;
       const outs = await service.run(req, { admit: 'always', signal });
