@@ -17,7 +17,6 @@ import {
   type ScenarioTaskRunner,
   type ScenarioCase,
   type ScenarioResult,
-  type ScenarioVariant,
 } from '../engine/analysis/scenario.js';
 import { overridesJson, sweepSettings } from '../engine/analysis/scenario-params.js';
 import { THREADS_PER_CORE } from '../pool/index.js';
