@@ -2,7 +2,8 @@
 // synthetic subnets, in one tinybench run; the same code as `yuma bench` (src/cli/bench.ts).
 // The pool's workers run the BUILT dist/pool/worker.js: `npm run build` first. Usage:
 //   npm run bench:pool [-- --quick] [-- --threads 1,2,4] [-- --json out.json] [-- --only 4096]
-import { formatPoolBench, parseThreadList, runPoolBench } from '../src/cli/bench.js';
+import { formatPoolBench, runPoolBench } from '../src/cli/bench.js';
+import { intListOption } from '../src/cli/options.js';
 
 const args = process.argv.slice(2);
 const value = (flag: string) => {
@@ -11,7 +12,7 @@ const value = (flag: string) => {
 };
 const only = value('--only');
 const report = await runPoolBench({
-  threads: parseThreadList(value('--threads') ?? '1,2'),
+  threads: intListOption(value('--threads') ?? '1,2', '--threads', 1, 256),
   quick: args.includes('--quick'),
   json: value('--json') ?? 'bench-results/pool.json',
   ...(only !== undefined ? { only } : {}),

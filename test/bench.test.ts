@@ -52,10 +52,10 @@ describe('yuma bench', () => {
 
   it('bad options: one line naming the option, exit 2', () => {
     for (const [args, want] of [
-      [['--synthetic', '10,20'], /^yuma: --synthetic: expected n,V\[,rowlen\]/],
-      [['no-such-input.json'], /^yuma: no-such-input\.json: /],
-      [['--threads', '0'], /^yuma: --threads: expected a comma-separated list of integers 1\.\.256/],
-      [['--only', 'no such case'], /^yuma: --only: no case matches "no such case"/],
+      [['--synthetic', '10,20'], /^yuma bench: --synthetic: expected n,V\[,rowlen\]/],
+      [['no-such-input.json'], /^yuma bench: no-such-input\.json: /],
+      [['--threads', '0'], /^yuma bench: --threads: expected a comma-separated list of integers 1\.\.256/],
+      [['--only', 'no such case'], /^yuma bench: --only: no case matches "no such case"/],
     ] as const) {
       const r = yuma(['bench', ...args]);
       expect(r.status).toBe(2);

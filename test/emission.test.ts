@@ -276,11 +276,11 @@ describe('yuma emission and yuma simulate --preset (built CLI)', () => {
   it('bad arguments exit 2 with one line naming the option or field', () => {
     const bad: [string[], RegExp][] = [
       [['emission'], /^yuma emission: --profile: give --profile bittensor\|commune/],
-      [['emission', '--profile', 'polkadot'], /^yuma emission: --profile: must be bittensor or commune, got "polkadot"/],
+      [['emission', '--profile', 'polkadot'], /^yuma emission: --profile: expected one of bittensor, commune, got "polkadot"/],
       [['emission', '--profile', 'bittensor', '--preset', 'commune-documented'], /^yuma emission: --preset: unknown emission preset "commune-documented" for profile bittensor/],
       [['emission', '--profile', 'commune', '--until-supply', '2000000000'], /^yuma emission: --until-supply: 2000000000 COMAI is never reached/],
       [['emission', '--profile', 'commune', '--until-supply', '1e9'], /^yuma emission: --until-supply: expected an amount/],
-      [['emission', '--profile', 'commune', '--years', '-1'], /^yuma emission: --years: expected a number of years/],
+      [['emission', '--profile', 'commune', '--years', '-1'], /^yuma emission: --years: expected a number in \(0, 1000\] \(years\), got "-1"/],
       [['emission', '--profile', 'commune', '--years', '1', '--until-supply', '5'], /^yuma emission: --years: give --until-supply or --years, not both/],
       [['emission', '--profile', 'commune', '--genesis-date', '2024-02-30'], /^yuma emission: --genesis-date: expected a date/],
       [['emission', '--profile', 'commune', '--csv', join(dir, 'no/such/dir/x.csv')], /^yuma emission: --csv: cannot write/],

@@ -170,7 +170,7 @@ describe('yuma map (the built CLI)', () => {
 
   const bad: [string, string[], RegExp][] = [
     ['--steps below 2', ['--steps', '1'], /--steps: expected an integer 2\.\.1001, got "1"/],
-    ['a bonds penalty above 1', ['--bonds-penalty', '1.5'], /--bonds-penalty: expected a number in \[0, 1\]/],
+    ['a bonds penalty above 1', ['--bonds-penalty', '1.5'], /--bonds-penalty: expected a fraction in \[0, 1\]/],
     ['fewer than 2 servers', ['--neurons', '10', '--validators', '9'], /--validators: expected at least 2 servers/],
     ['a stake of 1', ['--stakes', '0.6,1'], /--stakes: expected a comma-separated list of fractions in \(0, 1\)/],
     ['threads not a number', ['--threads', 'two'], /--threads: expected an integer/],

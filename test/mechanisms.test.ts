@@ -321,7 +321,7 @@ describe('yuma epoch / verify on multi-mechanism documents', () => {
     writeFileSync(g, JSON.stringify(d));
     const r = yuma(['epoch', g, '-o', join(dir, 'never.json')]);
     expect(r.code).toBe(2);
-    expect(r.stderr).toBe(`yuma: ${g}: weights: not allowed beside "mechanisms": weights is per mechanism (put it in mechanisms[k].weights)\n`);
+    expect(r.stderr).toBe(`yuma epoch: ${g}: weights: not allowed beside "mechanisms": weights is per mechanism (put it in mechanisms[k].weights)\n`);
     expect(existsSync(join(dir, 'never.json'))).toBe(false);
     // a bond column >= n is dropped on input, as the chain does (epoch-io.md): not an error
     expect(yuma(['epoch', f]).code).toBe(0);

@@ -159,7 +159,7 @@ describe('yuma profile (the built CLI)', () => {
     expect(r.code).toBe(2);
     expect(r.stdout).toBe('');
     expect(r.stderr.trim()).toBe(
-      'yuma: --synthetic: n=65535, V=2048, 65535 per row: 134,215,680 weight and 134,215,680 bond entries need 6.51 GiB of ' +
+      'yuma profile: --synthetic: n=65535, V=2048, 65535 per row: 134,215,680 weight and 134,215,680 bond entries need 6.51 GiB of ' +
         "WebAssembly memory for the epoch's buffers, above its 4.00 GiB limit; at this n and row length at most V=1256 fits (or shorten the rows)",
     );
     // Yuma3 keeps more matrices: fewer validators fit

@@ -17,9 +17,8 @@ import {
   weightRowToU16,
   type ScenarioCase,
 } from '../src/engine/analysis/scenario.js';
-import {
-  parseSetFlags, parseSweepFlags, resolveParam, sweepSettings, sweepValues,
-} from '../src/engine/analysis/scenario-params.js';
+import { resolveParam, sweepSettings, sweepValues } from '../src/engine/analysis/scenario-params.js';
+import { settingsOption, sweepOption } from '../src/cli/options.js';
 import { runEpoch } from '../src/engine/epoch.js';
 import { InputError } from '../src/engine/types.js';
 import { epochInputToJson, epochOutputToJson, parseEpochInput } from '../src/engine/io.js';
@@ -373,7 +372,7 @@ describe('yuma scenario (the built CLI)', () => {
     const out = join(dir, 'out-bad');
     const r = yuma(['scenario', good, badFile, '--out', out]);
     expect(r.code).toBe(2);
-    expect(r.stderr.trim()).toBe(`yuma: ${badFile}: epochs[2].weights[1]: expected 3 weights (one per server), got 2 values`);
+    expect(r.stderr.trim()).toBe(`yuma scenario: ${badFile}: epochs[2].weights[1]: expected 3 weights (one per server), got 2 values`);
     expect(existsSync(out)).toBe(false);
   });
 
@@ -383,7 +382,7 @@ describe('yuma scenario (the built CLI)', () => {
     const out = join(dir, 'missing-out');
     const r = yuma(['scenario', caseFile, '--out', out]);
     expect(r.code).toBe(2);
-    expect(r.stderr.trim()).toBe(`yuma: ${caseFile}: snapshot: ${join(dir, 'nope.json')}: cannot read: no such file`);
+    expect(r.stderr.trim()).toBe(`yuma scenario: ${caseFile}: snapshot: ${join(dir, 'nope.json')}: cannot read: no such file`);
     expect(existsSync(out)).toBe(false);
   });
 
@@ -427,7 +426,7 @@ describe('settings: units, precedence, effective values', () => {
     expect(sweepValues('0.5:0.9:0.1', 'f')).toEqual(['0.5', '0.6', '0.7', '0.8', '0.9']);
     expect(sweepValues('0:1:0.25', 'f')).toEqual(['0', '0.25', '0.5', '0.75', '1']);
     expect(sweepValues('900000:990000:30000', 'f')).toEqual(['900000', '930000', '960000', '990000']);
-    const settings = sweepSettings(parseSweepFlags(['kappa=0.5,0.6', 'yuma3=false,true']));
+    const settings = sweepSettings(sweepOption(['kappa=0.5,0.6', 'yuma3=false,true']));
     expect(settings.map((s) => s.label)).toEqual(['kappa=0.5 yuma3=false', 'kappa=0.5 yuma3=true', 'kappa=0.6 yuma3=false', 'kappa=0.6 yuma3=true']);
     expect(settings[3]!.overrides).toEqual({ kappa: 39321, yuma3: true });
   });
@@ -442,8 +441,8 @@ describe('settings: units, precedence, effective values', () => {
       alpha_low: 6554, alpha_high: 19661, alpha_sigmoid_steepness: 500, liquid_alpha: true, yuma3: false, bonds_moving_average: 900000,
     });
     expect(input.rao_emission).toBe(5_000_000_000n);
-    const set = parseSetFlags(['bonds_penalty=1', 'yuma3=true', 'bonds_moving_average=0.5']);
-    const [setting] = sweepSettings(parseSweepFlags(['bonds_penalty=0']));
+    const set = settingsOption(['bonds_penalty=1', 'yuma3=true', 'bonds_moving_average=0.5']);
+    const [setting] = sweepSettings(sweepOption(['bonds_penalty=0']));
     const over = scenarioEpochInput(c, '2', 0, null, new Float64Array(5), { bondsPenalty: 0.5, overrides: set });
     expect(over.hyperparameters).toMatchObject({ bonds_penalty: 65535, yuma3: true, bonds_moving_average: 500000 });
     expect(scenarioEpochInput(c, '2', 0, null, new Float64Array(5), { bondsPenalty: 0.5 }).hyperparameters.bonds_penalty).toBe(32768);
@@ -685,7 +684,7 @@ describe('sweeps', () => {
       for (const [label, x] of [['0', 0], ['0.5', 0.5], ['0.99', 0.99], ['1', 1]] as const) {
         const doc = all.runs[k++];
         expect(doc.hyperparameters.bonds_penalty).toBe(Math.floor(x * 65535 + 0.5));
-        const plain = runScenario(c, v, { overrides: parseSetFlags([`bonds_penalty=${label}`]) });
+        const plain = runScenario(c, v, { overrides: settingsOption([`bonds_penalty=${label}`]) });
         expect(doc.epochs).toEqual(JSON.parse(JSON.stringify(plain.epochs)));
         expect(doc.totals).toEqual(JSON.parse(JSON.stringify(plain.totals)));
       }

@@ -426,7 +426,7 @@ describe('yuma serve --http: limits and failures', () => {
     const run = (args: string[]) => spawnSync(process.execPath, [bin, 'serve', ...args], { cwd: root, encoding: 'utf8', timeout: 20_000 });
     const missing = run(['--http', '--token-file', join(dir, 'nope')]);
     expect(missing.status).toBe(2);
-    expect(missing.stderr).toMatch(/^yuma: --token-file: cannot read the token file: ENOENT\n$/);
+    expect(missing.stderr).toMatch(/^yuma serve: --token-file: cannot read the token file: ENOENT\n$/);
     writeFileSync(join(dir, 'empty'), '\n');
     const empty = run(['--http', '--token-file', join(dir, 'empty')]);
     expect(empty.status).toBe(2);

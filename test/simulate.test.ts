@@ -175,7 +175,7 @@ describe('yuma simulate', () => {
     expect(r.stderr).toMatch(/^yuma simulate: .*bad\.json: invalid JSON/);
     r = yuma(['simulate', '--threads', 'two']);
     expect(r.code).toBe(2);
-    expect(r.stderr).toBe('yuma simulate: --threads: must be an integer 0..256, got "two"\n');
+    expect(r.stderr).toBe('yuma simulate: --threads: expected an integer 0..256 (0: the main thread), got "two"\n');
     r = yuma(['simulate', '--resume', join(dir, 'x.json'), '--seed', '3']);
     expect(r.code).toBe(2);
     expect(r.stderr).toMatch(/--resume: cannot be combined with --seed/);

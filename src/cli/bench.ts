@@ -15,10 +15,11 @@ import { dirname } from 'node:path';
 import { syntheticInput, type SyntheticShape } from '../engine/synthetic.js';
 import { runEpoch } from '../engine/epoch.js';
 import { compareOutputs, describeMismatch } from '../engine/compare.js';
-import { checkOutputFile, ensureDir, writeOutputs } from '../report/cliutil.js';
+import { checkOutputFile, ensureDir, writeOutputs } from './outputs.js';
 import { parseEpochInput, readJsonFile } from '../engine/io.js';
 import { basename } from 'node:path';
-import { parseSyntheticSpec } from './profile.js';
+import { intListOption, syntheticOption } from './options.js';
+import { CommandFailed } from './command.js';
 import { InputError, type EpochInput } from '../engine/types.js';
 import { createPool, POOL_DEFAULTS, type Pool } from '../pool/index.js';
 import { compareMechanismsOutputs, mechanismInputs, runMechanismsEpoch } from '../engine/mechanisms/index.js';
@@ -88,20 +89,6 @@ export interface PoolBenchReport {
   rows: PoolBenchRow[];
 }
 
-/** `--threads 1,2` -> [1, 2]; bad input throws InputError naming the option. */
-export function parseThreadList(text: string): number[] {
-  const parts = text.split(',').map((s) => s.trim());
-  const out: number[] = [];
-  for (const p of parts) {
-    const t = Number(p);
-    if (p === '' || !Number.isInteger(t) || t < 1 || t > 256) {
-      throw new InputError(`expected a comma-separated list of integers 1..256 (e.g. 1,2), got ${JSON.stringify(text)}`, '--threads');
-    }
-    if (!out.includes(t)) out.push(t);
-  }
-  return out;
-}
-
 type Latency = { p50: number; p99: number; samplesCount: number };
 
 /** The q-quantile of sorted samples, linearly interpolated. */
@@ -117,7 +104,7 @@ async function loadTinybench(): Promise<typeof import('tinybench')> {
   try {
     return await import('tinybench');
   } catch {
-    throw new Error('`yuma bench` needs tinybench (a dev dependency): run it from a checkout after `npm ci`');
+    throw new CommandFailed('`yuma bench` needs tinybench (a dev dependency): run it from a checkout after `npm ci`');
   }
 }
 
@@ -152,7 +139,7 @@ export async function runPoolBench(o: PoolBenchOptions): Promise<PoolBenchReport
           ? compareMechanismsOutputs(runMechanismsEpoch(multi), await pool.runMechanismsEpoch(multi))
           : compareOutputs(runEpoch(inputs[0]!), await pool.runEpoch(inputs[0]!));
         if (c.giant) await pool.runEpoch(inputs[0]!);
-        if (m) throw new Error(`${c.name}: the ${t}-thread pool differs from the main thread (${describeMismatch(m)}); is dist/ stale? run \`npm run build\``);
+        if (m) throw new CommandFailed(`${c.name}: the ${t}-thread pool differs from the main thread (${describeMismatch(m)}); is dist/ stale? run \`npm run build\``);
       }
       // The machine is shared and a core's speed drifts 20-35% between runs: the configurations
       // are measured in interleaved ROUNDS (one small tinybench run each, the order rotated every
@@ -282,7 +269,7 @@ export interface BenchCliOptions {
 export function userCases(files: readonly string[], opts: BenchCliOptions): PoolBenchCase[] {
   const flags = `${opts.yuma3 ? ' yuma3' : ''}${opts.liquidAlpha ? ' liquid' : ''}`;
   const cases: PoolBenchCase[] = (opts.synthetic ?? []).map((spec) => {
-    const s = parseSyntheticSpec(spec);
+    const s = syntheticOption(spec);
     const input = syntheticInput({ ...s, yuma3: opts.yuma3 === true, liquidAlpha: opts.liquidAlpha === true });
     return { name: `n=${s.n} V=${s.validators} ${s.rowLen && s.rowLen < s.n ? `${s.rowLen}/row` : 'full'}${flags}`, input, subnets: 1, giant: true };
   });
@@ -298,27 +285,16 @@ export function userCases(files: readonly string[], opts: BenchCliOptions): Pool
 /**
  * `yuma bench [input.json ...] [--synthetic n,V[,rowlen]]... [--yuma3] [--liquid-alpha]
  * [--threads 1,2] [--json out.json] [--quick] [--only text]`: the fixed cases, or the given ones.
- * Never rejects: bad options print one line and set exit code 2, a failed run prints one line and sets 1.
  */
 export async function benchCommand(files: readonly string[], opts: BenchCliOptions): Promise<void> {
-  try {
-    if (opts.json !== undefined) checkOutputFile(opts.json, '--json', true); // before the run, not after
-    const own = userCases(files, opts);
-    const report = await runPoolBench({
-      threads: parseThreadList(opts.threads ?? '1,2'),
-      quick: opts.quick === true,
-      ...(own.length > 0 ? { cases: own } : {}),
-      ...(opts.only !== undefined ? { only: opts.only } : {}),
-      ...(opts.json !== undefined ? { json: opts.json } : {}),
-    });
-    process.stdout.write(formatPoolBench(report));
-  } catch (err) {
-    if (err instanceof InputError) {
-      process.stderr.write(`yuma: ${err.describe()}\n`);
-      process.exitCode = 2;
-      return;
-    }
-    process.stderr.write(`yuma: bench failed: ${err instanceof Error ? err.message : String(err)}\n`);
-    process.exitCode = 1;
-  }
+  if (opts.json !== undefined) checkOutputFile(opts.json, '--json', true); // before the run, not after
+  const own = userCases(files, opts);
+  const report = await runPoolBench({
+    threads: intListOption(opts.threads ?? '1,2', '--threads', 1, 256),
+    quick: opts.quick === true,
+    ...(own.length > 0 ? { cases: own } : {}),
+    ...(opts.only !== undefined ? { only: opts.only } : {}),
+    ...(opts.json !== undefined ? { json: opts.json } : {}),
+  });
+  process.stdout.write(formatPoolBench(report));
 }

@@ -22,7 +22,8 @@ import {
 import { parseScenario, type ProfileName } from '../engine/network/scenario.js';
 import { renderReport, type Section } from '../report/html.js';
 import { lineChart } from '../report/svg.js';
-import { checkOutputFile, writeOutputs } from '../report/cliutil.js';
+import { checkOutputFile, writeOutputs } from './outputs.js';
+import { choiceOption, dateOption, numberOption, tokensOption } from './options.js';
 
 export interface EmissionFlags {
   profile?: string;
@@ -37,7 +38,6 @@ export interface EmissionFlags {
 /** The genesis date used when none is given (a placeholder, not a chain fact). */
 export const DEFAULT_GENESIS = '2024-01-01';
 
-const ONE = 1_000_000_000n;
 const DAYS_PER_YEAR = 365.25;
 
 /** One schedule to draw or tabulate. */
@@ -54,31 +54,6 @@ export interface Curve {
 export function curveOf(name: string, title: string, schedule: EmissionSchedule): Curve {
   const segments = supplySegments(schedule);
   return { name, title, schedule, segments, halvings: halvingRows(segments), endBlock: segments[segments.length - 1]!.startBlock };
-}
-
-/** Parses `--genesis-date`: YYYY-MM-DD or an ISO date-time (UTC unless it gives an offset). */
-export function parseGenesis(text: string | undefined): Date {
-  const t = text ?? DEFAULT_GENESIS;
-  const m = /^(\d{4})-(\d{2})-(\d{2})(T\d{2}:\d{2}(:\d{2}(\.\d{1,3})?)?(Z|[+-]\d{2}:\d{2})?)?$/.exec(t);
-  const bad = () => new InputError(`expected a date YYYY-MM-DD (or an ISO date-time), got ${JSON.stringify(t)}`, '--genesis-date');
-  if (!m) throw bad();
-  const iso = m[4] && !m[7] ? `${t}Z` : t;
-  const d = new Date(iso);
-  if (Number.isNaN(d.getTime())) throw bad();
-  // reject dates the parser rolls over (2024-02-30)
-  if (!m[7] || m[7] === 'Z') {
-    if (d.getUTCFullYear() !== Number(m[1]) || d.getUTCMonth() + 1 !== Number(m[2]) || d.getUTCDate() !== Number(m[3])) throw bad();
-  }
-  return d;
-}
-
-/** A token amount option: whole tokens with up to 9 decimals -> 1e-9 units. */
-export function parseTokens(text: string, option: string): bigint {
-  const m = /^([0-9]+)(?:\.([0-9]{1,9}))?$/.exec(text.replace(/_/g, ''));
-  if (!m) throw new InputError(`expected an amount of whole tokens (up to 9 decimals), got ${JSON.stringify(text)}`, option);
-  const v = BigInt(m[1]!) * ONE + BigInt((m[2] ?? '').padEnd(9, '0') || '0');
-  if (v === 0n) throw new InputError(`must be > 0, got ${JSON.stringify(text)}`, option);
-  return v;
 }
 
 export function isoDate(genesis: Date, block: bigint, blockSeconds: number): string {
@@ -204,116 +179,96 @@ export function describeSchedule(s: EmissionSchedule, token: string): string {
     : `Unit emission ${exactTokens(s.unit)} ${token} per block, halved as issuance reaches cap*(1 - 2^-j), cap ${group(exactTokens(s.cap))} ${token}; ${cap}.`;
 }
 
-/** Exit code: 0 ok, 2 bad input, 1 internal error. */
-export async function emissionCommand(file: string | undefined, f: EmissionFlags): Promise<number> {
-  try {
-    if (f.profile !== undefined && f.profile !== 'bittensor' && f.profile !== 'commune') {
-      throw new InputError(`must be bittensor or commune, got ${JSON.stringify(f.profile)}`, '--profile');
-    }
-    if (f.untilSupply !== undefined && f.years !== undefined) throw new InputError('give --until-supply or --years, not both', '--years');
-    const genesis = parseGenesis(f.genesisDate);
-    const target = f.untilSupply !== undefined ? parseTokens(f.untilSupply, '--until-supply') : undefined;
-    let years: number | undefined;
-    if (f.years !== undefined) {
-      years = Number(f.years);
-      if (!/^[0-9]*\.?[0-9]+$/.test(f.years) || !(years > 0) || years > 1000) {
-        throw new InputError(`expected a number of years in (0, 1000], got ${JSON.stringify(f.years)}`, '--years');
-      }
-    }
-    if (f.csv !== undefined) checkOutputFile(f.csv, '--csv');
-    if (f.report !== undefined) checkOutputFile(f.report, '--report');
+/** Prints the schedule and writes the files; errors go to the command wrapper (command.ts). */
+export async function emissionCommand(file: string | undefined, f: EmissionFlags): Promise<void> {
+  const flagProfile = choiceOption<ProfileName>(f.profile, '--profile', ['bittensor', 'commune']);
+  if (f.untilSupply !== undefined && f.years !== undefined) throw new InputError('give --until-supply or --years, not both', '--years');
+  const genesis = dateOption(f.genesisDate ?? DEFAULT_GENESIS, '--genesis-date');
+  const target = tokensOption(f.untilSupply, '--until-supply');
+  const years = numberOption(f.years, '--years', 0, 1000, true, 'years');
+  if (f.csv !== undefined) checkOutputFile(f.csv, '--csv');
+  if (f.report !== undefined) checkOutputFile(f.report, '--report');
 
-    // the schedule: a scenario file's (its preset and parameters), else the profile's preset
-    let profile: ProfileName;
-    let selected: Curve;
-    if (file !== undefined) {
-      const sc = parseScenario(readJsonFile(file), file);
-      if (f.profile !== undefined && f.profile !== sc.profile) {
-        throw new InputError(`--profile ${f.profile} contradicts the scenario's profile "${sc.profile}"`, 'profile', file);
-      }
-      profile = sc.profile;
-      const net = f.preset !== undefined ? { ...sc.network, emissionPreset: getPreset(profile, f.preset).name } : sc.network;
-      const r = resolveSchedule(profile, net, file);
-      selected = curveOf(r.custom ? 'scenario' : r.preset.name, r.custom ? `${r.preset.name} with the parameters of ${file}` : r.preset.title, r.schedule);
-    } else {
-      if (f.profile === undefined) throw new InputError('give --profile bittensor|commune (or a scenario file)', '--profile');
-      profile = f.profile as ProfileName;
-      const p = getPreset(profile, f.preset);
-      selected = curveOf(p.name, p.title, p.schedule);
+  // the schedule: a scenario file's (its preset and parameters), else the profile's preset
+  let profile: ProfileName;
+  let selected: Curve;
+  if (file !== undefined) {
+    const sc = parseScenario(readJsonFile(file), file);
+    if (flagProfile !== undefined && flagProfile !== sc.profile) {
+      throw new InputError(`--profile ${flagProfile} contradicts the scenario's profile "${sc.profile}"`, 'profile', file);
     }
-    const clk = PROFILE_CLOCK[profile];
-    const bpd = BigInt(clk.blocksPerDay);
-
-    // the range in blocks
-    let horizon: bigint;
-    let rangeText: string;
-    if (target !== undefined) {
-      const b = blockAtSupply(selected.segments, target);
-      if (b === null) {
-        const total = selected.segments[selected.segments.length - 1]!.startSupply;
-        throw new InputError(
-          `${exactTokens(target)} ${clk.token} is never reached: ${selected.name} mints ${exactTokens(total)} ${clk.token} in all (limit ${exactTokens(supplyLimit(selected.schedule))})`,
-          '--until-supply',
-        );
-      }
-      horizon = b;
-      rangeText = `until the supply reaches ${group(exactTokens(target))} ${clk.token}`;
-    } else if (years !== undefined) {
-      horizon = BigInt(Math.floor((years * DAYS_PER_YEAR * 86400) / clk.blockSeconds));
-      rangeText = `${years} years`;
-    } else {
-      horizon = selected.endBlock;
-      rangeText = 'until the emission ends';
-    }
-    const days = Math.max(1, Number((horizon + bpd - 1n) / bpd));
-
-    // stdout: the halvings in range
-    const out: string[] = [];
-    out.push(`yuma emission: ${profile}, ${selected.name}: ${selected.title}\n`);
-    out.push(`  ${describeSchedule(selected.schedule, clk.token)}\n`);
-    out.push(
-      `  ${clk.blockSeconds} s blocks (${clk.blocksPerDay}/day), genesis ${isoDate(genesis, 0n, clk.blockSeconds)}, supply 0 at block 0; range: ${rangeText} ` +
-        `(block ${group(horizon.toString())}, ${isoDate(genesis, horizon, clk.blockSeconds)}, supply ${group(exactTokens(supplyAt(selected.segments, horizon)))} ${clk.token})\n\n`,
-    );
-    const t = halvingTable(selected, genesis, profile, horizon);
-    out.push(t.rows.length ? table(t.header, t.rows, [true, true, false, true, true, true]) : 'no halving in range\n');
-    const later = selected.halvings.filter((h) => h.block > horizon).length;
-    if (later > 0) out.push(`(${later} more row${later > 1 ? 's' : ''} after the range)\n`);
-    out.push('block: the last block at the old rate (the supply after it reached the threshold); the new rate applies from the next block.\n');
-
-    // files
-    const files: [string, string][] = [];
-    if (f.csv !== undefined) files.push([f.csv, emissionCsv(selected, genesis, profile, days)]);
-    if (f.report !== undefined) {
-      const curves = [selected];
-      for (const n of presetNames(profile)) {
-        if (n === selected.name) continue;
-        const p = getPreset(profile, n);
-        curves.push(curveOf(p.name, p.title, p.schedule));
-      }
-      const reportHorizon = target !== undefined || years !== undefined ? horizon : curves.reduce((m, c) => (c.endBlock > m ? c.endBlock : m), 0n);
-      const args = [
-        'yuma emission',
-        ...(file !== undefined ? [file] : [`--profile ${profile}`]),
-        ...(f.preset !== undefined ? [`--preset ${f.preset}`] : []),
-        ...(f.untilSupply !== undefined ? [`--until-supply ${f.untilSupply}`] : []),
-        ...(f.years !== undefined ? [`--years ${f.years}`] : []),
-        ...(f.genesisDate !== undefined ? [`--genesis-date ${f.genesisDate}`] : []),
-      ].join(' ');
-      files.push([f.report, emissionReport(curves, genesis, profile, reportHorizon, args)]);
-    }
-    writeOutputs(files);
-    if (files.length) out.push(`\nfiles: ${files.map(([p]) => p).join(', ')}\n`);
-    process.stdout.write(out.join(''));
-    return 0;
-  } catch (e) {
-    if (e instanceof InputError) {
-      process.stderr.write(`yuma emission: ${e.describe()}\n`);
-      return 2;
-    }
-    const err = e as Error;
-    process.stderr.write(`yuma emission: internal error: ${err?.message ?? String(e)}\n`);
-    if (process.env.YUMA_DEBUG) process.stderr.write(`${err?.stack}\n`);
-    return 1;
+    profile = sc.profile;
+    const net = f.preset !== undefined ? { ...sc.network, emissionPreset: getPreset(profile, f.preset).name } : sc.network;
+    const r = resolveSchedule(profile, net, file);
+    selected = curveOf(r.custom ? 'scenario' : r.preset.name, r.custom ? `${r.preset.name} with the parameters of ${file}` : r.preset.title, r.schedule);
+  } else {
+    if (flagProfile === undefined) throw new InputError('give --profile bittensor|commune (or a scenario file)', '--profile');
+    profile = flagProfile;
+    const p = getPreset(profile, f.preset);
+    selected = curveOf(p.name, p.title, p.schedule);
   }
+  const clk = PROFILE_CLOCK[profile];
+  const bpd = BigInt(clk.blocksPerDay);
+
+  // the range in blocks
+  let horizon: bigint;
+  let rangeText: string;
+  if (target !== undefined) {
+    const b = blockAtSupply(selected.segments, target);
+    if (b === null) {
+      const total = selected.segments[selected.segments.length - 1]!.startSupply;
+      throw new InputError(
+        `${exactTokens(target)} ${clk.token} is never reached: ${selected.name} mints ${exactTokens(total)} ${clk.token} in all (limit ${exactTokens(supplyLimit(selected.schedule))})`,
+        '--until-supply',
+      );
+    }
+    horizon = b;
+    rangeText = `until the supply reaches ${group(exactTokens(target))} ${clk.token}`;
+  } else if (years !== undefined) {
+    horizon = BigInt(Math.floor((years * DAYS_PER_YEAR * 86400) / clk.blockSeconds));
+    rangeText = `${years} years`;
+  } else {
+    horizon = selected.endBlock;
+    rangeText = 'until the emission ends';
+  }
+  const days = Math.max(1, Number((horizon + bpd - 1n) / bpd));
+
+  // stdout: the halvings in range
+  const out: string[] = [];
+  out.push(`yuma emission: ${profile}, ${selected.name}: ${selected.title}\n`);
+  out.push(`  ${describeSchedule(selected.schedule, clk.token)}\n`);
+  out.push(
+    `  ${clk.blockSeconds} s blocks (${clk.blocksPerDay}/day), genesis ${isoDate(genesis, 0n, clk.blockSeconds)}, supply 0 at block 0; range: ${rangeText} ` +
+      `(block ${group(horizon.toString())}, ${isoDate(genesis, horizon, clk.blockSeconds)}, supply ${group(exactTokens(supplyAt(selected.segments, horizon)))} ${clk.token})\n\n`,
+  );
+  const t = halvingTable(selected, genesis, profile, horizon);
+  out.push(t.rows.length ? table(t.header, t.rows, [true, true, false, true, true, true]) : 'no halving in range\n');
+  const later = selected.halvings.filter((h) => h.block > horizon).length;
+  if (later > 0) out.push(`(${later} more row${later > 1 ? 's' : ''} after the range)\n`);
+  out.push('block: the last block at the old rate (the supply after it reached the threshold); the new rate applies from the next block.\n');
+
+  // files
+  const files: [string, string][] = [];
+  if (f.csv !== undefined) files.push([f.csv, emissionCsv(selected, genesis, profile, days)]);
+  if (f.report !== undefined) {
+    const curves = [selected];
+    for (const n of presetNames(profile)) {
+      if (n === selected.name) continue;
+      const p = getPreset(profile, n);
+      curves.push(curveOf(p.name, p.title, p.schedule));
+    }
+    const reportHorizon = target !== undefined || years !== undefined ? horizon : curves.reduce((m, c) => (c.endBlock > m ? c.endBlock : m), 0n);
+    const args = [
+      'yuma emission',
+      ...(file !== undefined ? [file] : [`--profile ${profile}`]),
+      ...(f.preset !== undefined ? [`--preset ${f.preset}`] : []),
+      ...(f.untilSupply !== undefined ? [`--until-supply ${f.untilSupply}`] : []),
+      ...(f.years !== undefined ? [`--years ${f.years}`] : []),
+      ...(f.genesisDate !== undefined ? [`--genesis-date ${f.genesisDate}`] : []),
+    ].join(' ');
+    files.push([f.report, emissionReport(curves, genesis, profile, reportHorizon, args)]);
+  }
+  writeOutputs(files);
+  if (files.length) out.push(`\nfiles: ${files.map(([p]) => p).join(', ')}\n`);
+  process.stdout.write(out.join(''));
 }

@@ -2,7 +2,7 @@
 import { parseEpochInput, readJsonFile, epochOutputToJson } from '../engine/io.js';
 import { runEpoch } from '../engine/epoch.js';
 import { communeOutputToJson, isCommuneDocument, parseCommuneInput, runCommuneEpoch } from '../engine/commune/index.js';
-import { checkOutputFile, writeOutputs } from '../report/cliutil.js';
+import { checkOutputFile, writeOutputs } from './outputs.js';
 import { isMechanismsDocument, mechanismsOutputToJson, parseMechanismsInput } from '../engine/mechanisms/io.js';
 import { runMechanismsEpoch } from '../engine/mechanisms/epoch.js';
 

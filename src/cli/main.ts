@@ -1,16 +1,14 @@
 #!/usr/bin/env node
-// `yuma`: thin commands over the library. Bad input exits 2 with one line naming the file,
-// field and index; nothing is written unless the whole output is ready (atomic rename).
+// `yuma`: thin commands over the library. Every command runs through runCommand (command.ts):
+// bad input exits 2 with one line `yuma <cmd>: file: field: message` (or `--flag: message`);
+// nothing is written unless the whole output is ready (atomic rename).
 import { Command } from 'commander';
 import { readFileSync } from 'node:fs';
-import { InputError } from '../engine/types.js';
+import { EXIT, fail, guardStdio, runCommand } from './command.js';
 import { epochCommand } from './epoch.js';
 import { verifyCommand } from './verify.js';
 
 const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
-
-/** Exit codes: 0 ok, 1 verification failed or internal error, 2 bad input or usage. */
-export const EXIT = { ok: 0, failed: 1, badInput: 2 } as const;
 
 function main(argv: string[]): void {
   const program = new Command()
@@ -29,7 +27,7 @@ function main(argv: string[]): void {
     .argument('<input>', 'input file, or - to read stdin')
     .option('-o, --output <file>', 'write the output here (atomically) instead of stdout')
     .option('--trace', 'include the raw I32F32 intermediate vectors')
-    .action((input: string, opts: { output?: string; trace?: boolean }) => epochCommand(input, opts));
+    .action((input: string, opts: { output?: string; trace?: boolean }) => runCommand('epoch', () => epochCommand(input, opts)));
 
   program
     .command('verify')
@@ -37,13 +35,7 @@ function main(argv: string[]): void {
     .argument('<paths...>', 'directories (searched recursively) or files')
     .option('--summary', 'print a per-directory table and throughput after the result line')
     .option('-q, --quiet', 'print only failures and the result line')
-    .action((paths: string[], opts: { summary?: boolean; quiet?: boolean }) =>
-      verifyCommand(paths, opts)
-        .then((code) => {
-          process.exitCode = code;
-        })
-        .catch(fail),
-    );
+    .action((paths: string[], opts: { summary?: boolean; quiet?: boolean }) => runCommand('verify', () => verifyCommand(paths, opts)));
 
   program
     .command('bench')
@@ -58,7 +50,7 @@ function main(argv: string[]): void {
     .option('--only <text>', 'only the cases whose name contains this text')
     // imported on use: the pool (piscina) and tinybench stay out of the other commands' start-up
     .action((inputs: string[], opts: { threads?: string; json?: string; quick?: boolean; only?: string; synthetic?: string[]; yuma3?: boolean; liquidAlpha?: boolean }) =>
-      import('./bench.js').then((m) => m.benchCommand(inputs, opts)),
+      runCommand('bench', async () => (await import('./bench.js')).benchCommand(inputs, opts)),
     );
 
   program
@@ -77,7 +69,7 @@ function main(argv: string[]): void {
     .option('--report <file>', 'write a self-contained HTML report with charts (atomically)')
     .option('-q, --quiet', 'do not print the table')
     .action((input: string | undefined, opts: Record<string, string | boolean | undefined>) =>
-      import('./profile.js').then((m) => m.profileCommand(input, opts)).catch(fail),
+      runCommand('profile', async () => (await import('./profile.js')).profileCommand(input, opts)),
     );
 
   program
@@ -96,7 +88,7 @@ function main(argv: string[]): void {
     .option('--yuma3', 'run the epochs with yuma3 on (default off, as the chain sweep)')
     .option('-q, --quiet', 'do not print the summary')
     .action((opts: Record<string, string | boolean | undefined>) =>
-      import('./map.js').then((m) => m.mapCommand(opts)).catch(fail),
+      runCommand('map', async () => (await import('./map.js')).mapCommand(opts)),
     );
 
   program
@@ -114,7 +106,7 @@ function main(argv: string[]): void {
     .option('--report <file>', 'write the HTML report here instead of <out>/scenario.html')
     .option('-q, --quiet', 'do not print the summary')
     .action((cases: string[], opts: Record<string, string | string[] | boolean | undefined>) =>
-      import('./scenario.js').then((m) => m.scenarioCommand(cases, opts)).catch(fail),
+      runCommand('scenario', async () => (await import('./scenario.js')).scenarioCommand(cases, opts)),
     );
 
   program
@@ -140,11 +132,7 @@ function main(argv: string[]): void {
     .option('--no-timings', 'leave the ms costs out of epochs.ndjson (equal runs give equal bytes)')
     // imported on use: the network layer stays out of the other commands' start-up
     .action((scenario: string | undefined, opts: Record<string, string | boolean | undefined>) =>
-      import('./simulate.js')
-        .then((m) => m.simulateCommand(scenario, opts))
-        .then((code) => {
-          process.exitCode = code;
-        }),
+      runCommand('simulate', async () => (await import('./simulate.js')).simulateCommand(scenario, opts)),
     );
 
   program
@@ -160,12 +148,7 @@ function main(argv: string[]): void {
     .option('--report <file>', 'write an HTML report with the profile\'s presets overlaid (atomically)')
     // imported on use, like the other network commands
     .action((scenario: string | undefined, opts: Record<string, string | undefined>) =>
-      import('./emission.js')
-        .then((m) => m.emissionCommand(scenario, opts))
-        .then((code) => {
-          process.exitCode = code;
-        })
-        .catch(fail),
+      runCommand('emission', async () => (await import('./emission.js')).emissionCommand(scenario, opts)),
     );
 
   program
@@ -186,44 +169,17 @@ function main(argv: string[]): void {
     .option('--verbose', 'also a line on stderr per request read and answered')
     // imported on use: node:http and the pool stay out of the other commands' start-up
     .action((opts: Record<string, string | boolean | undefined>) =>
-      import('./serve.js').then((m) => m.serveCommand(opts)).catch(fail),
+      runCommand('serve', async () => (await import('./serve.js')).serveCommand(opts)),
     );
 
   program.parse(argv);
 }
 
-/** Errors of the commands that run asynchronously: the same one line and exit code as below. */
-function fail(err: unknown): void {
-  if (err instanceof InputError) {
-    process.stderr.write(`yuma: ${err.describe()}\n`);
-    process.exitCode = EXIT.badInput;
-    return;
-  }
-  const e = err as Error;
-  process.stderr.write(`yuma: internal error: ${e?.message ?? String(err)}\n`);
-  if (process.env.YUMA_DEBUG) process.stderr.write(`${e?.stack}\n`);
-  process.exitCode = EXIT.failed;
-}
-
-// A closed stdout (`yuma epoch x | head -1`) ends the command quietly with exit 0, as
-// coreutils do for head-style consumers; any other stdout error is one line, exit 1. A closed
-// stderr is ignored (the exit code still tells).
-process.stdout.on('error', (err: NodeJS.ErrnoException) => {
-  if (err.code === 'EPIPE') process.exit(EXIT.ok);
-  process.stderr.write(`yuma: cannot write to stdout: ${err.message}\n`);
-  process.exit(EXIT.failed);
-});
-process.stderr.on('error', () => {});
-
+guardStdio();
 try {
   main(process.argv);
 } catch (err) {
-  if (err instanceof InputError) {
-    process.stderr.write(`yuma: ${err.describe()}\n`);
-    process.exit(EXIT.badInput);
-  }
-  const e = err as Error;
-  process.stderr.write(`yuma: internal error: ${e?.message ?? String(err)}\n`);
-  if (process.env.YUMA_DEBUG) process.stderr.write(`${e?.stack}\n`);
-  process.exit(EXIT.failed);
+  // only the set-up above can throw here (every command runs through runCommand)
+  fail('', err);
+  process.exit(process.exitCode ?? EXIT.failed);
 }

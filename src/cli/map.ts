@@ -7,8 +7,9 @@ import { MAP_MAJOR_STAKES, MAP_STEPS } from '../engine/analysis/twocamp.js';
 import { mainThreadRunner, mapCsv, runMapSweep, type MapRunner, type MapResult } from '../engine/analysis/mapsweep.js';
 import { renderReport } from '../report/html.js';
 import { mapSection, retentionFraction } from '../report/map.js';
-import { progressBar } from '../report/progress.js';
-import { checkDirCreatable, checkReportPath, ensureDir, intOption, numberOption, writeOutputs } from '../report/cliutil.js';
+import { progressBar } from './progress.js';
+import { checkDirCreatable, checkReportPath, ensureDir, writeOutputs } from './outputs.js';
+import { fractionOption, intOption, numberOption, openFractionListOption, u16OfFraction } from './options.js';
 
 export interface MapCliOptions {
   neurons?: string;
@@ -23,15 +24,6 @@ export interface MapCliOptions {
   weightStddev?: string;
   yuma3?: boolean;
   quiet?: boolean;
-}
-
-export function parseStakes(text: string): number[] {
-  const parts = text.split(',').map((s) => s.trim());
-  const out = parts.map(Number);
-  if (parts.some((p) => p === '') || out.some((x) => !Number.isFinite(x) || x <= 0 || x >= 1)) {
-    throw new InputError(`expected a comma-separated list of fractions in (0, 1), e.g. 0.51,0.7,0.99, got ${JSON.stringify(text)}`, '--stakes');
-  }
-  return out;
 }
 
 /** The worker pool when it is built and exported, else the main thread (with the reason). */
@@ -53,17 +45,17 @@ async function openRunner(threads: number): Promise<{ runner: MapRunner; where: 
 }
 
 export async function mapCommand(opts: MapCliOptions): Promise<void> {
-  const neurons = intOption(opts.neurons, '--neurons', 4, 65535, 512);
-  const validators = intOption(opts.validators, '--validators', 2, 65533, 64);
+  const neurons = intOption(opts.neurons, '--neurons', 4, 65535) ?? 512;
+  const validators = intOption(opts.validators, '--validators', 2, 65533) ?? 64;
   if (neurons - validators < 2) {
     throw new InputError(`expected at least 2 servers: --neurons (${neurons}) - --validators (${validators}) >= 2`, '--validators');
   }
-  const penalty = numberOption(opts.bondsPenalty, '--bonds-penalty', 0, 1, 1);
-  const threads = intOption(opts.threads, '--threads', 0, 256, availableParallelism());
-  const steps = intOption(opts.steps, '--steps', 2, 1001, MAP_STEPS);
-  const stakes = opts.stakes === undefined ? [...MAP_MAJOR_STAKES] : parseStakes(opts.stakes);
-  const seed = intOption(opts.seed, '--seed', 0, 0xffffffff, 1);
-  const weightStddev = numberOption(opts.weightStddev, '--weight-stddev', 0, 100, 0.4);
+  const penalty = fractionOption(opts.bondsPenalty, '--bonds-penalty') ?? 1;
+  const threads = intOption(opts.threads, '--threads', 0, 256, '0: the main thread') ?? availableParallelism();
+  const steps = intOption(opts.steps, '--steps', 2, 1001) ?? MAP_STEPS;
+  const stakes = opts.stakes === undefined ? [...MAP_MAJOR_STAKES] : openFractionListOption(opts.stakes, '--stakes');
+  const seed = intOption(opts.seed, '--seed', 0, 0xffffffff) ?? 1;
+  const weightStddev = numberOption(opts.weightStddev, '--weight-stddev', 0, 100) ?? 0.4;
   const outDir = opts.out ?? 'yuma-map';
   // checked now, created only when everything is computed (nothing is written on failure)
   checkDirCreatable(outDir, '--out');
@@ -79,7 +71,7 @@ export async function mapCommand(opts: MapCliOptions): Promise<void> {
     result = await runMapSweep(runner, {
       neurons,
       validators,
-      bondsPenalty: Math.floor(penalty * 65535 + 0.5),
+      bondsPenalty: u16OfFraction(penalty),
       weightStddev,
       seed,
       yuma3: opts.yuma3 === true,

@@ -10,8 +10,9 @@ import { epochBytes } from '../engine/epoch.js';
 import { WASM_MAX_BYTES, largestFitting } from '../engine/limits.js';
 import { renderReport } from '../report/html.js';
 import { profileSection, profileTable } from '../report/profile.js';
-import { progressBar } from '../report/progress.js';
-import { checkOutputFile, intOption, writeOutputs } from '../report/cliutil.js';
+import { progressBar } from './progress.js';
+import { checkOutputFile, writeOutputs } from './outputs.js';
+import { fractionOption, intOption, syntheticOption, u16OfFraction, type SyntheticSpec } from './options.js';
 import { isMechanismsDocument, parseMechanismsInput } from '../engine/mechanisms/io.js';
 import { profileMechanisms } from '../engine/mechanisms/profile.js';
 
@@ -29,28 +30,12 @@ export interface ProfileCliOptions {
   quiet?: boolean;
 }
 
-/** `n,V[,rowlen]` -> the synthetic shape; InputError naming --synthetic otherwise. */
-export function parseSyntheticSpec(text: string): { n: number; validators: number; rowLen?: number } {
-  const parts = text.split(',').map((s) => s.trim());
-  const nums = parts.map(Number);
-  const bad = () => {
-    throw new InputError(
-      `expected n,V[,rowlen]: integers with 1 <= V <= n <= 65535 and rowlen >= 1 (e.g. 256,64 or 4096,256,256), got ${JSON.stringify(text)}`,
-      '--synthetic',
-    );
-  };
-  if (parts.length < 2 || parts.length > 3 || parts.some((p) => p === '') || nums.some((x) => !Number.isInteger(x))) bad();
-  const [n, V, rowLen] = nums as [number, number, number | undefined];
-  if (n < 1 || n > 65535 || V < 1 || V > n || (rowLen !== undefined && rowLen < 1)) bad();
-  return rowLen === undefined ? { n, validators: V } : { n, validators: V, rowLen };
-}
-
 /**
  * Refuses a synthetic shape whose epoch would not fit in WebAssembly memory, before generating
  * it (its V rows of weights and of bonds), naming the entries, the limit and the largest V that fits.
  */
 export function checkSyntheticFits(
-  shape: { n: number; validators: number; rowLen?: number }, yuma3: boolean, liquidAlpha: boolean, bondsPenalty: number,
+  shape: SyntheticSpec, yuma3: boolean, liquidAlpha: boolean, bondsPenalty: number,
 ): void {
   const { n, validators: V } = shape;
   const len = Math.min(shape.rowLen ?? n, n);
@@ -74,18 +59,12 @@ export function profileCommand(input: string | undefined, opts: ProfileCliOption
   if ((input === undefined) === (opts.synthetic === undefined)) {
     throw new InputError('give either an input file or --synthetic n,V[,rowlen] (exactly one)', input === undefined ? '<input>' : '--synthetic');
   }
-  const reps = intOption(opts.reps, '--reps', 1, 1_000_000, 50);
-  const refReps = intOption(opts.refReps, '--ref-reps', 0, 1_000_000, 3);
-  const warmup = opts.warmup === undefined ? undefined : intOption(opts.warmup, '--warmup', 0, 1_000_000, 0);
-  const seed = intOption(opts.seed, '--seed', 0, 0xffffffff, 1);
-  let bondsPenalty: number | undefined;
-  if (opts.bondsPenalty !== undefined) {
-    const x = Number(opts.bondsPenalty);
-    if (opts.bondsPenalty.trim() === '' || !Number.isFinite(x) || x < 0 || x > 1) {
-      throw new InputError(`expected a fraction in [0, 1], got ${JSON.stringify(opts.bondsPenalty)}`, '--bonds-penalty');
-    }
-    bondsPenalty = Math.floor(x * 65535 + 0.5);
-  }
+  const reps = intOption(opts.reps, '--reps', 1, 1_000_000) ?? 50;
+  const refReps = intOption(opts.refReps, '--ref-reps', 0, 1_000_000) ?? 3;
+  const warmup = intOption(opts.warmup, '--warmup', 0, 1_000_000);
+  const seed = intOption(opts.seed, '--seed', 0, 0xffffffff) ?? 1;
+  const penalty = fractionOption(opts.bondsPenalty, '--bonds-penalty');
+  const bondsPenalty = penalty === undefined ? undefined : u16OfFraction(penalty);
   // fail before the (possibly long) run when an output cannot be written
   if (opts.json) checkOutputFile(opts.json, '--json');
   if (opts.report) checkOutputFile(opts.report, '--report');
@@ -93,7 +72,7 @@ export function profileCommand(input: string | undefined, opts: ProfileCliOption
   let epoch: EpochInput;
   let label: string;
   if (opts.synthetic !== undefined) {
-    const shape = parseSyntheticSpec(opts.synthetic);
+    const shape = syntheticOption(opts.synthetic);
     checkSyntheticFits(shape, opts.yuma3 === true, opts.liquidAlpha === true, bondsPenalty ?? CHAIN_DEFAULT_HYPERPARAMETERS.bonds_penalty);
     epoch = syntheticInput({
       ...shape,

@@ -17,14 +17,14 @@ import {
   type ScenarioTaskRunner,
   type ScenarioCase,
   type ScenarioResult,
-  type ScenarioVariant,
 } from '../engine/analysis/scenario.js';
-import { overridesJson, parseSetFlags, parseSweepFlags, sweepSettings } from '../engine/analysis/scenario-params.js';
+import { overridesJson, sweepSettings } from '../engine/analysis/scenario-params.js';
 import { THREADS_PER_CORE } from '../pool/index.js';
 import { renderReport } from '../report/html.js';
 import { scenarioSections } from '../report/scenario.js';
-import { progressBar } from '../report/progress.js';
-import { checkDirCreatable, checkReportPath, ensureDir, intOption, numberOption, writeOutputs } from '../report/cliutil.js';
+import { progressBar } from './progress.js';
+import { checkDirCreatable, checkReportPath, ensureDir, writeOutputs } from './outputs.js';
+import { choicesOption, fractionOption, intOption, settingsOption, sweepOption } from './options.js';
 
 export interface ScenarioCliOptions {
   yuma?: string[];
@@ -37,19 +37,6 @@ export interface ScenarioCliOptions {
   out?: string;
   report?: string;
   quiet?: boolean;
-}
-
-/** `--yuma 1,3 --yuma 3-liquid` -> ['1', '3', '3-liquid'] (undefined: each case's default). */
-export function parseVariants(values: string[] | undefined): ScenarioVariant[] | undefined {
-  if (!values || values.length === 0) return undefined;
-  const out: ScenarioVariant[] = [];
-  for (const v of values.flatMap((s) => s.split(',')).map((s) => s.trim())) {
-    if (!(ALL_VARIANTS as readonly string[]).includes(v)) {
-      throw new InputError(`expected one of ${ALL_VARIANTS.join(', ')} (comma separated or repeated), got ${JSON.stringify(v)}`, '--yuma');
-    }
-    if (!out.includes(v as ScenarioVariant)) out.push(v as ScenarioVariant);
-  }
-  return ALL_VARIANTS.filter((v) => out.includes(v));
 }
 
 /** Files as given; a directory contributes its *.json files (sorted). */
@@ -127,14 +114,15 @@ async function openRunner(threads: number): Promise<{ runner: ScenarioTaskRunner
 }
 
 export async function scenarioCommand(args: string[], opts: ScenarioCliOptions): Promise<void> {
-  const variants = parseVariants(opts.yuma);
-  const bondsPenalty = opts.bondsPenalty === undefined ? undefined : numberOption(opts.bondsPenalty, '--bonds-penalty', 0, 1, 0);
-  const overrides = parseSetFlags(opts.set ?? []);
-  const axes = parseSweepFlags(opts.sweep ?? []);
+  // `--yuma 1,3 --yuma 3-liquid` (undefined: each case's default)
+  const variants = choicesOption(opts.yuma, '--yuma', ALL_VARIANTS);
+  const bondsPenalty = fractionOption(opts.bondsPenalty, '--bonds-penalty');
+  const overrides = settingsOption(opts.set ?? []);
+  const axes = sweepOption(opts.sweep ?? []);
   const settings = sweepSettings(axes);
   // the pool's own cap (createPool refuses more threads than THREADS_PER_CORE x cores)
-  const threads = intOption(opts.threads, '--threads', 0, THREADS_PER_CORE * availableParallelism(), availableParallelism());
-  const replayEpochs = intOption(opts.epochs, '--epochs', 1, 100_000, 10);
+  const threads = intOption(opts.threads, '--threads', 0, THREADS_PER_CORE * availableParallelism(), '0: the main thread') ?? availableParallelism();
+  const replayEpochs = intOption(opts.epochs, '--epochs', 1, 100_000) ?? 10;
   // read and validate every case before running any (bad input: nothing is written)
   const cases: ScenarioCase[] = [];
   const bySlug = new Map<string, string>();

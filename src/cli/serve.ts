@@ -2,6 +2,8 @@
 // Option errors are InputErrors naming the option (exit 2); see src/serve for the protocol.
 import { readFileSync } from 'node:fs';
 import { InputError } from '../engine/types.js';
+import { CommandFailed } from './command.js';
+import { intOption, sizeOption } from './options.js';
 import { MAX_INPUT_BYTES } from '../engine/limits.js';
 import { Service, SERVE_DEFAULTS } from '../serve/service.js';
 import { serveStdio } from '../serve/stdio.js';
@@ -39,23 +41,6 @@ function readToken(file: string): string {
   return token;
 }
 
-function intOption(text: string | undefined, flag: string, lo: number, hi: number, what: string): number | undefined {
-  if (text === undefined) return undefined;
-  const v = /^\d+$/.test(text.trim()) ? Number(text.trim()) : NaN;
-  if (!Number.isSafeInteger(v) || v < lo || v > hi) throw new InputError(`expected ${what}, got ${JSON.stringify(text)}`, flag);
-  return v;
-}
-
-/** `1048576`, `512k`, `64m`, `1g` (binary units, case-insensitive, optional trailing "b") -> bytes */
-export function parseSize(text: string, flag: string): number {
-  const m = /^\s*(\d+)\s*([kmg]?)i?b?\s*$/i.exec(text);
-  const v = m ? Number(m[1]) * 1024 ** ' kmg'.indexOf((m[2] || ' ').toLowerCase()) : NaN;
-  if (!Number.isSafeInteger(v) || v < 1) {
-    throw new InputError(`expected a size in bytes >= 1, optionally with k, m or g (e.g. 64m), got ${JSON.stringify(text)}`, flag);
-  }
-  return v;
-}
-
 export async function serveCommand(opts: ServeCliOptions): Promise<void> {
   if (opts.stdio === opts.http || (opts.stdio !== true && opts.http !== true)) {
     throw new InputError('give exactly one of --stdio and --http', opts.stdio ? '--http' : '--stdio');
@@ -65,19 +50,19 @@ export async function serveCommand(opts: ServeCliOptions): Promise<void> {
       if (v !== undefined) throw new InputError('only with --http (stdio has no network and no token)', flag);
     }
   }
-  const threads = intOption(opts.threads, '--threads', 1, 256, 'an integer 1..256');
-  const timeoutMs = intOption(opts.timeout, '--timeout', 1, 2 ** 31 - 1, 'a number of ms >= 1') ?? SERVE_DEFAULTS.timeoutMs;
-  const maxQueue = intOption(opts.maxQueue, '--max-queue', 0, 1_000_000, 'an integer 0..1000000') ?? SERVE_DEFAULTS.maxQueue;
-  const parseThreads = intOption(opts.parseThreads, '--parse-threads', 0, 256, 'an integer 0..256 (0: the main thread)');
-  const maxBody = parseSize(opts.maxBody ?? SERVE_CLI_DEFAULTS.maxBody, '--max-body');
+  const threads = intOption(opts.threads, '--threads', 1, 256);
+  const timeoutMs = intOption(opts.timeout, '--timeout', 1, 2 ** 31 - 1, 'ms') ?? SERVE_DEFAULTS.timeoutMs;
+  const maxQueue = intOption(opts.maxQueue, '--max-queue', 0, 1_000_000) ?? SERVE_DEFAULTS.maxQueue;
+  const parseThreads = intOption(opts.parseThreads, '--parse-threads', 0, 256, '0: the main thread');
+  const maxBody = sizeOption(opts.maxBody ?? SERVE_CLI_DEFAULTS.maxBody, '--max-body')!;
   if (maxBody > MAX_INPUT_BYTES) {
     throw new InputError(`at most ${MAX_INPUT_BYTES} bytes (the largest input document any reader takes), got ${maxBody}`, '--max-body');
   }
-  const maxBuffered = opts.maxBuffered === undefined ? SERVE_DEFAULTS.bufferedPerBody * maxBody : parseSize(opts.maxBuffered, '--max-buffered');
+  const maxBuffered = sizeOption(opts.maxBuffered, '--max-buffered') ?? SERVE_DEFAULTS.bufferedPerBody * maxBody;
   if (maxBuffered < maxBody) {
     throw new InputError(`must be at least --max-body (${maxBody} bytes), got ${maxBuffered}`, '--max-buffered');
   }
-  const port = intOption(opts.port, '--port', 0, 65535, 'a port 0..65535 (0: any free port)') ?? SERVE_CLI_DEFAULTS.port;
+  const port = intOption(opts.port, '--port', 0, 65535, '0: any free port') ?? SERVE_CLI_DEFAULTS.port;
   const host = opts.host ?? SERVE_CLI_DEFAULTS.host;
   const tokenFile = opts.tokenFile;
   let token = tokenFile !== undefined ? readToken(tokenFile) : undefined;
@@ -87,18 +72,14 @@ export async function serveCommand(opts: ServeCliOptions): Promise<void> {
   // one line per request read and answered: what a client (or a test) can wait on
   const requestLog = opts.verbose ? (line: string) => process.stderr.write(`yuma serve: ${line}\n`) : undefined;
 
-  const cannotListen = (e: unknown) => {
-    const code = (e as NodeJS.ErrnoException).code;
-    process.stderr.write(`yuma: serve: cannot listen on ${host}:${port}: ${code ?? (e as Error).message}\n`);
-    process.exitCode = 1;
-  };
+  const cannotListen = (e: unknown) =>
+    new CommandFailed(`cannot listen on ${host}:${port}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
   // a busy port is found before any worker starts (port 0 is always free)
   if (opts.http && port !== 0) {
     try {
       await probeListen(host, port);
     } catch (e) {
-      cannotListen(e);
-      return;
+      throw cannotListen(e);
     }
   }
 
@@ -157,8 +138,7 @@ export async function serveCommand(opts: ServeCliOptions): Promise<void> {
     });
   } catch (e) {
     await service.close({ force: true });
-    cannotListen(e);
-    return;
+    throw cannotListen(e);
   }
   const server = http;
   let stopped: Promise<void> | undefined;

@@ -3,10 +3,10 @@
 // summary JSON with --json), files in --out (see engine/network/simulate.ts).
 import { simulationReport } from '../report/simulate.js';
 import { dirname } from 'node:path';
-import { checkDirCreatable, checkOutputFile, writeOutputs } from '../report/cliutil.js';
+import { checkDirCreatable, checkOutputFile, writeOutputs } from './outputs.js';
+import { choiceOption, intOption, numberOption } from './options.js';
 import { readJsonFile } from '../engine/io.js';
 import { InputError } from '../engine/types.js';
-import { CheckpointError, SimulationError } from '../engine/network/errors.js';
 import {
   applyOverrides,
   defaultScenario,
@@ -44,101 +44,66 @@ export interface SimulateFlags {
  */
 export const defaultThreads = () => 0;
 
-function intFlag(name: string, v: string | undefined, min: number, max = Number.MAX_SAFE_INTEGER): number | undefined {
-  if (v === undefined) return undefined;
-  if (!/^-?[0-9]+$/.test(v) || Number(v) < min || Number(v) > max) {
-    throw new InputError(`must be an integer ${min}..${max}, got ${JSON.stringify(v)}`, `--${name}`);
+/**
+ * Runs the simulation. Errors go to the command wrapper (command.ts): bad input or an untrusted
+ * checkpoint exit 2, a broken identity (SimulationError) exits 1.
+ */
+export async function simulateCommand(file: string | undefined, f: SimulateFlags): Promise<void> {
+  const threads = intOption(f.threads, '--threads', 0, 256, '0: the main thread') ?? defaultThreads();
+  const checkpointEvery = intOption(f.checkpointEvery, '--checkpoint-every', 1);
+  const keepCheckpoints = intOption(f.keepCheckpoints, '--keep-checkpoints', 1);
+  const progress = f.progress !== false && !f.json && process.stderr.isTTY === true;
+  // output paths: fail before hours of work, not after
+  checkDirCreatable(f.out ?? (f.resume !== undefined ? dirname(f.resume) : 'simulate-out'), '--out');
+  if (f.report !== undefined) checkOutputFile(f.report, '--report');
+  let scenario: Scenario | undefined;
+  let blocks: number | undefined;
+  if (f.resume !== undefined) {
+    const model = { scenario: file, '--profile': f.profile, '--subnets': f.subnets, '--neurons': f.neurons, '--validators': f.validators, '--seed': f.seed, '--days': f.days, '--preset': f.preset };
+    const clash = Object.entries(model).filter(([, v]) => v !== undefined).map(([k]) => k);
+    if (clash.length > 0) {
+      throw new InputError(`cannot be combined with ${clash.join(', ')}: a checkpoint carries its own scenario`, '--resume');
+    }
+    blocks = intOption(f.blocks, '--blocks', 1);
+  } else {
+    const profile = choiceOption<ProfileName>(f.profile, '--profile', ['bittensor', 'commune']);
+    const base = file !== undefined ? parseScenario(readJsonFile(file), file) : defaultScenario(profile ?? 'bittensor');
+    const o: ScenarioOverrides = {};
+    const set = <K extends keyof ScenarioOverrides>(k: K, v: ScenarioOverrides[K] | undefined) => {
+      if (v !== undefined) o[k] = v;
+    };
+    set('profile', file !== undefined ? profile : undefined);
+    set('subnets', intOption(f.subnets, '--subnets', 1, 256));
+    set('neurons', intOption(f.neurons, '--neurons', 1));
+    set('validators', intOption(f.validators, '--validators', 0));
+    set('blocks', intOption(f.blocks, '--blocks', 1));
+    set('days', numberOption(f.days, '--days', 0, Infinity, true));
+    set('seed', intOption(f.seed, '--seed', 0, 0xffffffff));
+    set('preset', f.preset);
+    scenario = applyOverrides(base, o);
   }
-  return Number(v);
-}
-
-function numFlag(name: string, v: string | undefined): number | undefined {
-  if (v === undefined) return undefined;
-  const x = Number(v);
-  if (!/^[0-9]*\.?[0-9]+$/.test(v) || !(x > 0)) throw new InputError(`must be a number > 0, got ${JSON.stringify(v)}`, `--${name}`);
-  return x;
-}
-
-/** Exit code: 0 ok, 1 the simulation failed (a broken identity, an internal error), 2 bad input. */
-export async function simulateCommand(file: string | undefined, f: SimulateFlags): Promise<number> {
+  const bar = progress ? progressBar() : undefined;
+  let summary: SimulationSummary;
   try {
-    const threads = intFlag('threads', f.threads, 0, 256) ?? defaultThreads();
-    const checkpointEvery = intFlag('checkpoint-every', f.checkpointEvery, 1);
-    const keepCheckpoints = intFlag('keep-checkpoints', f.keepCheckpoints, 1);
-    const progress = f.progress !== false && !f.json && process.stderr.isTTY === true;
-    // output paths: fail before hours of work, not after
-    checkDirCreatable(f.out ?? (f.resume !== undefined ? dirname(f.resume) : 'simulate-out'), '--out');
-    if (f.report !== undefined) checkOutputFile(f.report, '--report');
-    let scenario: Scenario | undefined;
-    let blocks: number | undefined;
-    if (f.resume !== undefined) {
-      const model = { scenario: file, '--profile': f.profile, '--subnets': f.subnets, '--neurons': f.neurons, '--validators': f.validators, '--seed': f.seed, '--days': f.days, '--preset': f.preset };
-      const clash = Object.entries(model).filter(([, v]) => v !== undefined).map(([k]) => k);
-      if (clash.length > 0) {
-        throw new InputError(`cannot be combined with ${clash.join(', ')}: a checkpoint carries its own scenario`, '--resume');
-      }
-      blocks = intFlag('blocks', f.blocks, 1);
-    } else {
-      if (f.profile !== undefined && f.profile !== 'bittensor' && f.profile !== 'commune') {
-        throw new InputError(`must be bittensor or commune, got ${JSON.stringify(f.profile)}`, '--profile');
-      }
-      const profile = f.profile as ProfileName | undefined;
-      const base = file !== undefined ? parseScenario(readJsonFile(file), file) : defaultScenario(profile ?? 'bittensor');
-      const o: ScenarioOverrides = {};
-      const set = <K extends keyof ScenarioOverrides>(k: K, v: ScenarioOverrides[K] | undefined) => {
-        if (v !== undefined) o[k] = v;
-      };
-      set('profile', file !== undefined ? profile : undefined);
-      set('subnets', intFlag('subnets', f.subnets, 1, 256));
-      set('neurons', intFlag('neurons', f.neurons, 1));
-      set('validators', intFlag('validators', f.validators, 0));
-      set('blocks', intFlag('blocks', f.blocks, 1));
-      set('days', numFlag('days', f.days));
-      set('seed', intFlag('seed', f.seed, 0, 0xffffffff));
-      set('preset', f.preset);
-      scenario = applyOverrides(base, o);
-    }
-    const bar = progress ? progressBar() : undefined;
-    let summary: SimulationSummary;
-    try {
-      summary = await simulate({
-        ...(scenario ? { scenario } : {}),
-        ...(f.resume !== undefined ? { resume: f.resume } : {}),
-        ...(f.out !== undefined ? { out: f.out } : {}),
-        ...(checkpointEvery !== undefined ? { checkpointEvery } : {}),
-        ...(keepCheckpoints !== undefined ? { keepCheckpoints } : {}),
-        ...(blocks !== undefined ? { blocks } : {}),
-        threads,
-        timings: f.timings !== false,
-        ...(bar ? { onProgress: bar.update } : {}),
-        log: (line) => process.stderr.write(`${line}\n`),
-      });
-    } finally {
-      bar?.done();
-    }
-    if (f.report !== undefined) {
-      writeOutputs([[f.report, simulationReport(summary, ['yuma simulate', ...process.argv.slice(3)].join(' '))]]);
-    }
-    process.stdout.write(f.json ? JSON.stringify(summary, null, 2) + '\n' : formatSummary(summary));
-    return 0;
-  } catch (e) {
-    if (e instanceof InputError) {
-      process.stderr.write(`yuma simulate: ${e.describe()}\n`);
-      return 2;
-    }
-    if (e instanceof CheckpointError) {
-      process.stderr.write(`yuma simulate: checkpoint ${e.describe()}\n`);
-      return 2;
-    }
-    if (e instanceof SimulationError) {
-      process.stderr.write(`yuma simulate: stopped at ${e.describe()}\n`);
-      return 1;
-    }
-    const err = e as Error;
-    process.stderr.write(`yuma simulate: internal error: ${err?.message ?? String(e)}\n`);
-    if (process.env.YUMA_DEBUG) process.stderr.write(`${err?.stack}\n`);
-    return 1;
+    summary = await simulate({
+      ...(scenario ? { scenario } : {}),
+      ...(f.resume !== undefined ? { resume: f.resume } : {}),
+      ...(f.out !== undefined ? { out: f.out } : {}),
+      ...(checkpointEvery !== undefined ? { checkpointEvery } : {}),
+      ...(keepCheckpoints !== undefined ? { keepCheckpoints } : {}),
+      ...(blocks !== undefined ? { blocks } : {}),
+      threads,
+      timings: f.timings !== false,
+      ...(bar ? { onProgress: bar.update } : {}),
+      log: (line) => process.stderr.write(`${line}\n`),
+    });
+  } finally {
+    bar?.done();
   }
+  if (f.report !== undefined) {
+    writeOutputs([[f.report, simulationReport(summary, ['yuma simulate', ...process.argv.slice(3)].join(' '))]]);
+  }
+  process.stdout.write(f.json ? JSON.stringify(summary, null, 2) + '\n' : formatSummary(summary));
 }
 
 // ---------------------------------------------------------------------------------------

@@ -149,17 +149,6 @@ export function parseOverridesObject(obj: unknown, field: string, file = ''): Sc
   return out;
 }
 
-/** `--set name=value` (repeatable) -> overrides; errors name `--set`. */
-export function parseSetFlags(flags: readonly string[]): ScenarioOverrides {
-  const out: ScenarioOverrides = {};
-  for (const f of flags) {
-    const m = /^([a-z_0-9]+)=(.+)$/.exec(f.trim());
-    if (!m) throw new InputError(`expected name=value, e.g. kappa=0.6, got ${JSON.stringify(f)}`, '--set');
-    setOverride(out, m[1]!, resolveParam(m[1]!, [m[2]!], `--set ${m[1]}`)[0]!);
-  }
-  return out;
-}
-
 /** One swept parameter: its name, the values as written (labels) and as resolved. */
 export interface SweepAxis {
   name: string;
@@ -204,18 +193,6 @@ export function parseSweepAxis(name: string, valuesText: string | readonly RawVa
     seen.add(key);
   });
   return { name, labels, values };
-}
-
-/** `--sweep name=list|range` (repeatable; axes are crossed) -> axes; errors name `--sweep`. */
-export function parseSweepFlags(flags: readonly string[]): SweepAxis[] {
-  const axes: SweepAxis[] = [];
-  for (const f of flags) {
-    const m = /^([a-z_0-9]+)=(.+)$/.exec(f.trim());
-    if (!m) throw new InputError(`expected name=v1,v2,... or name=from:to:step, got ${JSON.stringify(f)}`, '--sweep');
-    if (axes.some((a) => a.name === m[1])) throw new InputError(`${m[1]} is swept twice`, `--sweep ${m[1]}`);
-    axes.push(parseSweepAxis(m[1]!, m[2]!, `--sweep ${m[1]}`));
-  }
-  return axes;
 }
 
 /** One point of a sweep: the overrides it sets and its label (`kappa=0.6 bonds_penalty=1`). */

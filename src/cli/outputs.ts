@@ -1,30 +1,9 @@
-// Small helpers shared by the `yuma` commands: option parsing with errors that name the option,
-// output paths checked before the work (one line naming the path and what is wrong, exit 2),
-// and output files written atomically only once everything is computed.
+// The `yuma` commands' output paths: checked before the work (one line naming the path and
+// what is wrong, exit 2), and the files written atomically only once everything is computed.
 import fs from 'node:fs';
 import path from 'node:path';
 import { writeFileAtomic } from '../engine/io.js';
 import { InputError } from '../engine/types.js';
-
-/** An integer option in [min, max] (the default when absent); InputError naming the option. */
-export function intOption(text: string | undefined, option: string, min: number, max: number, dflt: number): number {
-  if (text === undefined) return dflt;
-  const x = Number(text);
-  if (text.trim() === '' || !Number.isInteger(x) || x < min || x > max) {
-    throw new InputError(`expected an integer ${min}..${max}, got ${JSON.stringify(text)}`, option);
-  }
-  return x;
-}
-
-/** A number option in [min, max]. */
-export function numberOption(text: string | undefined, option: string, min: number, max: number, dflt: number): number {
-  if (text === undefined) return dflt;
-  const x = Number(text);
-  if (text.trim() === '' || !Number.isFinite(x) || x < min || x > max) {
-    throw new InputError(`expected a number in [${min}, ${max}], got ${JSON.stringify(text)}`, option);
-  }
-  return x;
-}
 
 /** Pseudo filesystems (statfs f_type): no place for output files; mkdir can loop under /proc. */
 const PSEUDO_FS: ReadonlyMap<number, string> = new Map([
