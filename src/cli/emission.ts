@@ -19,7 +19,9 @@ import {
   type HalvingRow,
   type Segment,
 } from '../engine/network/emission-presets.js';
-import { parseScenario, type ProfileName } from '../engine/network/scenario.js';
+import { parseScenario } from '../engine/network/run-spec.js';
+import type { ProfileName } from '../engine/network/profiles/name.js';
+import { TOKEN } from '../engine/network/token.js';
 import { renderReport, type Section } from '../report/html.js';
 import { lineChart } from '../report/svg.js';
 import { checkOutputFile, writeOutputs } from '../report/cliutil.js';
@@ -37,7 +39,6 @@ export interface EmissionFlags {
 /** The genesis date used when none is given (a placeholder, not a chain fact). */
 export const DEFAULT_GENESIS = '2024-01-01';
 
-const ONE = 1_000_000_000n;
 const DAYS_PER_YEAR = 365.25;
 
 /** One schedule to draw or tabulate. */
@@ -76,7 +77,7 @@ export function parseGenesis(text: string | undefined): Date {
 export function parseTokens(text: string, option: string): bigint {
   const m = /^([0-9]+)(?:\.([0-9]{1,9}))?$/.exec(text.replace(/_/g, ''));
   if (!m) throw new InputError(`expected an amount of whole tokens (up to 9 decimals), got ${JSON.stringify(text)}`, option);
-  const v = BigInt(m[1]!) * ONE + BigInt((m[2] ?? '').padEnd(9, '0') || '0');
+  const v = BigInt(m[1]!) * TOKEN + BigInt((m[2] ?? '').padEnd(9, '0') || '0');
   if (v === 0n) throw new InputError(`must be > 0, got ${JSON.stringify(text)}`, option);
   return v;
 }

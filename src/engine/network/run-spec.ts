@@ -5,10 +5,11 @@
 import { InputError } from '../types.js';
 import { MAX_MECHANISMS } from '../mechanisms/types.js';
 import { presetNames } from './emission-presets.js';
+import { TOKEN } from './token.js';
+import { PROFILE_NAMES, type ProfileName } from './profiles/name.js';
 
 export const SCENARIO_FORMAT = 'yuma-scenario/1';
 
-export type ProfileName = 'bittensor' | 'commune';
 
 /** An amount (u64) range [min, max]. */
 export type AmountRange = [bigint, bigint];
@@ -114,7 +115,6 @@ export interface Scenario {
 // ---------------------------------------------------------------------------------------
 // validation
 
-const ONE = 1_000_000_000n;
 const U64_MAX = (1n << 64n) - 1n;
 
 class Reader {
@@ -295,25 +295,25 @@ export function defaultWorkload(profile: ProfileName = 'bittensor'): Workload {
   return profile === 'bittensor'
     ? {
         ...common,
-        validatorStake: [5_000n * ONE, 100_000n * ONE],
-        rootStake: [0n, 2_000n * ONE],
-        minerStake: [0n, 200n * ONE],
-        ownerStake: 1_000n * ONE,
-        nominatorBalance: [100n * ONE, 5_000n * ONE],
-        nominationAmount: [10n * ONE, 5_000n * ONE],
-        stakeAmount: [1n * ONE, 500n * ONE],
-        minerBalance: 100n * ONE,
+        validatorStake: [5_000n * TOKEN, 100_000n * TOKEN],
+        rootStake: [0n, 2_000n * TOKEN],
+        minerStake: [0n, 200n * TOKEN],
+        ownerStake: 1_000n * TOKEN,
+        nominatorBalance: [100n * TOKEN, 5_000n * TOKEN],
+        nominationAmount: [10n * TOKEN, 5_000n * TOKEN],
+        stakeAmount: [1n * TOKEN, 500n * TOKEN],
+        minerBalance: 100n * TOKEN,
       }
     : {
         ...common,
-        validatorStake: [1_000n * ONE, 40_000n * ONE],
+        validatorStake: [1_000n * TOKEN, 40_000n * TOKEN],
         rootStake: [0n, 0n],
-        minerStake: [0n, 100n * ONE],
+        minerStake: [0n, 100n * TOKEN],
         ownerStake: 0n,
-        nominatorBalance: [100n * ONE, 5_000n * ONE],
-        nominationAmount: [10n * ONE, 2_000n * ONE],
-        stakeAmount: [1n * ONE, 500n * ONE],
-        minerBalance: 500n * ONE,
+        nominatorBalance: [100n * TOKEN, 5_000n * TOKEN],
+        nominationAmount: [10n * TOKEN, 2_000n * TOKEN],
+        stakeAmount: [1n * TOKEN, 500n * TOKEN],
+        minerBalance: 500n * TOKEN,
       };
 }
 
@@ -329,7 +329,7 @@ export function parseScenario(json: unknown, file = ''): Scenario {
   r.allow(['format', 'name', 'profile', 'seed', 'blocks', 'days', 'startBlock', 'network', 'subnets', 'workload', '$comment']);
   const format = r.str('format');
   if (format !== undefined && format !== SCENARIO_FORMAT) r.fail('format', `must be "${SCENARIO_FORMAT}", got ${show(format)}`);
-  const profile = r.oneOf('profile', ['bittensor', 'commune'] as const) ?? 'bittensor';
+  const profile = r.oneOf('profile', PROFILE_NAMES) ?? 'bittensor';
   const blocksPerDay = profile === 'bittensor' ? 7200 : 10_800;
   if (r.has('blocks') && r.has('days')) r.fail('days', 'give either "blocks" or "days", not both');
   const days = r.int('days', 1, 3650);
