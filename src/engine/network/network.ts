@@ -1,5 +1,5 @@
 // The block loop: many subnets, one block at a time (network.md section 2), over a profile
-// driver (profiles/*.ts) that owns the ledger.
+// driver (profiles/<name>/driver.ts) that owns the ledger.
 //
 // Per block: workload events (stake moves, registrations), emission into the pending
 // counters, the scheduler's decision, the due epochs, the conservation identities.
