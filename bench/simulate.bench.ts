@@ -11,7 +11,7 @@ import { availableParallelism, cpus, loadavg, tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { Bench } from 'tinybench';
 import { writeFileAtomic } from '../src/engine/io.js';
-import { applyOverrides, defaultScenario } from '../src/engine/network/scenario.js';
+import { applyOverrides, defaultScenario } from '../src/engine/network/run-spec.js';
 import { simulate, type SimulationSummary } from '../src/engine/network/simulate.js';
 
 const args = process.argv.slice(2);

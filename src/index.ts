@@ -157,10 +157,10 @@ export {
 export {
   runMapSweep,
   mapCsv,
-  mainThreadRunner as mapMainThreadRunner,
-  epochRunner as mapEpochRunner,
+  mapMainThreadRunner,
+  mapEpochRunner,
   type MapRunner,
-  type EpochRunner as MapEpochRunner,
+  type MapEpochRunner,
   type MapOptions,
   type MapResult,
 } from './engine/analysis/mapsweep.js';

@@ -23,14 +23,14 @@ import {
   type EmissionSchedule,
 } from '../src/engine/network/emission-presets.js';
 import { bittensorBlockEmission, communeBlockEmission } from '../src/engine/network/emission.js';
-import { BITTENSOR_PARAMS } from '../src/engine/network/profiles/bittensor.js';
-import { COMMUNE_PARAMS } from '../src/engine/network/profiles/commune.js';
-import { applyOverrides, defaultScenario, parseScenario } from '../src/engine/network/scenario.js';
+import { BITTENSOR_PARAMS } from '../src/engine/network/profiles/bittensor/index.js';
+import { COMMUNE_PARAMS } from '../src/engine/network/profiles/commune/index.js';
+import { applyOverrides, defaultScenario, parseScenario } from '../src/engine/network/run-spec.js';
 import { InputError } from '../src/engine/types.js';
+import { TOKEN } from '../src/engine/network/token.js';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 const bin = join(root, 'dist/cli/main.js');
-const ONE = 1_000_000_000n;
 const U = 23_148_148_148n;
 
 function yuma(args: string[]) {
@@ -53,10 +53,10 @@ describe('presets as data', () => {
     expect(getPreset('bittensor', undefined).name).toBe('bittensor');
     expect(() => getPreset('bittensor', 'commune')).toThrow(InputError);
     expect(() => getPreset('commune', 'toString')).toThrow(/unknown emission preset "toString" for profile commune/);
-    expect(COMMUNE_PARAMS.emission).toEqual({ unit: U, halving: 84_710_000n * ONE, max: 169_420_000n * ONE });
-    expect(BITTENSOR_PARAMS.emission).toEqual({ unit: ONE, cap: 21_000_000n * ONE });
+    expect(COMMUNE_PARAMS.emission).toEqual({ unit: U, halving: 84_710_000n * TOKEN, max: 169_420_000n * TOKEN });
+    expect(BITTENSOR_PARAMS.emission).toEqual({ unit: TOKEN, cap: 21_000_000n * TOKEN });
     const doc = sched('commune-documented');
-    expect(doc).toEqual({ kind: 'interval', unit: U, halvingInterval: 250_000_000n * ONE, maxSupply: 1_000_000_000n * ONE, clamp: true });
+    expect(doc).toEqual({ kind: 'interval', unit: U, halvingInterval: 250_000_000n * TOKEN, maxSupply: 1_000_000_000n * TOKEN, clamp: true });
   });
 
   it('a scenario picks a preset and overrides its parameters; errors name the file and field', () => {
@@ -64,7 +64,7 @@ describe('presets as data', () => {
     const r = resolveSchedule('commune', sc.network);
     expect(r.preset.name).toBe('commune-documented');
     expect(r.custom).toBe(true);
-    expect(r.schedule).toMatchObject({ kind: 'interval', unit: U, halvingInterval: 100_000_000n * ONE, maxSupply: 1_000_000_000n * ONE });
+    expect(r.schedule).toMatchObject({ kind: 'interval', unit: U, halvingInterval: 100_000_000n * TOKEN, maxSupply: 1_000_000_000n * TOKEN });
     expect(() => parseScenario({ profile: 'commune', network: { emissionPreset: 'bittensor' } }, 'x.json')).toThrow(
       expect.objectContaining({ file: 'x.json', field: 'network.emissionPreset' }),
     );
@@ -83,7 +83,7 @@ describe('presets as data', () => {
 describe('exact emission at and around every halving threshold', () => {
   it('commune (chain as coded): one halving at 84.71M, hard stop at 169.42M', () => {
     const s = sched('commune');
-    const H = 84_710_000n * ONE, M = 169_420_000n * ONE;
+    const H = 84_710_000n * TOKEN, M = 169_420_000n * TOKEN;
     expect(halvingThresholds(s)).toEqual([H]);
     const at = (i: bigint) => scheduleBlockEmission(s, i);
     expect([at(0n), at(H - 1n), at(H), at(H + 1n), at(M - 1n), at(M), at(M + 1n)]).toEqual([U, U, 11_574_074_074n, 11_574_074_074n, 11_574_074_074n, 0n, 0n]);
@@ -94,7 +94,7 @@ describe('exact emission at and around every halving threshold', () => {
 
   it('commune-documented: halves at 250M, 500M, 750M; nothing from 1B; the last block is clamped', () => {
     const s = sched('commune-documented');
-    const T = [250_000_000n, 500_000_000n, 750_000_000n].map((x) => x * ONE);
+    const T = [250_000_000n, 500_000_000n, 750_000_000n].map((x) => x * TOKEN);
     expect(halvingThresholds(s)).toEqual(T);
     const rates = [U, U >> 1n, U >> 2n, U >> 3n];
     expect(rates).toEqual([23_148_148_148n, 11_574_074_074n, 5_787_037_037n, 2_893_518_518n]);
@@ -103,7 +103,7 @@ describe('exact emission at and around every halving threshold', () => {
       expect(scheduleBlockEmission(s, t)).toBe(rates[j + 1]);
       expect(scheduleBlockEmission(s, t + 1n)).toBe(rates[j + 1]);
     });
-    const M = 1_000_000_000n * ONE;
+    const M = 1_000_000_000n * TOKEN;
     expect(scheduleBlockEmission(s, M - 1n)).toBe(U >> 3n);
     expect(scheduleBlockEmission(s, M)).toBe(0n);
     expect(scheduleMint(s, M - 1n)).toBe(1n);
@@ -113,17 +113,17 @@ describe('exact emission at and around every halving threshold', () => {
 
   it('bittensor: 1 TAO per block, halving at ceil(21M * (1 - 2^-j)), nothing at 21M', () => {
     const s = sched('bittensor');
-    const cap = 21_000_000n * ONE;
+    const cap = 21_000_000n * TOKEN;
     const T = halvingThresholds(s);
     expect(T.length).toBe(29); // 1e9 >> 30 = 0: the 30th threshold ends the emission
-    expect(T.slice(0, 5)).toEqual([10_500_000n, 15_750_000n, 18_375_000n, 19_687_500n, 20_343_750n].map((x) => x * ONE));
+    expect(T.slice(0, 5)).toEqual([10_500_000n, 15_750_000n, 18_375_000n, 19_687_500n, 20_343_750n].map((x) => x * TOKEN));
     T.forEach((t, i) => {
       const j = BigInt(i + 1);
       const pow = 1n << j;
       expect(t).toBe((cap * (pow - 1n) + pow - 1n) / pow);
-      expect(scheduleBlockEmission(s, t - 1n)).toBe(ONE >> (j - 1n));
-      expect(scheduleBlockEmission(s, t)).toBe(ONE >> j);
-      expect(scheduleBlockEmission(s, t + 1n)).toBe(ONE >> j);
+      expect(scheduleBlockEmission(s, t - 1n)).toBe(TOKEN >> (j - 1n));
+      expect(scheduleBlockEmission(s, t)).toBe(TOKEN >> j);
+      expect(scheduleBlockEmission(s, t + 1n)).toBe(TOKEN >> j);
       for (const d of [-1n, 0n, 1n]) expect(scheduleBlockEmission(s, t + d)).toBe(bittensorBlockEmission(t + d, BITTENSOR_PARAMS.emission));
     });
     expect(scheduleBlockEmission(s, cap - 1n)).toBe(0n);
@@ -176,13 +176,13 @@ describe('the supply curve (segments) equals minting block by block', () => {
 describe('caps over the whole schedule', () => {
   it('commune-documented mints at most 1B in all and halves after 250M, 500M, 750M', () => {
     const segs = supplySegments(sched('commune-documented'));
-    const M = 1_000_000_000n * ONE;
+    const M = 1_000_000_000n * TOKEN;
     const end = segs[segs.length - 1]!;
     expect(end.startSupply).toBe(M);
     for (const g of segs) expect(g.startSupply <= M).toBe(true);
     const rows = halvingRows(segs);
     expect(rows.map((r) => r.kind)).toEqual(['halving', 'halving', 'halving', 'end']);
-    const T = [250_000_000n, 500_000_000n, 750_000_000n].map((x) => x * ONE);
+    const T = [250_000_000n, 500_000_000n, 750_000_000n].map((x) => x * TOKEN);
     rows.slice(0, 3).forEach((r, i) => {
       expect(r.supply >= T[i]!).toBe(true);
       expect(supplyAt(segs, r.block - 1n) < T[i]!).toBe(true);
@@ -207,7 +207,7 @@ describe('caps over the whole schedule', () => {
 
   it('bittensor never exceeds 21M', () => {
     const s = sched('bittensor');
-    const cap = 21_000_000n * ONE;
+    const cap = 21_000_000n * TOKEN;
     const segs = supplySegments(s);
     for (const g of segs) {
       expect(g.startSupply < cap).toBe(true);
@@ -216,20 +216,20 @@ describe('caps over the whole schedule', () => {
     const end = segs[segs.length - 1]!;
     expect(end.perBlock).toBe(0n);
     expect(end.startSupply).toBe(20_999_999_980_442_226n);
-    for (const i of [cap - 1n, cap - ONE, cap - 20_000_000n, cap - 19_558_012n, cap - 19_558_013n]) {
+    for (const i of [cap - 1n, cap - TOKEN, cap - 20_000_000n, cap - 19_558_012n, cap - 19_558_013n]) {
       expect(i + scheduleMint(s, i) <= cap).toBe(true);
     }
     const rows = halvingRows(segs);
-    expect(rows[0]).toMatchObject({ block: 10_500_000n, supply: 10_500_000n * ONE, perBlockAfter: ONE / 2n });
+    expect(rows[0]).toMatchObject({ block: 10_500_000n, supply: 10_500_000n * TOKEN, perBlockAfter: TOKEN / 2n });
     expect(rows.length).toBe(30);
   });
 
   it('whole tokens as exact decimals', () => {
     expect(exactTokens(0n)).toBe('0');
-    expect(exactTokens(ONE)).toBe('1');
+    expect(exactTokens(TOKEN)).toBe('1');
     expect(exactTokens(23_148_148_148n)).toBe('23.148148148');
     expect(exactTokens(1n)).toBe('0.000000001');
-    expect(exactTokens(10_500_000n * ONE + ONE / 2n)).toBe('10500000.5');
+    expect(exactTokens(10_500_000n * TOKEN + TOKEN / 2n)).toBe('10500000.5');
   });
 });
 
@@ -316,7 +316,7 @@ describe('yuma emission and yuma simulate --preset (built CLI)', () => {
       profile: 'commune',
       blocks: 50,
       subnets: [{ count: 1, uids: 16, validators: 4 }],
-      network: { totalIssuance: String(100_000_000n * ONE) },
+      network: { totalIssuance: String(100_000_000n * TOKEN) },
       workload: { nominators: 4, weightsPerValidator: 8 },
     };
     writeFileSync(file, JSON.stringify(sc));

@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { checkpointText, parseCheckpointText } from '../src/engine/network/checkpoint.js';
 import { CheckpointError } from '../src/engine/network/errors.js';
-import { parseScenario, type Scenario } from '../src/engine/network/scenario.js';
+import { parseScenario, type Scenario } from '../src/engine/network/run-spec.js';
 import { runId, simulate } from '../src/engine/network/simulate.js';
 
 const root = fileURLToPath(new URL('..', import.meta.url));

@@ -6,9 +6,10 @@ import fc from 'fast-check';
 import { fixedPoint, createWasmKernels } from '../src/engine/wasm.js';
 import { ref } from '../src/engine/reference.js';
 import { taoWeight32 } from '../src/engine/stages/stake.js';
+import { I32F32_ONE } from '../src/engine/i32f32.js';
 
 const wasm = fixedPoint();
-const ONE = 1n << 32n;
+const ONE = I32F32_ONE;
 const I64_MIN = -(1n << 63n);
 const I64_MAX = (1n << 63n) - 1n;
 const U64_MAX = (1n << 64n) - 1n;

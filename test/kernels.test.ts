@@ -13,10 +13,11 @@ import type { Bufs, Layout } from '../src/engine/memory.js';
 import { runEpoch } from '../src/engine/epoch.js';
 import { parseEpochInput, parseEpochOutput, readJsonFile } from '../src/engine/io.js';
 import { compareOutputs, describeMismatch } from '../src/engine/compare.js';
+import { I32F32_ONE } from '../src/engine/i32f32.js';
 
 const WASM = createWasmKernels();
 const REF = createReferenceKernels();
-const ONE = 1n << 32n;
+const ONE = I32F32_ONE;
 const I64_MIN = -(1n << 63n);
 const I64_MAX = (1n << 63n) - 1n;
 const U64_MAX = (1n << 64n) - 1n;

@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { MAP_MAJOR_STAKES, MAP_TOTAL_STAKE, majorShare, twoCampInput, twoCampTemplate } from '../src/engine/analysis/twocamp.js';
-import { epochRunner, mainThreadRunner, mapCsv, runMapSweep, type EpochRunner, type MapResult } from '../src/engine/analysis/mapsweep.js';
+import { mapCsv, mapEpochRunner, mapMainThreadRunner, runMapSweep, type MapEpochRunner, type MapResult } from '../src/engine/analysis/mapsweep.js';
 import { runEpoch } from '../src/engine/epoch.js';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
@@ -26,7 +26,7 @@ let dir: string;
 let small: MapResult;
 beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), 'yuma-map-'));
-  small = await runMapSweep(mainThreadRunner(), { ...SHAPE, steps: 6, majorStakes: [0.51, 0.8, 0.99] });
+  small = await runMapSweep(mapMainThreadRunner(), { ...SHAPE, steps: 6, majorStakes: [0.51, 0.8, 0.99] });
 });
 
 describe('the two-camp graph', () => {
@@ -114,7 +114,7 @@ describe('the sweep', () => {
     try {
       const viaCells = await runMapSweep(_mapRunner(pool), { ...SHAPE, steps: 6, majorStakes: [0.51, 0.8, 0.99], chunk: 7 });
       expect(viaCells.share).toEqual(small.share);
-      const viaEpochs = await runMapSweep(epochRunner(pool), { ...SHAPE, steps: 6, majorStakes: [0.51, 0.8, 0.99], chunk: 5 });
+      const viaEpochs = await runMapSweep(mapEpochRunner(pool), { ...SHAPE, steps: 6, majorStakes: [0.51, 0.8, 0.99], chunk: 5 });
       expect(viaEpochs.share).toEqual(small.share);
     } finally {
       await pool.close();
@@ -123,14 +123,14 @@ describe('the sweep', () => {
 
   it('a failing runner rejects the sweep (no partial grid)', async () => {
     let calls = 0;
-    const failing: EpochRunner = {
+    const failing: MapEpochRunner = {
       async runEpochs(inputs) {
         if (++calls === 2) throw new Error('worker died');
         return inputs.map((i) => runEpoch(i));
       },
       async close() {},
     };
-    await expect(runMapSweep(epochRunner(failing), { ...SHAPE, steps: 4, majorStakes: [0.6], chunk: 4 })).rejects.toThrow('worker died');
+    await expect(runMapSweep(mapEpochRunner(failing), { ...SHAPE, steps: 4, majorStakes: [0.6], chunk: 4 })).rejects.toThrow('worker died');
   });
 });
 

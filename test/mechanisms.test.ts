@@ -16,13 +16,13 @@ import {
   aggregate, compareMechanismsOutputs, mechanismInputs, mechanismWeights, mechanismsInputToJson, mechanismsOutputToJson,
   parseMechanismsInput, parseMechanismsOutput, runMechanismsEpoch, splitEmissions, type MechanismsInput,
 } from '../src/engine/mechanisms/index.js';
+import { U64F64_ONE } from '../src/engine/mechanisms/split.js';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 const FIXTURES = join(root, 'test/fixtures/golden/mechanisms');
 const EDGE = join(root, 'test/fixtures/golden/edge');
 const bin = join(root, 'dist/cli/main.js');
 const U64_MAX = (1n << 64n) - 1n;
-const ONE = 1n << 64n;
 
 const fixture = (name: string) => join(FIXTURES, name);
 const loadInput = (name: string) => parseMechanismsInput(readJsonFile(fixture(`${name}.input.json`)), name);
@@ -101,11 +101,11 @@ describe('split_emissions (docs/spec/mechanisms.md 3.1)', () => {
     fc.assert(fc.property(fc.bigInt({ min: 1n, max: U64_MAX }), count, (alpha, M) => {
       const r = splitEmissions(alpha, M, null);
       const w = mechanismWeights(r, alpha);
-      w.forEach((wk, k) => expect(wk).toBe((r[k]! * ONE) / alpha));
+      w.forEach((wk, k) => expect(wk).toBe((r[k]! * U64F64_ONE) / alpha));
       const sum = w.reduce((x, y) => x + y, 0n);
-      expect(sum <= ONE && sum > ONE - BigInt(M)).toBe(true);
+      expect(sum <= U64F64_ONE && sum > U64F64_ONE - BigInt(M)).toBe(true);
     }));
-    expect(mechanismWeights([0n, 0n, 0n], 0n)).toEqual([ONE, 0n, 0n]);
+    expect(mechanismWeights([0n, 0n, 0n], 0n)).toEqual([U64F64_ONE, 0n, 0n]);
     expect(mechanismWeights(splitEmissions(1_000_000_000n, 2, null), 1_000_000_000n)).toEqual([1n << 63n, 1n << 63n]);
   });
 });
@@ -152,9 +152,9 @@ const neuronsArb = fc.record({
 });
 /** U64F64 weights: ordinary ones up to 1.0, the edges, and (wrapped split sums) above 1.0 */
 const weight = fc.oneof(
-  fc.bigInt({ min: 0n, max: ONE }),
-  fc.constantFrom(0n, 1n, ONE - 1n, ONE, 1n << 63n),
-  fc.bigInt({ min: ONE, max: (1n << 100n) }),
+  fc.bigInt({ min: 0n, max: U64F64_ONE }),
+  fc.constantFrom(0n, 1n, U64F64_ONE - 1n, U64F64_ONE, 1n << 63n),
+  fc.bigInt({ min: U64F64_ONE, max: (1n << 100n) }),
 );
 
 describe('aggregation (docs/spec/mechanisms.md 4)', () => {

@@ -26,19 +26,20 @@ import {
   type Decision,
   type SchedulerSpec,
 } from '../src/engine/network/scheduler.js';
-import { BITTENSOR_PARAMS, splitAlpha } from '../src/engine/network/profiles/bittensor.js';
-import { COMMUNE_PARAMS } from '../src/engine/network/profiles/commune.js';
+import { BITTENSOR_PARAMS, splitAlpha } from '../src/engine/network/profiles/bittensor/index.js';
+import { COMMUNE_PARAMS } from '../src/engine/network/profiles/commune/index.js';
 import { checkPool, creditHolder, creditPool, debitHolder, holderValue, newPool } from '../src/engine/network/sharepool.js';
 import { topK } from '../src/engine/network/workload.js';
 import { canonicalJson, toJsonValue } from '../src/engine/network/canonical.js';
-import { applyOverrides, defaultScenario, parseScenario, type Scenario } from '../src/engine/network/scenario.js';
+import { applyOverrides, defaultScenario, parseScenario, type Scenario } from '../src/engine/network/run-spec.js';
 import { HEADER_BYTES, checkpointRun, checkpointText, parseCheckpointText } from '../src/engine/network/checkpoint.js';
 import { CheckpointError, SimulationError } from '../src/engine/network/errors.js';
-import { Network, mainThreadRunner } from '../src/engine/network/network.js';
+import { Network } from '../src/engine/network/network.js';
+import { mainThreadRunner } from '../src/engine/network/runner.js';
 import { simulate } from '../src/engine/network/simulate.js';
+import { TOKEN } from '../src/engine/network/token.js';
 
-const ONE = 1_000_000_000n;
-const CAP = 21_000_000n * ONE;
+const CAP = 21_000_000n * TOKEN;
 const SPEC = BITTENSOR_PARAMS.emission;
 
 // ---------------------------------------------------------------------------------------
@@ -54,17 +55,17 @@ function referenceHalvings(I: bigint): number {
   }
   return k;
 }
-const referenceEmission = (I: bigint) => (I >= CAP ? 0n : ONE >> BigInt(Math.min(referenceHalvings(I), 63)));
+const referenceEmission = (I: bigint) => (I >= CAP ? 0n : TOKEN >> BigInt(Math.min(referenceHalvings(I), 63)));
 
 describe('Bittensor block emission and halving (network.md 4.2)', () => {
   it('halves at 10.5M, 15.75M, 18.375M, 19.6875M, 20.34375M TAO exactly', () => {
-    const thresholds = [10_500_000n * ONE, 15_750_000n * ONE, 18_375_000n * ONE, 19_687_500n * ONE, 20_343_750n * ONE];
+    const thresholds = [10_500_000n * TOKEN, 15_750_000n * TOKEN, 18_375_000n * TOKEN, 19_687_500n * TOKEN, 20_343_750n * TOKEN];
     thresholds.forEach((t, i) => {
       expect(bittensorHalvingThreshold(i + 1, CAP)).toBe(t);
-      expect(bittensorBlockEmission(t - 1n, SPEC)).toBe(ONE >> BigInt(i));
-      expect(bittensorBlockEmission(t, SPEC)).toBe(ONE >> BigInt(i + 1));
+      expect(bittensorBlockEmission(t - 1n, SPEC)).toBe(TOKEN >> BigInt(i));
+      expect(bittensorBlockEmission(t, SPEC)).toBe(TOKEN >> BigInt(i + 1));
     });
-    expect(bittensorBlockEmission(0n, SPEC)).toBe(ONE);
+    expect(bittensorBlockEmission(0n, SPEC)).toBe(TOKEN);
     expect(bittensorBlockEmission(10_499_999_999_999_999n, SPEC)).toBe(1_000_000_000n);
     expect(bittensorBlockEmission(10_500_000_000_000_000n, SPEC)).toBe(500_000_000n);
   });
@@ -104,11 +105,11 @@ describe('Commune block emission (network.md 4.1)', () => {
   it('is U below H, U/2 from H, 0 from M (a hard stop)', () => {
     expect(C.unit).toBe(23_148_148_148n);
     expect(communeBlockEmission(0n, C)).toBe(23_148_148_148n);
-    expect(communeBlockEmission(84_710_000n * ONE - 1n, C)).toBe(23_148_148_148n);
-    expect(communeBlockEmission(84_710_000n * ONE, C)).toBe(11_574_074_074n);
-    expect(communeBlockEmission(169_420_000n * ONE - 1n, C)).toBe(11_574_074_074n);
-    expect(communeBlockEmission(169_420_000n * ONE, C)).toBe(0n);
-    expect(communeBlockEmission(169_420_000n * ONE + 1n, C)).toBe(0n);
+    expect(communeBlockEmission(84_710_000n * TOKEN - 1n, C)).toBe(23_148_148_148n);
+    expect(communeBlockEmission(84_710_000n * TOKEN, C)).toBe(11_574_074_074n);
+    expect(communeBlockEmission(169_420_000n * TOKEN - 1n, C)).toBe(11_574_074_074n);
+    expect(communeBlockEmission(169_420_000n * TOKEN, C)).toBe(0n);
+    expect(communeBlockEmission(169_420_000n * TOKEN + 1n, C)).toBe(0n);
   });
 });
 
@@ -514,7 +515,7 @@ describe('conservation over long randomized runs (network.md 8)', () => {
     const net = new Network(busy('bittensor', 3), { runner: mainThreadRunner() });
     await net.run(net.block + 99);
     // an alpha-rao appears out of nowhere in subnet 2's dust
-    (net.driver as any).books.get(2).dust += 1n;
+    (net.driver as any).ledger.books.get(2).dust += 1n;
     const b = net.block;
     await expect(net.step(b)).rejects.toThrow(SimulationError);
     try {
@@ -527,7 +528,7 @@ describe('conservation over long randomized runs (network.md 8)', () => {
     const net2 = new Network(busy('bittensor', 4), { runner: mainThreadRunner() });
     await net2.run(net2.block + 20);
     const s1 = net2.driver.subnets[0]!;
-    const pool = (net2.driver as any).pools.get(s1.netuid).get(s1.hotkeys[1]);
+    const pool = (net2.driver as any).ledger.pools.get(s1.netuid).get(s1.hotkeys[1]);
     pool.total += 5n;
     let err: SimulationError | undefined;
     try {
@@ -561,7 +562,7 @@ describe('Bittensor distribution (network.md 6.2)', () => {
   function epoch(server: bigint[], dividend: bigint[]) {
     const net = new Network(tiny(), { runner: mainThreadRunner() });
     const d = net.driver as any;
-    const book = d.books.get(1);
+    const book = d.ledger.books.get(1);
     book.pending = { server: 1000n, validator: 900n, root: 100n, ownerCut: 300n };
     book.alphaOut += 2300n;
     book.minted += 2300n;
@@ -579,13 +580,13 @@ describe('Bittensor distribution (network.md 6.2)', () => {
       },
       bonds: { rowPtr: new Uint32Array(n + 1), col: new Uint32Array(0), val: new Uint16Array(0) },
     };
-    const before = (uid: number) => d.pools.get(1).get(job.ctx.hotkeys[uid])?.total ?? 0n;
+    const before = (uid: number) => d.ledger.pools.get(1).get(job.ctx.hotkeys[uid])?.total ?? 0n;
     const b0 = [0, 1, 2, 3].map(before);
     const record = d.apply(job, out, 0);
     d.checkBlock(5_000_001);
     d.audit();
     const gained = [0, 1, 2, 3].map((u) => before(u) - b0[u]!);
-    return { gained, record, book, claim: d.claimable.get(1).get(job.ctx.hotkeys[1]) ?? 0n, ownerHk: job.ctx.hotkeys[0] };
+    return { gained, record, book, claim: d.ledger.claimable.get(1).get(job.ctx.hotkeys[1]) ?? 0n, ownerHk: job.ctx.hotkeys[0] };
   }
 
   it('incentives to the miners, dividends with take to the owner and the rest to the pool, root part claimable', () => {

@@ -15,7 +15,7 @@ import { profileSection } from '../src/report/profile.js';
 import { mapSection } from '../src/report/map.js';
 import { scenarioCaseSection } from '../src/report/scenario.js';
 import { profileEpoch } from '../src/engine/analysis/profile.js';
-import { mainThreadRunner, runMapSweep } from '../src/engine/analysis/mapsweep.js';
+import { mapMainThreadRunner, runMapSweep } from '../src/engine/analysis/mapsweep.js';
 import { parseScenarioCase, runScenario, SCENARIO_VARIANTS } from '../src/engine/analysis/scenario.js';
 import { syntheticInput } from '../src/engine/synthetic.js';
 
@@ -61,7 +61,7 @@ function smallCaseJson() {
 /** A report with every chart kind: profile (stacked + grouped bars), map (contours + heatmaps), scenario (lines). */
 async function fullReport(): Promise<string> {
   const prof = profileEpoch(syntheticInput({ n: 32, validators: 8, seed: 2 }), { reps: 3, refReps: 1 });
-  const map = await runMapSweep(mainThreadRunner(), { neurons: 24, validators: 6, steps: 4, majorStakes: [0.6, 0.9] });
+  const map = await runMapSweep(mapMainThreadRunner(), { neurons: 24, validators: 6, steps: 4, majorStakes: [0.6, 0.9] });
   const c = parseScenarioCase(smallCaseJson(), 'tiny.json');
   const results = SCENARIO_VARIANTS.map((v) => runScenario(c, v));
   return renderReport({

@@ -2,6 +2,7 @@
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import { newPermits } from '../src/engine/stages/permits.js';
+import { I32F32_ONE } from '../src/engine/i32f32.js';
 
 /** The definition: stake != 0, and the n-K first in (stake, uid) order lose it; the owner keeps one. */
 function permitsByDefinition(stake: BigInt64Array, K: number, owner: number | null): Uint8Array {
@@ -17,7 +18,7 @@ function permitsByDefinition(stake: BigInt64Array, K: number, owner: number | nu
 
 describe('newPermits', () => {
   it('equals the definition: ties at the cut, zeros, normalized stakes and any i64 (the BigInt path)', () => {
-    const ONE = 1n << 32n;
+    const ONE = I32F32_ONE;
     const stakeValue = fc.oneof(
       fc.constantFrom(0n, 1n, ONE, ONE - 1n, (1n << 36n) - 1n),
       fc.bigInt({ min: 0n, max: 20n }), // many ties

@@ -19,7 +19,8 @@ import {
   type HalvingRow,
   type Segment,
 } from '../engine/network/emission-presets.js';
-import { parseScenario, type ProfileName } from '../engine/network/scenario.js';
+import { parseScenario } from '../engine/network/run-spec.js';
+import type { ProfileName } from '../engine/network/profiles/name.js';
 import { renderReport, type Section } from '../report/html.js';
 import { lineChart } from '../report/svg.js';
 import { checkOutputFile, writeOutputs } from './outputs.js';

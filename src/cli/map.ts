@@ -4,7 +4,7 @@ import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
 import { InputError } from '../engine/types.js';
 import { MAP_MAJOR_STAKES, MAP_STEPS } from '../engine/analysis/twocamp.js';
-import { mainThreadRunner, mapCsv, runMapSweep, type MapRunner, type MapResult } from '../engine/analysis/mapsweep.js';
+import { mapCsv, mapMainThreadRunner, runMapSweep, type MapRunner, type MapResult } from '../engine/analysis/mapsweep.js';
 import { renderReport } from '../report/html.js';
 import { mapSection, retentionFraction } from '../report/map.js';
 import { progressBar } from './progress.js';
@@ -28,7 +28,7 @@ export interface MapCliOptions {
 
 /** The worker pool when it is built and exported, else the main thread (with the reason). */
 async function openRunner(threads: number): Promise<{ runner: MapRunner; where: string }> {
-  if (threads === 0) return { runner: mainThreadRunner(), where: 'the main thread' };
+  if (threads === 0) return { runner: mapMainThreadRunner(), where: 'the main thread' };
   try {
     const mod = (await import('../pool/index.js')) as Partial<typeof import('../pool/index.js')>;
     if (typeof mod.createPool !== 'function' || typeof mod._mapRunner !== 'function') throw new Error('src/pool does not export createPool');
@@ -40,7 +40,7 @@ async function openRunner(threads: number): Promise<{ runner: MapRunner; where: 
     };
   } catch (e) {
     process.stderr.write(`yuma map: the worker pool is not available (${(e as Error).message}); running on the main thread\n`);
-    return { runner: mainThreadRunner(), where: 'the main thread (pool unavailable)' };
+    return { runner: mapMainThreadRunner(), where: 'the main thread (pool unavailable)' };
   }
 }
 

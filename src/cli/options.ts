@@ -4,6 +4,7 @@
 // wrapper prints `yuma <cmd>: --flag: expected ..., got "..."` and exits 2.
 import { InputError } from '../engine/types.js';
 import { parseSweepAxis, resolveParam, setOverride, type ScenarioOverrides, type SweepAxis } from '../engine/analysis/scenario-params.js';
+import { TOKEN } from '../engine/network/token.js';
 
 const show = (text: string) => JSON.stringify(text);
 const note = (what: string | undefined) => (what === undefined ? '' : ` (${what})`);
@@ -144,7 +145,7 @@ export function tokensOption(text: string | undefined, flag: string): bigint | u
   if (text === undefined) return undefined;
   const m = /^([0-9]+)(?:\.([0-9]{1,9}))?$/.exec(text.replace(/_/g, ''));
   if (!m) throw new InputError(`expected an amount of whole tokens (up to 9 decimals), got ${show(text)}`, flag);
-  const v = BigInt(m[1]!) * 1_000_000_000n + BigInt((m[2] ?? '').padEnd(9, '0'));
+  const v = BigInt(m[1]!) * TOKEN + BigInt((m[2] ?? '').padEnd(9, '0'));
   if (v === 0n) throw new InputError(`expected an amount > 0, got ${show(text)}`, flag);
   return v;
 }

@@ -11,10 +11,10 @@ import {
   applyOverrides,
   defaultScenario,
   parseScenario,
-  type ProfileName,
   type Scenario,
   type ScenarioOverrides,
-} from '../engine/network/scenario.js';
+} from '../engine/network/run-spec.js';
+import type { ProfileName } from '../engine/network/profiles/name.js';
 import { simulate, type Progress, type SimulationSummary } from '../engine/network/simulate.js';
 
 export interface SimulateFlags {

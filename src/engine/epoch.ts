@@ -9,6 +9,7 @@ import { defaultKernels } from './wasm.js';
 import { activity } from './stages/activity.js';
 import { combineStake } from './stages/stake.js';
 import { forbidden, newPermits } from './stages/permits.js';
+import { I32F32_ONE } from './i32f32.js';
 
 export interface EpochOptions {
   /** include the raw I32F32 intermediate vectors (output `trace`) */
@@ -37,11 +38,10 @@ function stageClock(onStage?: (stage: EpochStage, ms: number) => void): (stage: 
   };
 }
 
-const ONE = 1n << 32n;
 /** u16 proportion to I32F32: floor(b * 2^32 / 65535) (yuma.md 1.2). */
 const u16p = (b: number) => (BigInt(b) << 32n) / 65535n;
-/** EMA alpha from bonds_moving_average per million: ONE - floor(bma * 2^32 / 10^6) (yuma.md 4). */
-const emaAlpha = (bma: number) => ONE - (BigInt(bma) << 32n) / 1_000_000n;
+/** EMA alpha from bonds_moving_average per million: I32F32_ONE - floor(bma * 2^32 / 10^6) (yuma.md 4). */
+const emaAlpha = (bma: number) => I32F32_ONE - (BigInt(bma) << 32n) / 1_000_000n;
 
 function layout(n: number, nnzW: number, nnzB: number, hp: EpochInput['hyperparameters']) {
   const nnzE = nnzW + nnzB;
@@ -223,9 +223,9 @@ function epochStages(input: EpochInput, k: Kernels, mark: (stage: EpochStage) =>
     n, m.WPtr, m.WCol, m.WVal, m.C, m.a, beta, m.VT, m.I,
     wantWb ? m.WbPtr : null, wantWb ? m.WbCol : null, wantWb ? m.WbVal : null,
   );
-  // original Yuma with beta == ONE: the bonds delta's column sums ARE the ranks (mulF commutes,
+  // original Yuma with beta == I32F32_ONE: the bonds delta's column sums ARE the ranks (mulF commutes,
   // a dropped entry adds 0 to both), so keep them before they become the incentive
-  const sumDReady = !hp.yuma3 && beta === ONE;
+  const sumDReady = !hp.yuma3 && beta === I32F32_ONE;
   if (sumDReady) m.sumD.view.set(m.I.view);
   // 2.9 incentive = normalize(ranks)
   k.normalize(m.I, n);
@@ -260,7 +260,7 @@ function epochStages(input: EpochInput, k: Kernels, mark: (stage: EpochStage) =>
     const liquid = hp.liquid_alpha && new Int32Array(m.C.view.buffer, m.C.ptr, 2 * n).some((w) => w !== 0); // as words: no BigInt per uid
     nnzE = liquid
       ? k.emaLiquid(
-          n, m.C, u16p(hp.alpha_low), u16p(hp.alpha_high), BigInt(hp.alpha_sigmoid_steepness) * ONE,
+          n, m.C, u16p(hp.alpha_low), u16p(hp.alpha_high), BigInt(hp.alpha_sigmoid_steepness) * I32F32_ONE,
           Wb.ptr, Wb.col, Wb.val, m.BPtr, m.BCol, m.BVal, m.EPtr, m.ECol, m.EVal, m.sums,
         )
       : k.emaFixed(n, alpha, Wb.ptr, Wb.col, Wb.val, m.BPtr, m.BCol, m.BVal, m.EPtr, m.ECol, m.EVal, m.sums);

@@ -4,11 +4,12 @@
 // it with the WASM kernels catch a mistake in either. Clarity over speed: it may be slow.
 import type { Kernels } from './kernels.js';
 import { carve, layoutBytes, type Buf, type Bufs, type Layout } from './memory.js';
+import { I32F32_ONE } from './i32f32.js';
 
 // ---------------------------------------------------------------------------------------
 // Scalar fixed-point helpers on raw I32F32 integers (yuma.md 1.2, 1.4)
 
-const ONE = 1n << 32n;
+const ONE = I32F32_ONE;
 const I64_MIN = -(1n << 63n);
 const I64_MAX = (1n << 63n) - 1n;
 const U64_MAX = (1n << 64n) - 1n;

@@ -25,7 +25,7 @@ export interface MapRunner {
 }
 
 /** Any epoch runner (outputs in input order, bit-identical to runEpoch), e.g. pool.runEpochs. */
-export interface EpochRunner {
+export interface MapEpochRunner {
   runEpochs(inputs: readonly EpochInput[]): Promise<EpochOutput[]>;
   close(): Promise<void>;
 }
@@ -46,7 +46,7 @@ export function templateCache(size = 2): (spec: MapCellSpec) => TwoCampTemplate 
 }
 
 /** The main-thread runner (no workers): epochs straight to emission, no outputs built. */
-export function mainThreadRunner(): MapRunner {
+export function mapMainThreadRunner(): MapRunner {
   const template = templateCache();
   return {
     async runCells(spec, cells) {
@@ -57,7 +57,7 @@ export function mainThreadRunner(): MapRunner {
 }
 
 /** A runner over whole epochs: builds every input and reads the share from each output. */
-export function epochRunner(r: EpochRunner): MapRunner {
+export function mapEpochRunner(r: MapEpochRunner): MapRunner {
   const template = templateCache();
   return {
     async runCells(spec, cells) {

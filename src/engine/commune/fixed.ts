@@ -4,7 +4,10 @@
 // except where the chain itself converts a float (the weight-fee ratio, the quantile
 // fraction), and there exactly as the chain does.
 
-export const ONE = 1n << 32n;
+import { I32F32_ONE } from '../i32f32.js';
+
+/** I32F32's one (i32f32.ts), by its short name in the Commune stages */
+export const ONE = I32F32_ONE;
 export const I64_MAX = (1n << 63n) - 1n;
 export const I64_MIN = -(1n << 63n);
 

@@ -231,7 +231,7 @@ export const SUBNET_STATE: Shape = {
 
 const SUBNETS: Shape = { t: 'list', of: SUBNET_STATE };
 
-/** Per profile: the driver's state (profiles/*.ts stateJson). */
+/** Per profile: the driver's state (profiles/<name>/state.ts stateJson). */
 export const DRIVER_STATE: Record<string, Shape> = {
   bittensor: obj({
     tao: obj({

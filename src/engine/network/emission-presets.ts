@@ -12,9 +12,8 @@ import {
   type BittensorEmissionSpec,
   type CommuneEmissionSpec,
 } from './emission.js';
-import type { ProfileName } from './scenario.js';
-
-const ONE = 1_000_000_000n;
+import type { ProfileName } from './profiles/name.js';
+import { TOKEN } from './token.js';
 
 /**
  * `interval`: Commune's rule (network.md 4.1), `unit >> floor(I / halvingInterval)`, nothing
@@ -45,8 +44,8 @@ export const EMISSION_PRESETS: Readonly<Record<string, EmissionPreset>> = {
     schedule: {
       kind: 'interval',
       unit: 23_148_148_148n,
-      halvingInterval: 84_710_000n * ONE,
-      maxSupply: 169_420_000n * ONE,
+      halvingInterval: 84_710_000n * TOKEN,
+      maxSupply: 169_420_000n * TOKEN,
       clamp: false,
     },
   },
@@ -57,8 +56,8 @@ export const EMISSION_PRESETS: Readonly<Record<string, EmissionPreset>> = {
     schedule: {
       kind: 'interval',
       unit: 23_148_148_148n,
-      halvingInterval: 250_000_000n * ONE,
-      maxSupply: 1_000_000_000n * ONE,
+      halvingInterval: 250_000_000n * TOKEN,
+      maxSupply: 1_000_000_000n * TOKEN,
       clamp: true,
     },
   },
@@ -66,7 +65,7 @@ export const EMISSION_PRESETS: Readonly<Record<string, EmissionPreset>> = {
     name: 'bittensor',
     profile: 'bittensor',
     title: 'Bittensor chain as coded (= documented): 1 TAO per block, halving at 10.5M, 15.75M, ... toward 21M',
-    schedule: { kind: 'asymptotic', unit: ONE, cap: 21_000_000n * ONE, clamp: true },
+    schedule: { kind: 'asymptotic', unit: TOKEN, cap: 21_000_000n * TOKEN, clamp: true },
   },
 };
 
@@ -298,6 +297,6 @@ export function halvingRows(segs: readonly Segment[]): HalvingRow[] {
 export function exactTokens(v: bigint): string {
   const neg = v < 0n;
   const a = neg ? -v : v;
-  const frac = (a % ONE).toString().padStart(9, '0').replace(/0+$/, '');
-  return `${neg ? '-' : ''}${a / ONE}${frac ? `.${frac}` : ''}`;
+  const frac = (a % TOKEN).toString().padStart(9, '0').replace(/0+$/, '');
+  return `${neg ? '-' : ''}${a / TOKEN}${frac ? `.${frac}` : ''}`;
 }

@@ -1,5 +1,5 @@
 // Block emission and halving, exact (network.md section 4), as integer functions of the
-// issuance. Parameters are profile data (profiles/*.ts); these functions hold no state.
+// issuance. Parameters are profile data (profiles/<name>/params.ts); these functions hold no state.
 
 /** Bittensor (TAO, and each subnet's alpha): 1e9 per block, halved as issuance nears the cap. */
 export interface BittensorEmissionSpec {

@@ -1,8 +1,12 @@
 // The network layer's public API: profiles (as data), scheduler, emission, the block loop,
-// the scenario format, checkpoints and a whole simulation run with its files.
-export { BITTENSOR, BITTENSOR_PARAMS, BittensorDriver, splitAlpha } from './profiles/bittensor.js';
-export { COMMUNE, COMMUNE_PARAMS, CommuneDriver } from './profiles/commune.js';
+// the scenario format (run-spec.ts), checkpoints and a whole simulation run with its files.
+export { BITTENSOR, BITTENSOR_PARAMS, BITTENSOR_PROFILE, BittensorDriver, splitAlpha } from './profiles/bittensor/index.js';
+export { COMMUNE, COMMUNE_PARAMS, COMMUNE_PROFILE, CommuneDriver } from './profiles/commune/index.js';
+export { profileOf } from './profiles/index.js';
+export { PROFILE_NAMES } from './profiles/name.js';
 export type {
+  Profile,
+  ProfileName,
   ProfileSpec,
   ProfileDriver,
   ProfileSummary,
@@ -10,6 +14,8 @@ export type {
   EpochJob,
   SubnetSummary,
   Earner,
+  BittensorInput,
+  BittensorOutput,
 } from './profiles/types.js';
 export {
   bittensorBlockEmission,
@@ -32,17 +38,8 @@ export {
   type ScheduleState,
   type Decision,
 } from './scheduler.js';
-export {
-  Network,
-  createDriver,
-  mainThreadRunner,
-  poolRunner,
-  SYNC_BLOCKS,
-  type EpochRunner,
-  type RunnerResult,
-  type NetworkOptions,
-  type RunCounters,
-} from './network.js';
+export { Network, createDriver, SYNC_BLOCKS, type NetworkOptions, type RunCounters } from './network.js';
+export { mainThreadRunner, poolRunner, sequentialRunner, type EpochRunner, type RunnerResult } from './runner.js';
 export {
   SCENARIO_FORMAT,
   parseScenario,
@@ -54,8 +51,7 @@ export {
   type SubnetGroup,
   type Workload,
   type NetworkOverrides,
-  type ProfileName,
-} from './scenario.js';
+} from './run-spec.js';
 export { CHECKPOINT_FORMAT, readCheckpoint, writeCheckpoint, parseCheckpointText, checkpointText } from './checkpoint.js';
 export { simulate, SUMMARY_FORMAT, type SimulateOptions, type SimulationSummary, type Progress } from './simulate.js';
 export { SimulationError, CheckpointError } from './errors.js';

@@ -1,5 +1,5 @@
 // The block loop: many subnets, one block at a time (network.md section 2), over a profile
-// driver (profiles/*.ts) that owns the ledger.
+// driver (profiles/<name>/driver.ts) that owns the ledger.
 //
 // Per block: workload events (stake moves, registrations), emission into the pending
 // counters, the scheduler's decision, the due epochs, the conservation identities.
@@ -14,115 +14,41 @@
 // logical, the order of application (and of the records) is the same for any thread count.
 // Records are written sorted by (block, netuid).
 //
-// A subnet with several incentive mechanisms is one job too: runMechanismsEpoch on the main
-// thread, pool.runMechanismsEpoch on the pool (bit-identical); single-mechanism subnets keep
-// runEpoch / pool.runEpochs.
-import type { EpochInput, EpochOutput } from '../types.js';
-import { runEpoch, type EpochOptions } from '../epoch.js';
-import { runCommuneEpoch } from '../commune/epoch.js';
-import { combineMechanisms, mechanismInputs, runMechanismsEpoch } from '../mechanisms/epoch.js';
-import type { MechanismsInput, MechanismsOutput } from '../mechanisms/types.js';
-import type { PoolOptions } from '../../pool/index.js';
+// The loop is written once over the profile registry (profiles/index.ts): the profile's driver,
+// its epoch function for epochs that run one after the other, its runners for the rest.
 import { SimulationError } from './errors.js';
-import type { Scenario } from './scenario.js';
-import { BittensorDriver } from './profiles/bittensor.js';
-import { CommuneDriver } from './profiles/commune.js';
-import type { EpochJob, EpochRecord, EpochResult, ProfileDriver, ProfileSummary } from './profiles/types.js';
-
-/** A Bittensor epoch: one subnet with one mechanism, or with several. */
-export type BittensorInput = EpochInput | MechanismsInput;
-export type BittensorOutput = EpochOutput | MechanismsOutput;
-const isMechanisms = (x: BittensorInput): x is MechanismsInput => 'mechanisms' in x;
-
-/** What a runner returns: outputs in input order, and per epoch its stages' ms when it knows them. */
-export interface RunnerResult {
-  outputs: BittensorOutput[];
-  /** per input: ms per pipeline stage (runEpoch's onStage; summed over a subnet's mechanisms); absent on the pool */
-  stages?: Array<Record<string, number>>;
-}
-
-/** Runs Bittensor epochs: outputs bit-identical to runEpoch (runMechanismsEpoch for several mechanisms). */
-export interface EpochRunner {
-  run(inputs: BittensorInput[]): Promise<RunnerResult>;
-  close(): Promise<void>;
-  /** worker threads (0: the main thread) */
-  readonly threads: number;
-}
-
-/** The main thread runs each epoch synchronously, when it is launched, timing its stages. */
-export function mainThreadRunner(): EpochRunner {
-  return {
-    threads: 0,
-    run: async (inputs) => {
-      const stages: Array<Record<string, number>> = [];
-      const outputs = inputs.map((input): BittensorOutput => {
-        const ms: Record<string, number> = {};
-        stages.push(ms);
-        const options: EpochOptions = { onStage: (stage, t) => (ms[stage] = (ms[stage] ?? 0) + t) };
-        if (!isMechanisms(input)) return runEpoch(input, options);
-        // runMechanismsEpoch's own steps, with every mechanism's stages timed
-        return combineMechanisms(input, mechanismInputs(input).map((m) => runEpoch(m, options)));
-      });
-      return { outputs, stages };
-    },
-    close: async () => {},
-  };
-}
-
-/**
- * The worker pool of src/pool, `threads` workers (`options`: more pool options, e.g. tests that
- * spread every subnet's mechanisms). Single-mechanism subnets go to runEpochs in one call,
- * each multi-mechanism subnet to runMechanismsEpoch, all at once.
- */
-export async function poolRunner(threads: number, options: Omit<PoolOptions, 'threads'> = {}): Promise<EpochRunner> {
-  const { createPool } = await import('../../pool/index.js');
-  const pool = createPool({ ...options, threads });
-  return {
-    threads,
-    run: async (inputs) => {
-      const outputs = new Array<BittensorOutput>(inputs.length);
-      const single: number[] = []; // indices of the single-mechanism inputs
-      const calls: Promise<void>[] = [];
-      inputs.forEach((x, i) => {
-        if (isMechanisms(x)) calls.push(pool.runMechanismsEpoch(x).then((o) => void (outputs[i] = o)));
-        else single.push(i);
-      });
-      if (single.length > 0) {
-        const epochs = pool.runEpochs(single.map((i) => inputs[i] as EpochInput));
-        calls.push(epochs.then((outs) => single.forEach((i, k) => (outputs[i] = outs[k]!))));
-      }
-      await Promise.all(calls);
-      return { outputs };
-    },
-    close: () => pool.close(),
-  };
-}
+import type { Scenario } from './run-spec.js';
+import type { EpochRunner, RunnerResult } from './runner.js';
+import { profileOf } from './profiles/index.js';
+import type { CtxOf, DriverOf, EpochJob, EpochRecord, InputOf, OutputOf, ProfileName, ProfileOf, ProfileSummary } from './profiles/types.js';
 
 /** Blocks between two sync points (see the file comment). */
 export const SYNC_BLOCKS = 32;
 
-export function createDriver(scenario: Scenario, state?: unknown): ProfileDriver {
-  return scenario.profile === 'bittensor' ? new BittensorDriver(scenario, state) : new CommuneDriver(scenario, state);
+/** The scenario's profile driver, at genesis or on a checkpoint's driver state. */
+export function createDriver<P extends ProfileName>(scenario: Scenario & { profile: P }, state?: unknown): DriverOf<P> {
+  return profileOf(scenario.profile).driver(scenario, state);
 }
 
-export interface NetworkOptions {
-  runner?: EpochRunner;
+export interface NetworkOptions<P extends ProfileName = ProfileName> {
+  /** where the epochs of a profile without sequential credits run (default: the profile's main-thread runner) */
+  runner?: EpochRunner<InputOf<P>, OutputOf<P>>;
   /** every epoch record, in (block, netuid) order */
   onRecord?: (r: EpochRecord) => void;
   /** keep the cost_ms field of records (timings make records differ run to run) */
   timings?: boolean;
 }
 
-interface Batch {
-  promise: Promise<RunnerResult>;
-  result?: RunnerResult;
+interface Batch<O> {
+  promise: Promise<RunnerResult<O>>;
+  result?: RunnerResult<O>;
   /** ms from launch to the outputs, per epoch */
   msEach: number;
 }
 
-interface InFlight {
-  job: EpochJob;
-  batch: Batch;
+interface InFlight<P extends ProfileName> {
+  job: EpochJob<InputOf<P>, CtxOf<P>>;
+  batch: Batch<OutputOf<P>>;
   index: number;
 }
 
@@ -135,26 +61,28 @@ export interface RunCounters {
   lateApplies: number;
 }
 
-export class Network {
-  readonly driver: ProfileDriver;
+export class Network<P extends ProfileName = ProfileName> {
+  readonly profile: ProfileOf<P>;
+  readonly driver: DriverOf<P>;
   /** the next block to run */
   block: number;
   readonly counters: RunCounters;
-  private readonly runner: EpochRunner;
-  private readonly inflight = new Map<number, InFlight>();
+  private readonly runner: EpochRunner<InputOf<P>, OutputOf<P>>;
+  private readonly inflight = new Map<number, InFlight<P>>();
   private records: EpochRecord[] = [];
   private readonly onRecord: (r: EpochRecord) => void;
   private readonly timings: boolean;
 
   constructor(
-    readonly scenario: Scenario,
-    options: NetworkOptions = {},
+    readonly scenario: Scenario & { profile: P },
+    options: NetworkOptions<P> = {},
     resume?: { block: number; counters: RunCounters; driver: unknown },
   ) {
-    this.runner = options.runner ?? mainThreadRunner();
+    this.profile = profileOf(scenario.profile);
+    this.runner = options.runner ?? this.profile.mainThreadRunner();
     this.onRecord = options.onRecord ?? (() => {});
     this.timings = options.timings ?? true;
-    this.driver = createDriver(scenario, resume?.driver);
+    this.driver = this.profile.driver(scenario, resume?.driver);
     this.block = resume?.block ?? scenario.startBlock + 1;
     this.counters = resume ? { ...resume.counters } : { epochs: 0, blockChecks: 0, audits: 0, lateApplies: 0 };
     if (!resume) {
@@ -197,12 +125,11 @@ export class Network {
           const job = d.prepare(netuid, b);
           if (!job) continue;
           const t0 = performance.now();
-          const out =
-            job.kind === 'commune' ? runCommuneEpoch(job.input) : job.kind === 'mechanisms' ? runMechanismsEpoch(job.input) : runEpoch(job.input);
+          const out = this.profile.runEpoch(job.input);
           this.finish(job, out, performance.now() - t0, undefined);
         }
       } else if (due.length > 0) {
-        const jobs: EpochJob[] = [];
+        const jobs: Array<EpochJob<InputOf<P>, CtxOf<P>>> = [];
         for (const netuid of due) {
           await this.settle(netuid);
           const job = d.prepare(netuid, b);
@@ -225,10 +152,10 @@ export class Network {
     }
   }
 
-  private launch(jobs: EpochJob[]): void {
-    const inputs = jobs.map((j) => j.input as BittensorInput);
+  private launch(jobs: Array<EpochJob<InputOf<P>, CtxOf<P>>>): void {
+    const inputs = jobs.map((j) => j.input);
     const t0 = performance.now();
-    const batch: Batch = { promise: undefined as unknown as Promise<RunnerResult>, msEach: 0 };
+    const batch: Batch<OutputOf<P>> = { promise: undefined as unknown as Promise<RunnerResult<OutputOf<P>>>, msEach: 0 };
     batch.promise = this.runner.run(inputs).then((result) => {
       batch.result = result;
       batch.msEach = (performance.now() - t0) / jobs.length;
@@ -244,7 +171,7 @@ export class Network {
     const f = this.inflight.get(netuid);
     if (!f) return;
     this.inflight.delete(netuid);
-    let result: RunnerResult;
+    let result: RunnerResult<OutputOf<P>>;
     try {
       result = f.batch.result ?? (await f.batch.promise);
     } catch (e) {
@@ -263,8 +190,8 @@ export class Network {
   }
 
   private finish(
-    job: EpochJob,
-    out: EpochResult,
+    job: EpochJob<InputOf<P>, CtxOf<P>>,
+    out: OutputOf<P>,
     ms: number,
     stages: Record<string, number> | undefined,
   ): void {

@@ -16,13 +16,14 @@ import { writeFileAtomic } from '../io.js';
 import { InputError } from '../types.js';
 import { canonicalJson, toJsonValue } from './canonical.js';
 import { CHECKPOINT_FORMAT, HEADER_BYTES, RUN_ID, checkpointRun, readCheckpoint, writeCheckpoint } from './checkpoint.js';
-import { DRIVER_STATE, shapeError, type Shape } from './checkpoint-state.js';
+import { shapeError, type Shape } from './checkpoint-state.js';
 import { CheckpointError, SimulationError } from './errors.js';
-import { Network, mainThreadRunner, poolRunner, type EpochRunner, type RunCounters } from './network.js';
+import { Network, type RunCounters } from './network.js';
+import { profileOf } from './profiles/index.js';
+import type { EpochRunner } from './runner.js';
+import type { InputOf, OutputOf, ProfileName } from './profiles/types.js';
 import type { EpochRecord, ProfileSummary } from './profiles/types.js';
-import { BITTENSOR } from './profiles/bittensor.js';
-import { COMMUNE } from './profiles/commune.js';
-import { expandSubnets, parseScenario, type Scenario } from './scenario.js';
+import { expandSubnets, parseScenario, type Scenario } from './run-spec.js';
 
 export const SUMMARY_FORMAT = 'yuma-simulate-summary/1';
 const STATE_VERSION = 2;
@@ -217,11 +218,11 @@ function resumeState(file: string): { scenario: Scenario; body: CheckpointBody }
   if (c.blockChecks !== body.block - 1 - S) bad(`state.counters.blockChecks: must be ${body.block - 1 - S} (one per block run), got ${c.blockChecks}`);
   if (c.lateApplies > c.epochs) bad(`state.counters.lateApplies: ${c.lateApplies} is more than the ${c.epochs} epochs`);
   if (c.audits < c.epochs + 2) bad(`state.counters.audits: ${c.audits} is fewer than the ${c.epochs + 2} audits a run with ${c.epochs} epochs and a checkpoint makes`);
-  const driverError = shapeError(body.driver, DRIVER_STATE[scenario.profile]!, 'state.driver', { block: body.block });
+  const profile = profileOf(scenario.profile);
+  const driverError = shapeError(body.driver, profile.stateShape, 'state.driver', { block: body.block });
   if (driverError) bad(driverError);
   // the subnets are the scenario's, and their epochs add up to the counter
-  const spec = scenario.profile === 'bittensor' ? BITTENSOR : COMMUNE;
-  const want = expandSubnets(scenario, spec.firstNetuid);
+  const want = expandSubnets(scenario, profile.spec.firstNetuid);
   const subnets = (body.driver as { subnets: Array<{ netuid: number; group: number; n: number; epochsRun: number; mechanisms?: unknown[] }> }).subnets;
   if (subnets.length !== want.length) bad(`state.driver.subnets: ${subnets.length} subnets, the scenario has ${want.length}`);
   let epochs = 0;
@@ -374,12 +375,13 @@ export async function simulate(o: SimulateOptions): Promise<SimulationSummary> {
   // on resume: are the files in --out this run's? (nothing is changed before this is known)
   const found = resume ? inspectOut(out, resume, o.resume!) : undefined;
 
-  // Commune epochs run one after the other on the main thread (later subnets read earlier
-  // credits, and the pool runs the Bittensor kernel only): no pool for them
-  const parallel = !(scenario.profile === 'bittensor' ? BITTENSOR : COMMUNE).sequentialCredits;
-  let runner: EpochRunner;
+  // a profile whose later subnets read earlier credits (Commune) runs its epochs one after the
+  // other on the main thread; the others may use the profile's pool
+  const profile = profileOf(scenario.profile);
+  const pool = profile.spec.sequentialCredits ? undefined : profile.poolRunner;
+  let runner: EpochRunner<InputOf<ProfileName>, OutputOf<ProfileName>>;
   if (o.runner) runner = o.runner;
-  else runner = parallel && (o.threads ?? 0) > 0 ? await poolRunner(o.threads!) : mainThreadRunner();
+  else runner = pool && (o.threads ?? 0) > 0 ? await pool(o.threads!) : profile.mainThreadRunner();
   let net: Network;
   let writer: RecordWriter | undefined;
   try {

@@ -7,7 +7,7 @@
 // mechanism k >= 1 is its quality shifted by an offset of its own per mechanism, and every
 // validator sets each mechanism's weights on its cadence, each mechanism at its own phase.
 // Amount bookkeeping (stakes, costs) is the profile's: the model calls its WorkloadHost.
-import type { Workload, SubnetConfig } from './scenario.js';
+import type { Workload, SubnetConfig } from './run-spec.js';
 import { Rng } from './rng.js';
 import { newScheduleState } from './scheduler.js';
 import {

@@ -1,13 +1,34 @@
-// What the block loop (network.ts) needs from a profile. A profile is data (ProfileSpec: block
-// time, scheduler, emission constants, splits, fees, defaults) plus a driver that applies
-// that data to its own ledger. The loop itself has no profile branches.
+// The one contract between the block loop (network.ts) and a profile. A profile is data
+// (ProfileSpec: block time, scheduler, emission constants, splits, fees, defaults), a driver that
+// applies that data to its own ledger, and the chain's epoch function; index.ts registers each.
+// The loop is written once against Profile<I, O, C> and has no profile branches.
 import type { EpochInput, EpochOutput } from '../../types.js';
 import type { CommuneEpochInput, CommuneEpochOutput } from '../../commune/types.js';
 import type { MechanismsInput, MechanismsOutput } from '../../mechanisms/types.js';
+import type { Shape } from '../checkpoint-state.js';
+import type { EpochRunner } from '../runner.js';
+import type { Scenario } from '../run-spec.js';
 import type { SchedulerSpec } from '../scheduler.js';
 import type { SubnetState } from '../subnet.js';
 import type { WorkloadModel } from '../workload.js';
-import type { ProfileName } from '../scenario.js';
+import type { BittensorCtx } from './bittensor/apply.js';
+import type { CommuneCtx } from './commune/apply.js';
+import type { ProfileName } from './name.js';
+
+export type { ProfileName } from './name.js';
+
+/** A Bittensor epoch: one subnet with one mechanism, or with several (docs/spec/mechanisms.md). */
+export type BittensorInput = EpochInput | MechanismsInput;
+export type BittensorOutput = EpochOutput | MechanismsOutput;
+
+/** Per profile: what its epochs read and return, and what its driver keeps between the two. */
+export interface ProfileEpochs {
+  bittensor: { input: BittensorInput; output: BittensorOutput; ctx: BittensorCtx };
+  commune: { input: CommuneEpochInput; output: CommuneEpochOutput; ctx: CommuneCtx };
+}
+export type InputOf<P extends ProfileName> = ProfileEpochs[P]['input'];
+export type OutputOf<P extends ProfileName> = ProfileEpochs[P]['output'];
+export type CtxOf<P extends ProfileName> = ProfileEpochs[P]['ctx'];
 
 export interface ProfileSpec {
   name: ProfileName;
@@ -33,14 +54,15 @@ export interface ProfileSpec {
   subnetToken: string;
 }
 
-/** An epoch ready to run: its input plus what the profile needs to apply the output. */
-export type EpochJob =
-  | { kind: 'bittensor'; netuid: number; block: number; epoch: number; input: EpochInput; buildMs: number; ctx: unknown }
-  /** a Bittensor subnet with several incentive mechanisms (docs/spec/mechanisms.md) */
-  | { kind: 'mechanisms'; netuid: number; block: number; epoch: number; input: MechanismsInput; buildMs: number; ctx: unknown }
-  | { kind: 'commune'; netuid: number; block: number; epoch: number; input: CommuneEpochInput; buildMs: number; ctx: unknown };
-
-export type EpochResult = EpochOutput | MechanismsOutput | CommuneEpochOutput;
+/** An epoch ready to run: its input plus what the driver needs to apply the output. */
+export interface EpochJob<I, C> {
+  netuid: number;
+  block: number;
+  epoch: number;
+  input: I;
+  buildMs: number;
+  ctx: C;
+}
 
 /** One line of epochs.ndjson (amounts as decimal strings). */
 export interface EpochRecord {
@@ -110,7 +132,7 @@ export interface ProfileSummary {
   sinks: Record<string, string>;
 }
 
-export interface ProfileDriver {
+export interface ProfileDriver<I, O, C> {
   readonly spec: ProfileSpec;
   /** ascending netuid */
   readonly subnets: SubnetState[];
@@ -126,9 +148,9 @@ export interface ProfileDriver {
   /** subnets whose epoch runs this block, ascending (updates the scheduler state) */
   schedule(block: number): number[];
   /** drains the subnet's pending emission and builds the epoch input; null: nothing to run */
-  prepare(netuid: number, block: number): EpochJob | null;
+  prepare(netuid: number, block: number): EpochJob<I, C> | null;
   /** applies an epoch's output to the ledger and the subnet state */
-  apply(job: EpochJob, output: EpochResult, consensusMs: number): EpochRecord;
+  apply(job: EpochJob<I, C>, output: O, consensusMs: number): EpochRecord;
   /** network.md section 8 on the running totals: after every block */
   checkBlock(block: number): void;
   /** a full recount of the accounts behind one subnet, or all of them */
@@ -139,3 +161,22 @@ export interface ProfileDriver {
   stateJson(): unknown;
   summary(): ProfileSummary;
 }
+
+/** A profile as the registry (index.ts) holds it. */
+export interface Profile<I, O, C> {
+  readonly spec: ProfileSpec;
+  /** a driver at genesis, or continuing from a checkpoint's driver state */
+  driver(scenario: Scenario, state?: unknown): ProfileDriver<I, O, C>;
+  /** the chain's consensus for one epoch, on the main thread */
+  runEpoch(input: I): O;
+  /** the runner a Network uses when it is given none (the main thread) */
+  mainThreadRunner(): EpochRunner<I, O>;
+  /** the worker pool, where the profile's epochs may run in parallel (absent: main thread only) */
+  poolRunner?: (threads: number) => Promise<EpochRunner<I, O>>;
+  /** the checkpoint's driver state, field by field (checkpoint-state.ts) */
+  readonly stateShape: Shape;
+}
+
+/** The registry's entry for profile P. */
+export type ProfileOf<P extends ProfileName> = Profile<InputOf<P>, OutputOf<P>, CtxOf<P>>;
+export type DriverOf<P extends ProfileName> = ProfileDriver<InputOf<P>, OutputOf<P>, CtxOf<P>>;

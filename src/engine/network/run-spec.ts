@@ -2,13 +2,15 @@
 // economic parameters and the workload model. Documented in docs/simulate.md; this module
 // validates a parsed document (errors name the file, the field path and the index), fills in
 // the defaults, and expands subnet groups into one resolved config per subnet.
+import { Reader, type Obj } from '../json-check.js';
 import { InputError } from '../types.js';
 import { MAX_MECHANISMS } from '../mechanisms/types.js';
 import { presetNames } from './emission-presets.js';
+import { TOKEN } from './token.js';
+import { PROFILE_NAMES, type ProfileName } from './profiles/name.js';
 
 export const SCENARIO_FORMAT = 'yuma-scenario/1';
 
-export type ProfileName = 'bittensor' | 'commune';
 
 /** An amount (u64) range [min, max]. */
 export type AmountRange = [bigint, bigint];
@@ -114,53 +116,49 @@ export interface Scenario {
 // ---------------------------------------------------------------------------------------
 // validation
 
-const ONE = 1_000_000_000n;
 const U64_MAX = (1n << 64n) - 1n;
 
-class Reader {
-  constructor(
-    readonly file: string,
-    readonly path: string,
-    readonly obj: Record<string, unknown>,
-  ) {}
-
-  static root(json: unknown, file: string): Reader {
+/**
+ * The scenario's fields on the engine's JSON reader (json-check.ts): every field of a scenario
+ * is optional (absent: the default), so each `opt*` accessor returns undefined for an absent
+ * field and otherwise checks it, failing with the scenario's messages.
+ */
+class ScenarioReader extends Reader {
+  static root(json: unknown, file: string): ScenarioReader {
     if (json === null || typeof json !== 'object' || Array.isArray(json)) {
       throw new InputError('a scenario must be a JSON object', '', file);
     }
-    return new Reader(file, '', json as Record<string, unknown>);
+    return new ScenarioReader(json as Obj, '', file);
   }
 
   fail(key: string, msg: string): never {
     throw new InputError(msg, this.at(key), this.file);
   }
-  at(key: string | number): string {
-    return typeof key === 'number' ? `${this.path}[${key}]` : this.path ? `${this.path}.${key}` : key;
+  /** also list indices: `path[i]` */
+  override at(key: string | number): string {
+    return typeof key === 'number' ? `${this.path}[${key}]` : super.at(key);
   }
   allow(keys: readonly string[]): void {
-    for (const k of Object.keys(this.obj)) {
+    for (const k of Object.keys(this.o)) {
       if (!keys.includes(k)) this.fail(k, `unknown field (expected one of: ${keys.join(', ')})`);
     }
   }
-  has(key: string): boolean {
-    return this.obj[key] !== undefined;
-  }
-  child(key: string): Reader | undefined {
-    const v = this.obj[key];
+  optChild(key: string): ScenarioReader | undefined {
+    const v = this.o[key];
     if (v === undefined) return undefined;
     if (v === null || typeof v !== 'object' || Array.isArray(v)) this.fail(key, 'must be an object');
-    return new Reader(this.file, this.at(key), v as Record<string, unknown>);
+    return new ScenarioReader(v as Obj, this.at(key), this.file);
   }
-  int(key: string, min: number, max: number): number | undefined {
-    const v = this.obj[key];
+  optInt(key: string, min: number, max: number): number | undefined {
+    const v = this.o[key];
     if (v === undefined) return undefined;
     return intValue(v, min, max, () => this.fail(key, `must be an integer in ${min}..${max}, got ${show(v)}`));
   }
   /** an integer or a non-empty list of integers */
-  ints(key: string, min: number, max: number): number[] | undefined {
-    const v = this.obj[key];
+  optInts(key: string, min: number, max: number): number[] | undefined {
+    const v = this.o[key];
     if (v === undefined) return undefined;
-    if (!Array.isArray(v)) return [this.int(key, min, max)!];
+    if (!Array.isArray(v)) return [this.optInt(key, min, max)!];
     if (v.length === 0) this.fail(key, 'must not be an empty list');
     return v.map((x, i) =>
       intValue(x, min, max, () => {
@@ -168,20 +166,20 @@ class Reader {
       }),
     );
   }
-  bool(key: string): boolean | undefined {
-    const v = this.obj[key];
+  optBool(key: string): boolean | undefined {
+    const v = this.o[key];
     if (v === undefined) return undefined;
     if (typeof v !== 'boolean') this.fail(key, `must be true or false, got ${show(v)}`);
     return v;
   }
-  str(key: string): string | undefined {
-    const v = this.obj[key];
+  optStr(key: string): string | undefined {
+    const v = this.o[key];
     if (v === undefined) return undefined;
     if (typeof v !== 'string') this.fail(key, `must be a string, got ${show(v)}`);
     return v;
   }
-  oneOf<T extends string>(key: string, options: readonly T[]): T | undefined {
-    const v = this.obj[key];
+  optOneOf<T extends string>(key: string, options: readonly T[]): T | undefined {
+    const v = this.o[key];
     if (v === undefined) return undefined;
     if (typeof v !== 'string' || !options.includes(v as T)) {
       this.fail(key, `must be one of ${options.map((o) => JSON.stringify(o)).join(', ')}, got ${show(v)}`);
@@ -189,19 +187,19 @@ class Reader {
     return v as T;
   }
   /** a ratio in [0, 1] with at most 9 decimals */
-  ratio(key: string): number | undefined {
-    const v = this.obj[key];
+  optRatio(key: string): number | undefined {
+    const v = this.o[key];
     if (v === undefined) return undefined;
     if (typeof v !== 'number' || !(v >= 0 && v <= 1)) this.fail(key, `must be a number in 0..1, got ${show(v)}`);
     return v;
   }
-  amount(key: string, max: bigint = U64_MAX): bigint | undefined {
-    const v = this.obj[key];
+  optAmount(key: string, max: bigint = U64_MAX): bigint | undefined {
+    const v = this.o[key];
     if (v === undefined) return undefined;
     return amountValue(v, max, (why) => this.fail(key, why));
   }
-  amountRange(key: string): AmountRange | undefined {
-    const v = this.obj[key];
+  optAmountRange(key: string): AmountRange | undefined {
+    const v = this.o[key];
     if (v === undefined) return undefined;
     if (!Array.isArray(v) || v.length !== 2) this.fail(key, `must be [min, max] (two amounts), got ${show(v)}`);
     const r = v.map((x, i) =>
@@ -212,8 +210,8 @@ class Reader {
     if (r[0] > r[1]) this.fail(key, `min ${r[0]} is above max ${r[1]}`);
     return r;
   }
-  intRange(key: string, min: number, max: number): [number, number] | undefined {
-    const v = this.obj[key];
+  optIntRange(key: string, min: number, max: number): [number, number] | undefined {
+    const v = this.o[key];
     if (v === undefined) return undefined;
     if (!Array.isArray(v) || v.length !== 2) this.fail(key, `must be [min, max] (two integers), got ${show(v)}`);
     const r = v.map((x, i) =>
@@ -295,25 +293,25 @@ export function defaultWorkload(profile: ProfileName = 'bittensor'): Workload {
   return profile === 'bittensor'
     ? {
         ...common,
-        validatorStake: [5_000n * ONE, 100_000n * ONE],
-        rootStake: [0n, 2_000n * ONE],
-        minerStake: [0n, 200n * ONE],
-        ownerStake: 1_000n * ONE,
-        nominatorBalance: [100n * ONE, 5_000n * ONE],
-        nominationAmount: [10n * ONE, 5_000n * ONE],
-        stakeAmount: [1n * ONE, 500n * ONE],
-        minerBalance: 100n * ONE,
+        validatorStake: [5_000n * TOKEN, 100_000n * TOKEN],
+        rootStake: [0n, 2_000n * TOKEN],
+        minerStake: [0n, 200n * TOKEN],
+        ownerStake: 1_000n * TOKEN,
+        nominatorBalance: [100n * TOKEN, 5_000n * TOKEN],
+        nominationAmount: [10n * TOKEN, 5_000n * TOKEN],
+        stakeAmount: [1n * TOKEN, 500n * TOKEN],
+        minerBalance: 100n * TOKEN,
       }
     : {
         ...common,
-        validatorStake: [1_000n * ONE, 40_000n * ONE],
+        validatorStake: [1_000n * TOKEN, 40_000n * TOKEN],
         rootStake: [0n, 0n],
-        minerStake: [0n, 100n * ONE],
+        minerStake: [0n, 100n * TOKEN],
         ownerStake: 0n,
-        nominatorBalance: [100n * ONE, 5_000n * ONE],
-        nominationAmount: [10n * ONE, 2_000n * ONE],
-        stakeAmount: [1n * ONE, 500n * ONE],
-        minerBalance: 500n * ONE,
+        nominatorBalance: [100n * TOKEN, 5_000n * TOKEN],
+        nominationAmount: [10n * TOKEN, 2_000n * TOKEN],
+        stakeAmount: [1n * TOKEN, 500n * TOKEN],
+        minerBalance: 500n * TOKEN,
       };
 }
 
@@ -325,46 +323,46 @@ export const MAX_UIDS = 4096;
  * in errors. Throws InputError (`file: field[index]: message`).
  */
 export function parseScenario(json: unknown, file = ''): Scenario {
-  const r = Reader.root(json, file);
+  const r = ScenarioReader.root(json, file);
   r.allow(['format', 'name', 'profile', 'seed', 'blocks', 'days', 'startBlock', 'network', 'subnets', 'workload', '$comment']);
-  const format = r.str('format');
+  const format = r.optStr('format');
   if (format !== undefined && format !== SCENARIO_FORMAT) r.fail('format', `must be "${SCENARIO_FORMAT}", got ${show(format)}`);
-  const profile = r.oneOf('profile', ['bittensor', 'commune'] as const) ?? 'bittensor';
+  const profile = r.optOneOf('profile', PROFILE_NAMES) ?? 'bittensor';
   const blocksPerDay = profile === 'bittensor' ? 7200 : 10_800;
   if (r.has('blocks') && r.has('days')) r.fail('days', 'give either "blocks" or "days", not both');
-  const days = r.int('days', 1, 3650);
-  const blocks = days !== undefined ? days * blocksPerDay : (r.int('blocks', 1, 100_000_000) ?? blocksPerDay);
-  const startBlock = r.int('startBlock', 0, 2 ** 40) ?? 5_000_000;
+  const days = r.optInt('days', 1, 3650);
+  const blocks = days !== undefined ? days * blocksPerDay : (r.optInt('blocks', 1, 100_000_000) ?? blocksPerDay);
+  const startBlock = r.optInt('startBlock', 0, 2 ** 40) ?? 5_000_000;
 
-  const net = r.child('network');
+  const net = r.optChild('network');
   const network: NetworkOverrides = {};
   if (net) {
     net.allow(NETWORK_KEYS[profile]);
     const set = <K extends keyof NetworkOverrides>(k: K, v: NetworkOverrides[K] | undefined) => {
       if (v !== undefined) network[k] = v;
     };
-    set('scheduler', net.oneOf('scheduler', ['stateful', 'legacy'] as const));
-    set('maxEpochsPerBlock', net.int('maxEpochsPerBlock', 1, 256));
-    set('taoWeight', net.amount('taoWeight'));
-    set('ownerCut', net.int('ownerCut', 0, 65535));
-    set('ownerCutEnabled', net.bool('ownerCutEnabled'));
-    set('rootSell', net.bool('rootSell'));
-    set('ownerIncentive', net.oneOf('ownerIncentive', ['burn', 'recycle'] as const));
-    set('delegateTake', net.int('delegateTake', 0, 65535));
-    set('totalIssuance', net.amount('totalIssuance'));
-    set('emissionPreset', net.oneOf('emissionPreset', presetNames(profile)));
-    set('unitEmission', net.amount('unitEmission'));
-    set('halvingInterval', net.amount('halvingInterval'));
-    set('maxSupply', net.amount('maxSupply'));
-    set('cap', net.amount('cap'));
-    set('stakeDelegationFee', net.int('stakeDelegationFee', 0, 100));
-    set('validatorWeightFee', net.int('validatorWeightFee', 0, 100));
+    set('scheduler', net.optOneOf('scheduler', ['stateful', 'legacy'] as const));
+    set('maxEpochsPerBlock', net.optInt('maxEpochsPerBlock', 1, 256));
+    set('taoWeight', net.optAmount('taoWeight'));
+    set('ownerCut', net.optInt('ownerCut', 0, 65535));
+    set('ownerCutEnabled', net.optBool('ownerCutEnabled'));
+    set('rootSell', net.optBool('rootSell'));
+    set('ownerIncentive', net.optOneOf('ownerIncentive', ['burn', 'recycle'] as const));
+    set('delegateTake', net.optInt('delegateTake', 0, 65535));
+    set('totalIssuance', net.optAmount('totalIssuance'));
+    set('emissionPreset', net.optOneOf('emissionPreset', presetNames(profile)));
+    set('unitEmission', net.optAmount('unitEmission'));
+    set('halvingInterval', net.optAmount('halvingInterval'));
+    set('maxSupply', net.optAmount('maxSupply'));
+    set('cap', net.optAmount('cap'));
+    set('stakeDelegationFee', net.optInt('stakeDelegationFee', 0, 100));
+    set('validatorWeightFee', net.optInt('validatorWeightFee', 0, 100));
     if (network.halvingInterval === 0n) net.fail('halvingInterval', 'must be > 0');
     if (network.cap === 0n) net.fail('cap', 'must be > 0');
     if (network.maxSupply === 0n) net.fail('maxSupply', 'must be > 0');
   }
 
-  const list = r.obj['subnets'];
+  const list = r.o['subnets'];
   let subnets: SubnetGroup[];
   if (list === undefined) subnets = defaultGroups(profile);
   else {
@@ -376,29 +374,29 @@ export function parseScenario(json: unknown, file = ''): Scenario {
   if (total > maxSubnets) r.fail('subnets', `${total} subnets in all: at most ${maxSubnets} (u16 netuids below 256)`);
 
   const workload = defaultWorkload(profile);
-  const w = r.child('workload');
+  const w = r.optChild('workload');
   if (w) {
     w.allow(WORKLOAD_KEYS);
     const set = <K extends keyof Workload>(k: K, v: Workload[K] | undefined) => {
       if (v !== undefined) workload[k] = v;
     };
-    set('qualityDrift', w.int('qualityDrift', 0, 65535));
-    set('observationNoise', w.int('observationNoise', 0, 65535));
-    set('copierFraction', w.ratio('copierFraction'));
-    set('selfDealerFraction', w.ratio('selfDealerFraction'));
-    set('weightsPerValidator', w.int('weightsPerValidator', 0, 65535));
-    set('weightCadence', w.intRange('weightCadence', 1, 1_000_000));
-    set('validatorStake', w.amountRange('validatorStake'));
-    set('rootStake', w.amountRange('rootStake'));
-    set('minerStake', w.amountRange('minerStake'));
-    set('ownerStake', w.amount('ownerStake'));
-    set('nominators', w.int('nominators', 0, 100_000));
-    set('nominatorBalance', w.amountRange('nominatorBalance'));
-    set('nominationsPerNominator', w.int('nominationsPerNominator', 0, 1000));
-    set('nominationAmount', w.amountRange('nominationAmount'));
-    set('stakeAmount', w.amountRange('stakeAmount'));
-    set('minerColdkeys', w.int('minerColdkeys', 1, 100_000));
-    set('minerBalance', w.amount('minerBalance'));
+    set('qualityDrift', w.optInt('qualityDrift', 0, 65535));
+    set('observationNoise', w.optInt('observationNoise', 0, 65535));
+    set('copierFraction', w.optRatio('copierFraction'));
+    set('selfDealerFraction', w.optRatio('selfDealerFraction'));
+    set('weightsPerValidator', w.optInt('weightsPerValidator', 0, 65535));
+    set('weightCadence', w.optIntRange('weightCadence', 1, 1_000_000));
+    set('validatorStake', w.optAmountRange('validatorStake'));
+    set('rootStake', w.optAmountRange('rootStake'));
+    set('minerStake', w.optAmountRange('minerStake'));
+    set('ownerStake', w.optAmount('ownerStake'));
+    set('nominators', w.optInt('nominators', 0, 100_000));
+    set('nominatorBalance', w.optAmountRange('nominatorBalance'));
+    set('nominationsPerNominator', w.optInt('nominationsPerNominator', 0, 1000));
+    set('nominationAmount', w.optAmountRange('nominationAmount'));
+    set('stakeAmount', w.optAmountRange('stakeAmount'));
+    set('minerColdkeys', w.optInt('minerColdkeys', 1, 100_000));
+    set('minerBalance', w.optAmount('minerBalance'));
     if (workload.copierFraction + workload.selfDealerFraction > 1) {
       w.fail('selfDealerFraction', 'copierFraction + selfDealerFraction must be at most 1');
     }
@@ -406,9 +404,9 @@ export function parseScenario(json: unknown, file = ''): Scenario {
 
   return {
     format: SCENARIO_FORMAT,
-    name: r.str('name') ?? 'unnamed',
+    name: r.optStr('name') ?? 'unnamed',
     profile,
-    seed: r.int('seed', 0, 0xffffffff) ?? 1,
+    seed: r.optInt('seed', 0, 0xffffffff) ?? 1,
     blocks,
     startBlock,
     network,
@@ -417,16 +415,16 @@ export function parseScenario(json: unknown, file = ''): Scenario {
   };
 }
 
-function parseGroup(r: Reader, g: unknown, i: number, profile: ProfileName): SubnetGroup {
+function parseGroup(r: ScenarioReader, g: unknown, i: number, profile: ProfileName): SubnetGroup {
   if (g === null || typeof g !== 'object' || Array.isArray(g)) {
     throw new InputError('must be an object (a subnet group)', `subnets[${i}]`, r.file);
   }
-  const s = new Reader(r.file, `subnets[${i}]`, g as Record<string, unknown>);
+  const s = new ScenarioReader(g as Obj, `subnets[${i}]`, r.file);
   s.allow([...GROUP_KEYS.common, ...GROUP_KEYS[profile]]);
-  const uids = s.ints('uids', 1, MAX_UIDS) ?? [256];
-  const validators = s.ints('validators', 0, MAX_UIDS) ?? [64];
+  const uids = s.optInts('uids', 1, MAX_UIDS) ?? [256];
+  const validators = s.optInts('validators', 0, MAX_UIDS) ?? [64];
   const minUid = profile === 'bittensor' ? 1 : 0; // bittensor uid 0 is the owner's hotkey
-  const count = s.int('count', 1, 256) ?? 1;
+  const count = s.optInt('count', 1, 256) ?? 1;
   for (let k = 0; k < count; k++) {
     const n = uids[k % uids.length]!;
     const v = validators[k % validators.length]!;
@@ -438,48 +436,48 @@ function parseGroup(r: Reader, g: unknown, i: number, profile: ProfileName): Sub
     count,
     uids,
     validators,
-    emissionShare: s.amount('emissionShare', 1n << 32n) ?? 1n,
-    registrationsPerDay: s.int('registrationsPerDay', 0, 1_000_000) ?? 24,
-    stakeEventsPerDay: s.int('stakeEventsPerDay', 0, 1_000_000) ?? 48,
+    emissionShare: s.optAmount('emissionShare', 1n << 32n) ?? 1n,
+    registrationsPerDay: s.optInt('registrationsPerDay', 0, 1_000_000) ?? 24,
+    stakeEventsPerDay: s.optInt('stakeEventsPerDay', 0, 1_000_000) ?? 48,
     hyperparameters: {},
   };
   const opt = <K extends keyof SubnetGroup>(k: K, v: SubnetGroup[K] | undefined) => {
     if (v !== undefined) group[k] = v;
   };
-  opt('tempo', s.int('tempo', 0, 65535));
-  opt('immunityPeriod', s.int('immunityPeriod', 0, 1_000_000));
-  opt('registrationCost', s.amount('registrationCost'));
-  opt('rootProp', s.ratio('rootProp'));
-  opt('alphaReserve', s.amount('alphaReserve'));
-  opt('alphaInPerBlock', s.amount('alphaInPerBlock'));
-  opt('alphaPrice', s.amount('alphaPrice'));
-  opt('taoReserve', s.amount('taoReserve'));
-  opt('consensus', s.oneOf('consensus', ['yuma', 'linear'] as const));
-  opt('founderShare', s.int('founderShare', 0, 65535));
+  opt('tempo', s.optInt('tempo', 0, 65535));
+  opt('immunityPeriod', s.optInt('immunityPeriod', 0, 1_000_000));
+  opt('registrationCost', s.optAmount('registrationCost'));
+  opt('rootProp', s.optRatio('rootProp'));
+  opt('alphaReserve', s.optAmount('alphaReserve'));
+  opt('alphaInPerBlock', s.optAmount('alphaInPerBlock'));
+  opt('alphaPrice', s.optAmount('alphaPrice'));
+  opt('taoReserve', s.optAmount('taoReserve'));
+  opt('consensus', s.optOneOf('consensus', ['yuma', 'linear'] as const));
+  opt('founderShare', s.optInt('founderShare', 0, 65535));
   if (group.alphaPrice === 0n) s.fail('alphaPrice', 'must be > 0');
   parseMechanisms(s, group);
-  const hp = s.child('hyperparameters');
+  const hp = s.optChild('hyperparameters');
   if (hp) {
     hp.allow(HP_KEYS[profile]);
     const h = group.hyperparameters;
     const set = <K extends keyof HyperparameterOverrides>(k: K, v: HyperparameterOverrides[K] | undefined) => {
       if (v !== undefined) h[k] = v;
     };
-    set('activity_cutoff', hp.int('activity_cutoff', 0, 2 ** 40));
-    set('kappa', hp.int('kappa', 0, 65535));
-    set('bonds_penalty', hp.int('bonds_penalty', 0, 65535));
-    set('bonds_moving_average', hp.int('bonds_moving_average', 0, 1_000_000));
+    set('activity_cutoff', hp.optInt('activity_cutoff', 0, 2 ** 40));
+    set('kappa', hp.optInt('kappa', 0, 65535));
+    set('bonds_penalty', hp.optInt('bonds_penalty', 0, 65535));
+    set('bonds_moving_average', hp.optInt('bonds_moving_average', 0, 1_000_000));
     if (hp.has('max_allowed_validators')) {
-      set('max_allowed_validators', hp.obj['max_allowed_validators'] === null ? null : hp.int('max_allowed_validators', 0, 65535));
+      set('max_allowed_validators', hp.o['max_allowed_validators'] === null ? null : hp.optInt('max_allowed_validators', 0, 65535));
       if (profile === 'bittensor' && h.max_allowed_validators === null) hp.fail('max_allowed_validators', 'must be an integer (null is Commune only)');
     }
-    set('stake_threshold', hp.amount('stake_threshold'));
-    set('min_validator_stake', hp.amount('min_validator_stake', (1n << 63n) - 1n));
-    set('yuma3', hp.bool('yuma3'));
-    set('liquid_alpha', hp.bool('liquid_alpha'));
-    set('alpha_low', hp.int('alpha_low', 0, 65535));
-    set('alpha_high', hp.int('alpha_high', 0, 65535));
-    set('alpha_sigmoid_steepness', hp.int('alpha_sigmoid_steepness', -32768, 32767));
+    set('stake_threshold', hp.optAmount('stake_threshold'));
+    set('min_validator_stake', hp.optAmount('min_validator_stake', (1n << 63n) - 1n));
+    set('yuma3', hp.optBool('yuma3'));
+    set('liquid_alpha', hp.optBool('liquid_alpha'));
+    set('alpha_low', hp.optInt('alpha_low', 0, 65535));
+    set('alpha_high', hp.optInt('alpha_high', 0, 65535));
+    set('alpha_sigmoid_steepness', hp.optInt('alpha_sigmoid_steepness', -32768, 32767));
     if (h.alpha_low !== undefined && h.alpha_high !== undefined && h.alpha_low > h.alpha_high) {
       hp.fail('alpha_high', `must be >= alpha_low (${h.alpha_low})`);
     }
@@ -492,10 +490,10 @@ function parseGroup(r: Reader, g: unknown, i: number, profile: ProfileName): Sub
  * stores: at most `mechanisms` u16 values summing to 65535 (docs/spec/mechanisms.md 2). Both
  * stay absent when not given, so a scenario without them keeps its run id.
  */
-function parseMechanisms(s: Reader, group: SubnetGroup): void {
-  const m = s.int('mechanisms', 1, MAX_MECHANISMS);
+function parseMechanisms(s: ScenarioReader, group: SubnetGroup): void {
+  const m = s.optInt('mechanisms', 1, MAX_MECHANISMS);
   if (m !== undefined) group.mechanisms = m;
-  const v = s.obj['emission_split'];
+  const v = s.o['emission_split'];
   if (v === undefined) return;
   const count = m ?? 1;
   if (!Array.isArray(v) || v.length === 0) s.fail('emission_split', `must be a non-empty list of u16 values, got ${show(v)}`);
