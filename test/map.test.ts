@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { MAP_MAJOR_STAKES, MAP_TOTAL_STAKE, majorShare, twoCampInput, twoCampTemplate } from '../src/engine/analysis/twocamp.js';
-import { mapCsv, mapEpochRunner, mapMainThreadRunner, runMapSweep, type MapEpochRunner, type MapResult } from '../src/engine/analysis/mapsweep.js';
+import { mapCsv, mapEpochRunner, mapMainThreadRunner, poolMapRunner, runMapSweep, type MapEpochRunner, type MapResult } from '../src/engine/analysis/mapsweep.js';
 import { runEpoch } from '../src/engine/epoch.js';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
@@ -109,10 +109,10 @@ describe('the sweep', () => {
   });
 
   it.skipIf(!existsSync(poolWorker))('on the worker pool (cells built in the workers, and whole epochs): the same numbers, bit for bit', async () => {
-    const { createPool, _mapRunner } = await import('../src/pool/index.js');
+    const { createPool } = await import('../src/pool/index.js');
     const pool = createPool({ threads: 2 });
     try {
-      const viaCells = await runMapSweep(_mapRunner(pool), { ...SHAPE, steps: 6, majorStakes: [0.51, 0.8, 0.99], chunk: 7 });
+      const viaCells = await runMapSweep(poolMapRunner(pool), { ...SHAPE, steps: 6, majorStakes: [0.51, 0.8, 0.99], chunk: 7 });
       expect(viaCells.share).toEqual(small.share);
       const viaEpochs = await runMapSweep(mapEpochRunner(pool), { ...SHAPE, steps: 6, majorStakes: [0.51, 0.8, 0.99], chunk: 5 });
       expect(viaEpochs.share).toEqual(small.share);

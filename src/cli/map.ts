@@ -4,7 +4,7 @@ import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
 import { InputError } from '../engine/types.js';
 import { MAP_MAJOR_STAKES, MAP_STEPS } from '../engine/analysis/twocamp.js';
-import { mapCsv, mapMainThreadRunner, runMapSweep, type MapRunner, type MapResult } from '../engine/analysis/mapsweep.js';
+import { mapCsv, mapMainThreadRunner, poolMapRunner, runMapSweep, type MapRunner, type MapResult } from '../engine/analysis/mapsweep.js';
 import { renderReport } from '../report/html.js';
 import { mapSection, retentionFraction } from '../report/map.js';
 import { progressBar } from './progress.js';
@@ -31,11 +31,11 @@ async function openRunner(threads: number): Promise<{ runner: MapRunner; where: 
   if (threads === 0) return { runner: mapMainThreadRunner(), where: 'the main thread' };
   try {
     const mod = (await import('../pool/index.js')) as Partial<typeof import('../pool/index.js')>;
-    if (typeof mod.createPool !== 'function' || typeof mod._mapRunner !== 'function') throw new Error('src/pool does not export createPool');
+    if (typeof mod.createPool !== 'function') throw new Error('src/pool does not export createPool');
     const pool = mod.createPool({ threads });
     await pool.warmup();
     return {
-      runner: mod._mapRunner(pool),
+      runner: poolMapRunner(pool),
       where: `${threads} worker thread${threads === 1 ? '' : 's'}`,
     };
   } catch (e) {

@@ -11,6 +11,7 @@ import {
   ALL_VARIANTS,
   parseScenarioCase,
   planRuns,
+  poolScenarioRunner,
   runScenarioRuns,
   scenarioCsv,
   scenarioLongCsv,
@@ -100,10 +101,10 @@ async function openRunner(threads: number): Promise<{ runner: ScenarioTaskRunner
   const main = { runner: null, where: 'the main thread', close: async () => {} };
   if (threads === 0) return main;
   try {
-    const { createPool, _scenarioRunner } = await import('../pool/index.js');
+    const { createPool } = await import('../pool/index.js');
     const pool = createPool({ threads });
     return {
-      runner: _scenarioRunner(pool),
+      runner: poolScenarioRunner(pool),
       where: `${threads} worker thread${threads === 1 ? '' : 's'}`,
       close: () => pool.close(),
     };

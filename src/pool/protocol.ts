@@ -1,9 +1,7 @@
 // The messages between the pool (main thread) and its workers (dist/pool/worker.js).
 // Types only, plus the fault names: no runtime dependency on either side.
 import type { EpochInput, EpochOutput } from '../engine/types.js';
-import type { MapCellSpec } from '../engine/analysis/mapsweep.js';
 import type { StagedInput } from './split.js';
-import type { ScenarioResult, ScenarioTaskData } from '../engine/analysis/scenario.js';
 
 /**
  * Faults a worker can be told to inject (tests only: honoured only by a pool created with
@@ -58,23 +56,6 @@ export interface WarmupTask {
 }
 
 /**
- * `yuma map` cells: the worker rebuilds the two-camp graph from `spec` (cached) and runs each
- * cell's epoch to its emission; only the shares come back (no inputs or outputs cross).
- */
-export interface MapTask {
-  kind: 'map';
-  spec: MapCellSpec;
-  /** (a, b) weight-level pairs */
-  cells: Uint16Array;
-}
-
-export interface MapReply {
-  kind: 'map';
-  shares: Float64Array;
-  threadId: number;
-}
-
-/**
  * One giant subnet split across workers (split.ts): the leader runs the epoch, helpers run
  * blocks of its stages, all over one shared WASM memory.
  */
@@ -99,18 +80,18 @@ export type SplitReply =
   | { kind: 'split'; role: 'leader'; output: EpochOutput; blocks: number; threadId: number; ms: number }
   | { kind: 'split'; role: 'helper'; blocks: number; threadId: number };
 
-/** `yuma scenario` runs: whole runs (every epoch) in one worker; only the results come back. */
-export interface ScenarioTask extends ScenarioTaskData {
-  kind: 'scenario';
+/**
+ * A task of a registered kind (tasks.ts): the worker imports `module` (relative to dist/) on the
+ * first task of kind `name`, then runs its handler on `data`; only the handler's result comes back.
+ */
+export interface HandlerTask {
+  kind: 'handler';
+  name: string;
+  module: string;
+  data: unknown;
 }
 
-export interface ScenarioReply {
-  kind: 'scenario';
-  results: ScenarioResult[];
-  threadId: number;
-}
-
-export type Task = EpochTask | WarmupTask | MapTask | SplitTask | ScenarioTask;
+export type Task = EpochTask | WarmupTask | SplitTask | HandlerTask;
 
 export type EpochReply =
   | { kind: 'epoch'; outputs: EpochOutput[]; threadId: number; ms: number }

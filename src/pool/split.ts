@@ -14,10 +14,9 @@
 // partials the leader adds (plain integer sums, any order) or maxes. So the output is
 // runEpoch's, bit for bit, whatever the number of threads or who ran which block.
 //
-// Speed (measured, `yuma bench`, src/cli/bench.ts, 2-core machine): n=16384/V=512 with 1024
-// entries per row 1.35x and n=65535/V=1024 1.46x over the same subnet whole in one worker.
-// Each stage's blocks run close to 2x on two threads; what stays serial is the vector stages,
-// clip, the outputs and the call's own overhead (staging the input, waking the helpers).
+// Speed: the README's Worker pool section has the numbers (measured: bench/pool.bench.ts, the
+// same as `yuma bench`). The stages' blocks share the threads; what stays serial is the vector
+// stages, clip, the outputs and the call's own overhead (staging the input, waking the helpers).
 //
 // Fork-join: one job at a time in a control block (Int32Array over a SharedArrayBuffer). A
 // job is published by bumping GEN; its blocks are claimed by compare-exchange on CLAIM, a

@@ -1,6 +1,8 @@
 // A pool worker (piscina loads the BUILT file, dist/pool/worker.js). Each worker instantiates
 // the kernels once, from the WebAssembly.Module compiled on the main thread, and keeps that
-// instance (and its already-grown, already-touched memory) for every task it runs.
+// instance (and its already-grown, already-touched memory) for every task it runs. It runs
+// epochs, warm-ups and split epochs itself; any other task kind it looks up in the registry
+// (tasks.ts), loading the module that defines it on the first task of that kind.
 import { threadId, workerData } from 'node:worker_threads';
 import { movable } from './movable.js';
 import { runEpoch, _runCheckedEpoch } from '../engine/epoch.js';
@@ -8,10 +10,9 @@ import { createWasmKernels, sharedKernels } from '../engine/wasm.js';
 import { runHelper, splitKernels, unstageInput } from './split.js';
 import { syntheticInput } from '../engine/synthetic.js';
 import type { EpochOutput } from '../engine/types.js';
-import { templateCache } from '../engine/analysis/mapsweep.js';
-import { majorShares } from '../engine/analysis/twocamp.js';
+import { loadHandler } from './tasks.js';
 import type {
-  EpochReply, EpochTask, FaultSpec, MapReply, MapTask, ScenarioReply, SplitReply, SplitTask, Task, WarmupReply, WarmupTask, WorkerConfig,
+  EpochReply, EpochTask, FaultSpec, HandlerTask, SplitReply, SplitTask, Task, WarmupReply, WarmupTask, WorkerConfig,
 } from './protocol.js';
 
 const config = workerData as WorkerConfig;
@@ -63,7 +64,7 @@ function epochs(task: EpochTask): EpochReply {
     Atomics.store(progress, batch, task.first + k + 1);
     const fault = config.faults ? task.faults?.[k] : undefined;
     if (fault) injectFault(fault);
-    // checked on the main thread before it was cloned (pool/index.ts checkInput)
+    // checked on the main thread before it was cloned (pool/input.ts checkInput)
     outputs.push(_runCheckedEpoch(inputs[k]!, { kernels, trace: task.trace }));
   }
   const reply: EpochReply = { kind: 'epoch', outputs, threadId, ms: performance.now() - t0 };
@@ -90,11 +91,11 @@ function warmup(task: WarmupTask): WarmupReply {
   return { kind: 'warmup', threadId, ms, met };
 }
 
-const template = templateCache();
-
-function mapCells(task: MapTask): MapReply {
-  const shares = majorShares(template(task.spec), task.cells, kernels);
-  return movable({ kind: 'map', shares, threadId }, [shares.buffer as ArrayBuffer]);
+/** A task of a registered kind: its handler's result, its owned buffers by transfer. */
+async function handled(task: HandlerTask): Promise<unknown> {
+  const h = await loadHandler(task.name, task.module);
+  const result = h.run(task.data, { kernels });
+  return h.transfer ? movable(result as object, h.transfer(result)) : result;
 }
 
 /** This worker's instance over each shared memory it has seen (the pool reuses a few). */
@@ -129,17 +130,14 @@ function split(task: SplitTask): SplitReply {
   return movable(reply, ownedBuffers(output));
 }
 
-export default function handle(task: Task): EpochReply | WarmupReply | MapReply | SplitReply | Promise<ScenarioReply> {
+export default function handle(task: Task): EpochReply | WarmupReply | SplitReply | Promise<unknown> {
   switch (task.kind) {
     case 'warmup':
       return warmup(task);
-    case 'map':
-      return mapCells(task);
     case 'split':
       return split(task);
-    case 'scenario':
-      // loaded on first use: epoch-only workers start as before
-      return import('../engine/analysis/scenario.js').then((m) => ({ kind: 'scenario', results: m.runScenarioTask(task, kernels), threadId }));
+    case 'handler':
+      return handled(task);
     default:
       return epochs(task);
   }

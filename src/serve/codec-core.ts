@@ -1,9 +1,8 @@
 // The JSON work of a request, as plain functions: bytes -> EpochRequest (JSON.parse and the
 // yuma-epoch/1 validation), and outputs -> reply text (epochOutputToJson). They run in the
 // codec workers (codec-worker.ts) or, with --parse-threads 0, on the main thread (codec.ts).
-// Measured on the 2-core dev machine, this is most of a request's CPU on the main thread
-// otherwise: JSON.parse alone is 5-7 ms for a 256-uid input (0.4 MB) and 20-28 ms for a
-// 4096-uid one (1.8 MB), against 2.5-5 ms and 11-25 ms for the epoch itself.
+// Left on the main thread, this would be most of a request's CPU there: parsing a document
+// costs more than its epoch (the README's serve section has the numbers).
 import { epochOutputToJson } from '../engine/io.js';
 import { mechanismsOutputToJson } from '../engine/mechanisms/io.js';
 import {

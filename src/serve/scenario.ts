@@ -9,10 +9,9 @@
 // (the CLI's tasks), bounded by the per-request timeout and by MAX_SCENARIO_EPOCHS.
 import { InputError } from '../engine/types.js';
 import {
-  ALL_VARIANTS, parseScenarioCase, planRuns, runScenarioRuns, type ScenarioCase, type ScenarioVariant,
+  ALL_VARIANTS, parseScenarioCase, planRuns, poolScenarioRunner, runScenarioRuns, type ScenarioCase, type ScenarioVariant,
 } from '../engine/analysis/scenario.js';
 import { parseOverridesObject, parseSweepAxis, sweepSettings, type SweepAxis } from '../engine/analysis/scenario-params.js';
-import { _scenarioRunner } from '../pool/index.js';
 import { ServeError, parseJsonText, requestIdOf, type RequestId } from './protocol.js';
 import type { Service } from './service.js';
 
@@ -110,7 +109,7 @@ export async function scenarioReply(service: Service, doc: unknown, signal?: Abo
     signal?.addEventListener('abort', onAbort, { once: true });
     let results;
     try {
-      results = await runScenarioRuns(runs, _scenarioRunner(service.pool, stop.signal), service.threads * 4);
+      results = await runScenarioRuns(runs, poolScenarioRunner(service.pool, stop.signal), service.threads * 4);
     } catch (e) {
       if (timedOut) throw new ServeError('timeout', `the scenario did not finish within ${service.timeoutMs} ms (${epochs} epochs); nothing was returned`);
       if (signal?.aborted) throw signal.reason instanceof ServeError ? signal.reason : new ServeError('internal', 'cancelled');

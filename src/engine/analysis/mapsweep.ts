@@ -4,6 +4,8 @@
 // inputs in the worker, or the main thread) in chunks of one major stake, a few chunks in
 // flight, so memory stays bounded and the runner never starves.
 import type { EpochInput, EpochOutput } from '../types.js';
+import type { Pool } from '../../pool/index.js';
+import { defineTask, runTask } from '../../pool/tasks.js';
 import {
   MAP_MAJOR_STAKES, MAP_STEPS, majorShare, majorShares, twoCampInput, twoCampTemplate, type TwoCampShape, type TwoCampTemplate,
 } from './twocamp.js';
@@ -53,6 +55,26 @@ export function mapMainThreadRunner(): MapRunner {
       return majorShares(template(spec), cells);
     },
     async close() {},
+  };
+}
+
+/**
+ * The map cells as a pool task: the worker rebuilds the graph from the spec (its templates
+ * cached there) and runs each cell's epoch to its emission; only the shares come back, by
+ * transfer (the inputs, 28,672 weights each at the default size, never cross).
+ */
+const workerTemplate = templateCache();
+const MAP_TASK = defineTask<{ spec: MapCellSpec; cells: Uint16Array }, Float64Array>(
+  'map', 'engine/analysis/mapsweep.js',
+  ({ spec, cells }, { kernels }) => majorShares(workerTemplate(spec), cells, kernels),
+  (shares) => [shares.buffer as ArrayBuffer],
+);
+
+/** `yuma map` on a pool: each chunk of cells is ONE task (MAP_TASK); close() closes the pool. */
+export function poolMapRunner(pool: Pool): MapRunner {
+  return {
+    runCells: (spec, cells) => runTask(pool, MAP_TASK, { spec, cells }, { about: `major stake ${spec.majorStake}` }),
+    close: () => pool.close(),
   };
 }
 

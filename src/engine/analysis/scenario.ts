@@ -23,6 +23,8 @@ import type { Kernels } from '../kernels.js';
 import { InputError, type EpochInput, type EpochOutput, type Hyperparameters } from '../types.js';
 import { overridesJson, parseOverridesObject, type ScenarioOverrides, type SweepSetting } from './scenario-params.js';
 import { parseReplay, ReplayState, type ReplaySpec } from './scenario-replay.js';
+import type { Pool } from '../../pool/index.js';
+import { defineTask, runTask } from '../../pool/tasks.js';
 
 export const SCENARIO_FORMAT = 'yuma-sim-case/1';
 export const SCENARIO_VARIANTS = ['1', '2', '3', '3-liquid'] as const;
@@ -698,8 +700,18 @@ export function runScenarioTask(task: ScenarioTaskData, kernels?: Kernels): Scen
   return task.runs.map((r) => runScenario(task.cases[r.case]!, r.variant, { ...r.opts, ...(kernels ? { kernels } : {}) }));
 }
 
-/** Runs a task elsewhere: the worker pool (see src/pool `_scenarioRunner`). */
+/** Runs a task elsewhere: the worker pool (poolScenarioRunner). */
 export type ScenarioTaskRunner = (task: ScenarioTaskData) => Promise<ScenarioResult[]>;
+
+/** Scenario runs as a pool task: whole runs (every epoch carried in one worker); only the results come back. */
+const SCENARIO_TASK = defineTask<ScenarioTaskData, ScenarioResult[]>(
+  'scenario', 'engine/analysis/scenario.js', (task, { kernels }) => runScenarioTask(task, kernels),
+);
+
+/** `yuma scenario` on a pool: one task per call; `signal` aborts it. */
+export function poolScenarioRunner(pool: Pool, signal?: AbortSignal): ScenarioTaskRunner {
+  return (task) => runTask(pool, SCENARIO_TASK, task, signal ? { signal } : {});
+}
 
 /**
  * Many runs: on the main thread (runner null), or cut into `parts` tasks of consecutive runs
