@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createPool, PoolError } from '../src/pool/index.js';
 import { defineTask, runTask } from '../src/pool/tasks.js';
-import { poolMapRunner, mainThreadRunner } from '../src/engine/analysis/mapsweep.js';
+import { poolMapRunner, mapMainThreadRunner } from '../src/engine/analysis/mapsweep.js';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 const built = existsSync(join(root, 'dist/pool/worker.js'));
@@ -43,7 +43,7 @@ describe('pool task registry', () => {
       // the map kind: its module loaded by the worker on the first task, the shares bit for bit
       const spec = { shape: { neurons: 48, validators: 8, weightStddev: 0.4, stakeStddev: 0.3, seed: 1, bondsPenalty: 65535, yuma3: false }, majorStake: 0.8, steps: 6 };
       const cells = Uint16Array.from([0, 0, 3, 2, 5, 5]);
-      const want = await mainThreadRunner().runCells(spec, cells);
+      const want = await mapMainThreadRunner().runCells(spec, cells);
       expect(await poolMapRunner(pool).runCells(spec, cells)).toEqual(want);
 
       // dist/pool/movable.js exists but defines no task
