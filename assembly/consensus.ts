@@ -82,6 +82,7 @@ export function consensusColumns(
     for (let j = j0; j < j1; j++) setI64(C, j, 0);
     return;
   }
+  if (denseColumns(n, j0, j1, rowPtr, col, val, u, T, minority, countU, colPtr, cursor, score, weight, hist, C)) return;
   // positive entries per column among rows with stake; each such row's cursor at column j0
   for (let j = j0; j <= j1; j++) setU32(colPtr, j, 0);
   for (let i = 0; i < n; i++) {
@@ -137,6 +138,56 @@ export function consensusColumns(
   }
 }
 
+/**
+ * The columns of a dense matrix (its staked rows hold at least half of all n columns, counting
+ * empty rows as none), one column at a time: each staked row keeps a cursor on its next entry,
+ * and column j takes, from every row, the entry under the cursor when it is column j. No
+ * counting pass and no scattered writes: the rows' current cache lines stay in L1 from one
+ * column to the next. Lists the staked rows in colPtr and their cursors in cursor; returns
+ * false, touching nothing else, when the matrix is sparser.
+ */
+function denseColumns(
+  n: i32, j0: i32, j1: i32, rowPtr: usize, col: usize, val: usize, u: usize, T: i64, minority: i64, countU: i32,
+  colPtr: usize, cursor: usize, score: usize, weight: usize, hist: usize, C: usize,
+): bool {
+  let S: u64 = 0, entries: u64 = 0;
+  for (let i = 0; i < n; i++) {
+    const len = rowEnd(rowPtr, i) - rowStart(rowPtr, i);
+    if (i64At(u, i) > 0 && len > 0) { S++; entries += len; }
+  }
+  if (2 * entries < S * <u64>n) return false;
+  let rows: u32 = 0;
+  for (let i = 0; i < n; i++) {
+    const s = rowStart(rowPtr, i), e = rowEnd(rowPtr, i);
+    if (i64At(u, i) <= 0 || s == e) continue; // an empty row scores 0 in every column
+    setU32(colPtr, rows, i);
+    setU32(cursor, rows, j0 == 0 ? s : lowerBound(col, s, e, <u32>j0));
+    rows++;
+  }
+  for (let j = j0; j < j1; j++) {
+    // the column's positive entries, their total weight P and their top score, in one pass
+    let k: u32 = 0, P: i64 = 0, top: i64 = 0;
+    for (let r: u32 = 0; r < rows; r++) {
+      const i = <i32>u32At(colPtr, r);
+      const q = u32At(cursor, r);
+      if (q < rowEnd(rowPtr, i) && u32At(col, q) == <u32>j) {
+        const v = i64At(val, q);
+        if (v > 0) {
+          const w = i64At(u, i);
+          setI64(score, k, v);
+          setI64(weight, k, w);
+          k++;
+          P += w;
+          top = max(top, v);
+        }
+        setU32(cursor, r, q + 1);
+      }
+    }
+    setI64(C, j, medianOf(score, weight, hist, 0, k, P, top, T, minority, countU));
+  }
+  return true;
+}
+
 // @ts-ignore: decorator
 @inline function swap(score: usize, weight: usize, x: u32, y: u32): void {
   const s = i64At(score, x); setI64(score, x, i64At(score, y)); setI64(score, y, s);
@@ -151,12 +202,19 @@ const RADIX_WIDE: i32 = 1024;
 function columnMedian(
   score: usize, weight: usize, hist: usize, start: u32, end: u32, T: i64, minority: i64, countU: i32,
 ): i64 {
-  const m = <i32>(end - start);
   let P: i64 = 0, top: i64 = 0;
   for (let k = start; k < end; k++) {
     P += i64At(weight, k);
     top = max(top, i64At(score, k));
   }
+  return medianOf(score, weight, hist, start, end, P, top, T, minority, countU);
+}
+
+/** columnMedian given the entries' total weight P and their top score. */
+function medianOf(
+  score: usize, weight: usize, hist: usize, start: u32, end: u32, P: i64, top: i64, T: i64, minority: i64, countU: i32,
+): i64 {
+  const m = <i32>(end - start);
   // rows of U with score 0 or no entry: a candidate 0 only if there is at least one
   let base: i64 = T - P;
   if (countU > m && base > minority) return 0;

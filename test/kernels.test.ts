@@ -451,6 +451,67 @@ describe('WASM kernels == reference kernels', () => {
       false, // no shrinking: the data comes from the seed, and a failing case is already printed
     ));
 
+  it('consensus on dense matrices (one column at a time): full rows, rows short of a few columns, empty staked rows; whole and split column ranges', async () => {
+    const { newSharedMemory, sharedKernels, SHARED_DATA_START } = await import('../src/engine/wasm.js');
+    const shared = sharedKernels(newSharedMemory());
+    property(
+      fc.oneof(fc.integer({ min: 1, max: 12 }), fc.integer({ min: 40, max: 90 })).chain((n) =>
+        fc.record({
+          n: fc.constant(n),
+          seed: fc.integer(),
+          // the share of entries a row lacks (0: full rows); 0.55 crosses the dense threshold
+          missing: fc.constantFrom(0, 0.02, 0.2, 0.55),
+          pool: fc.array(frac, { minLength: 1, maxLength: 6 }),
+          a: fc.oneof(activeStake(n), positiveStake(n), dyadicStake(n)),
+          kappa: kappaArb,
+          cut: fc.double({ min: 0, max: 1, noNaN: true }),
+        }),
+      ),
+      ({ n, seed, missing, pool, a, kappa, cut }) => {
+        const rnd = mulberry32(seed);
+        const w: Csr<bigint> = { rowPtr: [0], col: [], val: [] };
+        for (let i = 0; i < n; i++) {
+          const shape = rnd();
+          for (let j = 0; j < n; j++) {
+            if (shape < 0.1) break; // an empty row
+            if (shape < 0.3 && j === i) continue; // full but for its own column (the weights' mask)
+            if (shape >= 0.3 && rnd() < missing) continue;
+            w.col.push(j);
+            const r = rnd();
+            w.val.push(r < 0.1 ? 0n : r < 0.55 ? pool[Math.floor(rnd() * pool.length)]! : BigInt(Math.floor(rnd() * 2 ** 32)));
+          }
+          w.rowPtr.push(w.col.length);
+        }
+        const nnz = w.col.length;
+        const layout = { ...csrLayout(n, nnz, 'i64'), ...medianLayout(n), out: ['i64', 3] } as const;
+        const fill = (m: Bufs<typeof layout>) => {
+          fillCsr(m, w);
+          m.val.view.set(w.val);
+          m.a.view.set(a);
+        };
+        sameOnBoth(layout, fill, (k, m) => callConsensus(k, m, n, kappa), (m) => ({ C: head(m.C.view, n) }));
+        // the split epoch's binding: consensusColumns over [0, j) and [j, n) gives the same C
+        const whole = REF.alloc(layout);
+        fill(whole);
+        callConsensus(REF, whole, n, kappa);
+        const m = shared.kernelsFrom(SHARED_DATA_START).alloc(layout);
+        fill(m);
+        shared.range.consensusStakeInto(n, m.a.ptr, kappa, m.u.ptr, m.out.ptr);
+        const [T, minority, countU] = m.out.view;
+        const j = Math.floor(cut * n);
+        for (const [j0, j1] of [[0, j], [j, n]] as const) {
+          shared.range.consensusColumns(
+            n, j0, j1, m.rowPtr.ptr, m.col.ptr, m.val.ptr, m.u.ptr, T!, minority!, Number(countU),
+            m.colPtr.ptr, m.cursor.ptr, m.score.ptr, m.weight.ptr, m.hist.ptr, m.C.ptr,
+          );
+        }
+        expect(head(m.C.view, n), `split at column ${j}`).toEqual(head(whole.C.view, n));
+      },
+      120,
+      false, // no shrinking: the data comes from the seed, and a failing case is already printed
+    );
+  });
+
   it('clip (Wc, VT, R, Wb for beta 0 / ONE / in between)', () =>
     property(
       size.chain((n) =>

@@ -3,6 +3,7 @@ import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import { newPermits } from '../src/engine/stages/permits.js';
 import { I32F32_ONE } from '../src/engine/i32f32.js';
+import { keepRows } from '../src/engine/epoch.js';
 
 /** The definition: stake != 0, and the n-K first in (stake, uid) order lose it; the owner keeps one. */
 function permitsByDefinition(stake: BigInt64Array, K: number, owner: number | null): Uint8Array {
@@ -39,6 +40,46 @@ describe('newPermits', () => {
         },
       ),
       { numRuns: 2000 },
+    );
+  });
+});
+
+describe('keepRows (the stored bonds of the output)', () => {
+  it('equals row by row copying: every stored row kept, some dropped, empty rows, a CSR not starting at 0; whole arrays of their own', () => {
+    fc.assert(
+      fc.property(
+        fc.array(fc.record({ len: fc.integer({ min: 0, max: 5 }), keep: fc.boolean() }), { maxLength: 40 }),
+        fc.integer({ min: 0, max: 3 }),
+        fc.boolean(),
+        (rows, base, keepAll) => {
+          const n = rows.length;
+          const rowPtr = new Uint32Array(n + 1);
+          rowPtr[0] = base;
+          rows.forEach((r, i) => (rowPtr[i + 1] = rowPtr[i]! + r.len));
+          // the kernel's arrays: views into a larger memory, as WASM's are
+          const memory = new ArrayBuffer(8 * (rowPtr[n]! + 8));
+          const col = new Uint32Array(memory, 0, rowPtr[n]! + 2).map((_, q) => q * 7 + 1);
+          const val = new Uint16Array(memory, 4 * (rowPtr[n]! + 2), rowPtr[n]! + 2).map((_, q) => q * 13 + 2);
+          const keep = Uint8Array.from(rows, (r) => (keepAll || r.keep ? 1 : 0));
+          const want = { rowPtr: [0], col: [] as number[], val: [] as number[] };
+          for (let i = 0; i < n; i++) {
+            if (keep[i]) {
+              for (let q = rowPtr[i]!; q < rowPtr[i + 1]!; q++) {
+                want.col.push(col[q]!);
+                want.val.push(val[q]!);
+              }
+            }
+            want.rowPtr.push(want.col.length);
+          }
+          const got = keepRows(rowPtr, col, val, keep);
+          expect({ rowPtr: [...got.rowPtr], col: [...got.col], val: [...got.val] }).toEqual(want);
+          for (const a of [got.rowPtr, got.col, got.val]) {
+            expect(a.byteOffset).toBe(0);
+            expect(a.byteLength).toBe(a.buffer.byteLength); // transferable whole (pool/worker.ts ownedBuffers)
+          }
+        },
+      ),
+      { numRuns: 500 },
     );
   });
 });

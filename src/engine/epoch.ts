@@ -277,17 +277,37 @@ function epochStages(input: EpochInput, k: Kernels, mark: (stage: EpochStage) =>
   return { m, active, rawStake, newPermit, nnzE };
 }
 
-/** A fresh CSR holding the rows i with keep[i] (others empty). */
-function keepRows(rowPtr: Uint32Array, col: Uint32Array, val: Uint16Array, keep: Uint8Array): SparseU16 {
+/**
+ * A fresh CSR holding the rows i with keep[i] (others empty), copied out of kernel memory once
+ * per array: a run of consecutive kept rows is one block on both sides, and when every stored row
+ * is kept (the common case) each array is one slice, with no zero-fill before the copy.
+ */
+/** @internal (exported for its test) */
+export function keepRows(rowPtr: Uint32Array, col: Uint32Array, val: Uint16Array, keep: Uint8Array): SparseU16 {
   const n = keep.length;
   const outPtr = new Uint32Array(n + 1);
-  for (let i = 0; i < n; i++) outPtr[i + 1] = outPtr[i]! + (keep[i] ? rowPtr[i + 1]! - rowPtr[i]! : 0);
+  let every = true;
+  for (let i = 0; i < n; i++) {
+    const len = rowPtr[i + 1]! - rowPtr[i]!;
+    if (keep[i]) outPtr[i + 1] = outPtr[i]! + len;
+    else {
+      outPtr[i + 1] = outPtr[i]!;
+      if (len !== 0) every = false;
+    }
+  }
+  if (every) return { rowPtr: outPtr, col: col.slice(rowPtr[0], rowPtr[n]), val: val.slice(rowPtr[0], rowPtr[n]) };
   const outCol = new Uint32Array(outPtr[n]!);
   const outVal = new Uint16Array(outPtr[n]!);
-  for (let i = 0; i < n; i++) {
-    if (!keep[i]) continue;
-    outCol.set(col.subarray(rowPtr[i], rowPtr[i + 1]), outPtr[i]);
-    outVal.set(val.subarray(rowPtr[i], rowPtr[i + 1]), outPtr[i]);
+  for (let i = 0; i < n; ) {
+    if (!keep[i]) {
+      i++;
+      continue;
+    }
+    let e = i + 1;
+    while (e < n && keep[e]) e++;
+    outCol.set(col.subarray(rowPtr[i], rowPtr[e]), outPtr[i]);
+    outVal.set(val.subarray(rowPtr[i], rowPtr[e]), outPtr[i]);
+    i = e;
   }
   return { rowPtr: outPtr, col: outCol, val: outVal };
 }
