@@ -5,11 +5,10 @@
 // figure). Every epoch's output is checked to be identical on both builds.
 //   npx tsx bench/ab.bench.ts --a /tmp/old.wasm [--b build/yuma.wasm] [--reps 15]
 //       [--synthetic n,V[,rowlen]]... [--yuma3] [--liquid-alpha] [--json out.json]
-import { readFileSync } from 'node:fs';
 import { isDeepStrictEqual } from 'node:util';
 import { syntheticInput, type SyntheticShape } from '../src/engine/synthetic.js';
 import { runEpoch, EPOCH_STAGES, type EpochStage } from '../src/engine/epoch.js';
-import { createWasmKernels } from '../src/engine/wasm.js';
+import { createWasmKernels, wasmModuleAt } from '../src/engine/wasm.js';
 import { writeFileAtomic } from '../src/engine/io.js';
 
 const args = process.argv.slice(2);
@@ -43,7 +42,7 @@ if (shapes.length === 0) {
   );
 }
 
-const load = (p: string) => createWasmKernels(new WebAssembly.Module(readFileSync(p)));
+const load = (p: string) => createWasmKernels(wasmModuleAt(p));
 const builds = { A: load(aPath), B: load(bPath) };
 const median = (xs: number[]) => {
   const s = [...xs].sort((x, y) => x - y);

@@ -6,7 +6,8 @@ import fc from 'fast-check';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { createWasmKernels, fixedPoint } from '../src/engine/wasm.js';
+import { createWasmKernels, fixedPoint, sharedWasmModule, wasmModule } from '../src/engine/wasm.js';
+import { WASM_ARITY } from '../src/engine/kernel-exports.js';
 import { createReferenceKernels, ref } from '../src/engine/reference.js';
 import { MEDIAN_SCRATCH, type Kernels } from '../src/engine/kernels.js';
 import type { Bufs, Layout } from '../src/engine/memory.js';
@@ -1010,4 +1011,18 @@ describe('runEpoch on the reference kernels matches the golden vectors', () => {
       expect(mismatch && describeMismatch(mismatch)).toBeNull();
     });
   }
+});
+
+describe('the kernels\' declaration (kernel-exports.ts, generated from assembly/)', () => {
+  // The compiler checks every binding against WasmExports; this checks WasmExports against the
+  // modules actually built: the same exported functions, each with the declared parameter count.
+  it.each([
+    ['build/yuma.wasm', wasmModule, () => new WebAssembly.Memory({ initial: 1 })],
+    ['build/yuma-shared.wasm', sharedWasmModule, () => new WebAssembly.Memory({ initial: 1, maximum: 65536, shared: true })],
+  ] as const)('%s exports exactly the declared functions, with the declared arity', (_, module, memory) => {
+    const exports = new WebAssembly.Instance(module(), { env: { memory: memory() } }).exports as Record<string, unknown>;
+    const functions = WebAssembly.Module.exports(module()).filter((e) => e.kind === 'function').map((e) => e.name);
+    expect(functions.sort()).toEqual(Object.keys(WASM_ARITY).sort());
+    for (const [name, arity] of Object.entries(WASM_ARITY)) expect([name, (exports[name] as (...a: unknown[]) => unknown).length]).toEqual([name, arity]);
+  });
 });

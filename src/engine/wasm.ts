@@ -1,9 +1,11 @@
 // The one module that touches WebAssembly: compiles build/yuma.wasm once, instantiates it over
-// JS-owned memory, and turns Buf arguments into the byte offsets the kernels take.
+// JS-owned memory (and grows it), and turns Buf arguments into the byte offsets the kernels
+// take. The exports are typed from the AssemblyScript source (kernel-exports.ts).
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { missingBuildFile } from './build-files.js';
-import type { Kernels } from './kernels.js';
+import type { KernelName, Kernels, RangeKernels } from './kernels.js';
+import type { WasmExports } from './kernel-exports.js';
 import { carve, layoutBytes, type Bufs, type Layout } from './memory.js';
 
 const WASM_URL = new URL('../../build/yuma.wasm', import.meta.url);
@@ -28,6 +30,27 @@ function compile(url: URL): WebAssembly.Module {
   return new WebAssembly.Module(bytes);
 }
 
+/** Another build of the kernels, compiled from `path` (the A/B benchmark's old build). */
+export function wasmModuleAt(path: string): WebAssembly.Module {
+  return new WebAssembly.Module(readFileSync(path));
+}
+
+/** Whether `x` is a compiled module (what a pool worker is handed in its workerData). */
+export function isWasmModule(x: unknown): x is WebAssembly.Module {
+  return x instanceof WebAssembly.Module;
+}
+
+/** Grow `memory` (never shrinks) until it holds at least `bytes` bytes. */
+export function growTo(memory: WebAssembly.Memory, bytes: number): void {
+  const have = memory.buffer.byteLength;
+  if (bytes > have) memory.grow(Math.ceil((bytes - have) / PAGE));
+}
+
+/** The module's exports over `memory` (its only import), typed from the AssemblyScript source. */
+function instantiate(module: WebAssembly.Module, memory: WebAssembly.Memory): WasmExports {
+  return new WebAssembly.Instance(module, { env: { memory } }).exports as unknown as WasmExports;
+}
+
 /** The compiled kernels (compiled on first use, then shared; a worker can be handed it). */
 export function wasmModule(): WebAssembly.Module {
   return (_module ??= compile(WASM_URL));
@@ -44,53 +67,6 @@ export function newSharedMemory(): WebAssembly.Memory {
 }
 
 /**
- * The range kernels a split epoch runs on every thread over one shared memory (assembly/:
- * prepareWeightRows, consensusColumns, emaSums, emaRows, emaDividendRows, upscaleToU16,
- * and the Yuma3 EMA and dividend rows) with byte offsets for pointers. The one place their
- * argument lists cross into WASM.
- */
-export interface RangeKernels {
-  prepareWeightRows(
-    r0: number, r1: number, rowPtr: number, col: number, w: number, forbid: number, lastUpdate: number,
-    registered: number, commit: number, owner: number, outPtr: number, outCol: number, outVal: number, outBase: number,
-  ): number;
-  consensusStakeInto(n: number, a: number, kappa: bigint, u: number, out: number): void;
-  consensusColumns(
-    n: number, j0: number, j1: number, rowPtr: number, col: number, val: number, u: number, T: bigint, minority: bigint,
-    countU: number, colPtr: number, cursor: number, score: number, weight: number, hist: number, C: number,
-  ): void;
-  emaSums(
-    r0: number, r1: number, rowPtr: number, col: number, val: number, C: number, a: number, beta: bigint,
-    bPtr: number, bCol: number, bVal: number, recent: number, sumD: number, sumB: number, sumDReady: number,
-  ): void;
-  emaRows(
-    r0: number, r1: number, rowPtr: number, col: number, val: number, C: number, a: number, beta: bigint,
-    bPtr: number, bCol: number, bVal: number, recent: number, alpha: bigint, sumD: number, sumB: number,
-    outPtr: number, outCol: number, outVal: number, outBase: number, colSum: number,
-  ): number;
-  emaDividendRows(
-    r0: number, r1: number, rowPtr: number, col: number, val: number, colSum: number, I: number, out: number, colMax: number,
-  ): void;
-  upscaleToU16(nnz: number, col: number, val: number, colMax: number, out: number): void;
-  emaFixedRows(
-    r0: number, r1: number, alpha: bigint, newPtr: number, newCol: number, newVal: number,
-    oldPtr: number, oldCol: number, oldVal: number, outPtr: number, outCol: number, outVal: number, outBase: number, colSum: number,
-  ): number;
-  emaLiquidRows(
-    r0: number, r1: number, C: number, lo: bigint, hi: bigint, steepness: bigint, newPtr: number, newCol: number, newVal: number,
-    oldPtr: number, oldCol: number, oldVal: number, outPtr: number, outCol: number, outVal: number, outBase: number, colSum: number,
-  ): number;
-  yuma3DividendRows(
-    r0: number, r1: number, rowPtr: number, col: number, val: number, colSum: number, I: number, a: number, out: number,
-  ): void;
-  clipRows(r0: number, r1: number, rowPtr: number, col: number, val: number, C: number, a: number, VT: number, R: number): void;
-  /** dst_j += src_j (wrapping), j < n */
-  addInto(dst: number, src: number, n: number): void;
-  /** dst_j = max(dst_j, src_j), j < n */
-  maxInto(dst: number, src: number, n: number): void;
-}
-
-/**
  * One thread's instance over a shared memory: the whole-epoch Kernels (as createWasmKernels,
  * carving from the same base in every instance) and the range kernels. Nothing in the module
  * allocates, so instances over one memory never step on each other.
@@ -101,25 +77,27 @@ export function sharedKernels(memory: WebAssembly.Memory, module: WebAssembly.Mo
   range: RangeKernels;
   memory: WebAssembly.Memory;
 } {
-  const x = new WebAssembly.Instance(module, { env: { memory } }).exports as unknown as Exports;
-  return { kernelsFrom: (from) => kernelsOver(x, memory, from), range: x as unknown as RangeKernels, memory };
+  const x = instantiate(module, memory);
+  return { kernelsFrom: (from) => kernelsOver(x, memory, from), range: x, memory };
 }
 
 /** First byte of a shared memory free for data placed by JS (above the module's static data). */
 export const SHARED_DATA_START = 65536;
 
-type Exports = Record<string, (...args: Array<number | bigint>) => number | bigint | undefined> & {
-  heapBase(): number;
-};
-
 /** Kernels running in a fresh WASM instance with its own memory. */
 export function createWasmKernels(module: WebAssembly.Module = wasmModule()): Kernels {
   const memory = new WebAssembly.Memory({ initial: 1 });
-  const x = new WebAssembly.Instance(module, { env: { memory } }).exports as unknown as Exports;
-  return kernelsOver(x, memory);
+  return kernelsOver(instantiate(module, memory), memory);
 }
 
-function kernelsOver(x: Exports, memory: WebAssembly.Memory, from = 0): Kernels {
+/** Every kernel, bound to the export of its name (the compiler checks the list is exactly KernelName). */
+const KERNEL_NAMES = Object.keys({
+  normalize: 0, combineStake: 0, prepareWeights: 0, consensus: 0, clip: 0, loadBonds: 0, colSums: 0, divideColumns: 0,
+  colnorm: 0, scaleRows: 0, emaOriginal: 0, emaFixed: 0, emaLiquid: 0, rowDotIncentive: 0, emaDividends: 0,
+  yuma3Dividends: 0, upscaleToU16: 0, colMaxUpscale: 0, toU16Array: 0, emission: 0,
+} satisfies Record<KernelName, 0>) as KernelName[];
+
+function kernelsOver(x: WasmExports, memory: WebAssembly.Memory, from = 0): Kernels {
   const base = Math.ceil(Math.max(x.heapBase(), from) / 16) * 16;
 
   // a Buf crosses as its byte offset, null as 0, a boolean as 0/1; numbers and bigints as they are
@@ -129,27 +107,20 @@ function kernelsOver(x: Exports, memory: WebAssembly.Memory, from = 0): Kernels 
     if (typeof v === 'object') return (v as { ptr: number }).ptr;
     return v as number | bigint;
   };
+  const exports = x as unknown as Record<KernelName, (...args: Array<number | bigint>) => unknown>;
   const call =
-    (name: string) =>
+    (name: KernelName) =>
     (...args: unknown[]) =>
-      x[name]!(...args.map(arg));
+      exports[name](...args.map(arg));
 
   const kernels = {
     name: 'wasm',
     alloc<L extends Layout>(layout: L): Bufs<L> {
-      const need = base + layoutBytes(layout);
-      const have = memory.buffer.byteLength;
-      if (need > have) memory.grow(Math.ceil((need - have) / PAGE));
+      growTo(memory, base + layoutBytes(layout));
       return carve(memory.buffer, base, layout);
     },
   } as Record<string, unknown>;
-  for (const name of [
-    'normalize', 'combineStake', 'prepareWeights', 'consensus', 'clip', 'loadBonds', 'colSums', 'divideColumns',
-    'colnorm', 'scaleRows', 'emaOriginal', 'emaFixed', 'emaLiquid', 'rowDotIncentive', 'emaDividends',
-    'yuma3Dividends', 'upscaleToU16', 'colMaxUpscale', 'toU16Array', 'emission',
-  ]) {
-    kernels[name] = call(name);
-  }
+  for (const name of KERNEL_NAMES) kernels[name] = call(name);
   return kernels as unknown as Kernels;
 }
 
@@ -165,38 +136,33 @@ export function defaultKernels(): Kernels {
  */
 export function memoryFloor(): (bytes: number) => void {
   const memory = new WebAssembly.Memory({ initial: 1 });
-  const x = new WebAssembly.Instance(wasmModule(), { env: { memory } }).exports as unknown as Exports;
+  const x = instantiate(wasmModule(), memory);
   const base = Math.ceil(x.heapBase() / 16) * 16;
   return (bytes) => {
     const words = Math.max(1, Math.ceil(bytes / 16));
     const need = base + 16 * words;
-    const have = memory.buffer.byteLength;
-    if (need > have) {
-      memory.grow(Math.ceil((need - have) / PAGE));
-      x.streamFloor!(base, base + 8 * words, words); // first touch of fresh pages: not the floor
+    if (need > memory.buffer.byteLength) {
+      growTo(memory, need);
+      x.streamFloor(base, base + 8 * words, words); // first touch of fresh pages: not the floor
     }
-    x.streamFloor!(base, base + 8 * words, words);
+    x.streamFloor(base, base + 8 * words, words);
   };
 }
 
 /** The scalar fixed-point primitives, exported for tests against a BigInt reference. */
 export function fixedPoint() {
-  const memory = new WebAssembly.Memory({ initial: 1 });
-  const x = new WebAssembly.Instance(wasmModule(), { env: { memory } }).exports as unknown as Record<
-    string,
-    (...a: bigint[]) => bigint
-  >;
+  const x = instantiate(wasmModule(), new WebAssembly.Memory({ initial: 1 }));
   return {
-    mulF: (a: bigint, b: bigint) => x.mulF!(a, b),
-    mulChecked: (a: bigint, b: bigint) => x.mulChecked!(a, b),
-    divF: (a: bigint, b: bigint) => x.divF!(a, b),
-    divSat: (a: bigint, b: bigint) => x.divSat!(a, b),
-    expSafe: (a: bigint) => x.expSafe!(a),
+    mulF: (a: bigint, b: bigint) => x.mulF(a, b),
+    mulChecked: (a: bigint, b: bigint) => x.mulChecked(a, b),
+    divF: (a: bigint, b: bigint) => x.divF(a, b),
+    divSat: (a: bigint, b: bigint) => x.divSat(a, b),
+    expSafe: (a: bigint) => x.expSafe(a),
     /** unsigned in, unsigned out */
-    mulShr32U: (a: bigint, b: bigint) => BigInt.asUintN(64, x.mulShr32U!(BigInt.asIntN(64, a), BigInt.asIntN(64, b))),
+    mulShr32U: (a: bigint, b: bigint) => BigInt.asUintN(64, x.mulShr32U(BigInt.asIntN(64, a), BigInt.asIntN(64, b))),
     /** divF(ONE, s) as the sigmoid computes it */
-    oneOver: (s: bigint) => x.oneOverF!(s),
+    oneOver: (s: bigint) => x.oneOverF(s),
     /** floor(a * 2^32 / d) by a divisor's reciprocal (a < 2^32, d >= 1; unsigned in and out) */
-    quotShift32: (a: bigint, d: bigint) => BigInt.asUintN(64, x.quotShift32!(BigInt.asIntN(64, a), BigInt.asIntN(64, d))),
+    quotShift32: (a: bigint, d: bigint) => BigInt.asUintN(64, x.quotShift32(BigInt.asIntN(64, a), BigInt.asIntN(64, d))),
   };
 }

@@ -18,14 +18,16 @@
 // same as `yuma bench`). The stages' blocks share the threads; what stays serial is the vector
 // stages, clip, the outputs and the call's own overhead (staging the input, waking the helpers).
 //
-// Fork-join: one job at a time in a control block (Int32Array over a SharedArrayBuffer). A
+// Fork-join: one job at a time in a control block (Int32Array over a SharedArrayBuffer). A job
+// is a range kernel's name (or `move`) and its named arguments, laid out in the block by one
+// declaration (JOBS) that both the leader's writes and the threads' reads are typed from. A
 // job is published by bumping GEN; its blocks are claimed by compare-exchange on CLAIM, a
 // word tagged with the job's generation, so a thread that wakes late can never claim a block
 // of a later job. The leader claims blocks too: a helper that never starts (its worker busy
 // elsewhere) costs speed, never a deadlock. QUIT (GEN = -1) sends the helpers home.
-import { MEDIAN_SCRATCH, type Kernels } from '../engine/kernels.js';
+import { MEDIAN_SCRATCH, type Kernels, type RangeKernels } from '../engine/kernels.js';
 import { carve, layoutBytes, type Buf, type Bufs, type Layout } from '../engine/memory.js';
-import type { RangeKernels } from '../engine/wasm.js';
+import { growTo } from '../engine/wasm.js';
 import type { EpochInput } from '../engine/types.js';
 
 const GEN = 0;
@@ -48,31 +50,92 @@ const HELPER_WAIT_MS = 1_000;
 /** The leader gives up on a stage whose blocks have not all finished in this long. */
 const STAGE_TIMEOUT_MS = 120_000;
 
-const enum Job {
-  Weights = 1,
-  Consensus = 2,
-  EmaSums = 3,
-  EmaRows = 4,
-  Dividends = 5,
-  U16 = 6,
-  Move = 7,
-  EmaFixed = 8,
-  EmaLiquid = 9,
-  Yuma3Dividends = 10,
-  Clip = 11,
-}
+/**
+ * How an argument sits in the control block: a byte offset or a count in an f64 slot of ARGS,
+ * a flag (0 or 1) in one, or an i64 in a slot of BIG.
+ */
+type Slot = 'f64' | 'flag' | 'i64';
+type ValueOf<S extends Slot> = S extends 'i64' ? bigint : S extends 'flag' ? boolean : number;
+type Args<R extends Record<string, Slot>> = { -readonly [A in keyof R]: ValueOf<R[A]> };
+
+/**
+ * Set once per split call (alloc), read by every block: the threads' scratch (from byte
+ * `scratch`, `perThread` bytes each, sized for `n`) and the split's own buffers (the row
+ * shards' cuts, padded bases, final places and entry counts, and the tmp arrays they write).
+ */
+const SPLIT = {
+  scratch: 'f64', perThread: 'f64', n: 'f64', cuts: 'f64', bases: 'f64', dests: 'f64', counts: 'f64', tmpCol: 'f64', tmpVal: 'f64',
+} as const satisfies Record<string, Slot>;
+
+/**
+ * Every job, by the range kernel its blocks run (`move`: a row job's entries to their final
+ * place), with its arguments by name. A row job runs the rows of its shard (SPLIT.cuts); one
+ * that writes entries writes them to SPLIT.tmpCol/tmpVal from its padded base (SPLIT.bases).
+ */
+const JOBS = {
+  prepareWeightRows: {
+    rowPtr: 'f64', col: 'f64', w: 'f64', forbid: 'f64', lastUpdate: 'f64', registered: 'f64', commit: 'f64', owner: 'f64', outPtr: 'f64',
+  },
+  consensusColumns: { rowPtr: 'f64', col: 'f64', val: 'f64', u: 'f64', C: 'f64', countU: 'f64', T: 'i64', minority: 'i64' },
+  emaSums: {
+    rowPtr: 'f64', col: 'f64', val: 'f64', C: 'f64', a: 'f64', beta: 'i64', bPtr: 'f64', bCol: 'f64', bVal: 'f64', recent: 'f64',
+    sumDReady: 'flag',
+  },
+  emaRows: {
+    rowPtr: 'f64', col: 'f64', val: 'f64', C: 'f64', a: 'f64', beta: 'i64', bPtr: 'f64', bCol: 'f64', bVal: 'f64', recent: 'f64',
+    alpha: 'i64', sumD: 'f64', sumB: 'f64', outPtr: 'f64',
+  },
+  emaDividendRows: { rowPtr: 'f64', col: 'f64', val: 'f64', colSum: 'f64', I: 'f64', out: 'f64' },
+  upscaleToU16: { nnz: 'f64', col: 'f64', val: 'f64', colMax: 'f64', out: 'f64' },
+  emaFixedRows: {
+    alpha: 'i64', newPtr: 'f64', newCol: 'f64', newVal: 'f64', oldPtr: 'f64', oldCol: 'f64', oldVal: 'f64', outPtr: 'f64',
+  },
+  emaLiquidRows: {
+    C: 'f64', lo: 'i64', hi: 'i64', steepness: 'i64', newPtr: 'f64', newCol: 'f64', newVal: 'f64',
+    oldPtr: 'f64', oldCol: 'f64', oldVal: 'f64', outPtr: 'f64',
+  },
+  yuma3DividendRows: { rowPtr: 'f64', col: 'f64', val: 'f64', colSum: 'f64', I: 'f64', a: 'f64', out: 'f64' },
+  clipRows: { rowPtr: 'f64', col: 'f64', val: 'f64', C: 'f64', a: 'f64', VT: 'f64' },
+  move: { outPtr: 'f64', col: 'f64', val: 'f64' },
+} as const satisfies Partial<Record<keyof RangeKernels | 'move', Record<string, Slot>>>;
+
+type JobName = keyof typeof JOBS;
+const JOB_NAMES = Object.keys(JOBS) as JobName[];
+/** A job's number in the control block's KIND word (1 on; JOB_NAMES[kind - 1] reads it back). */
+const JOB_KIND = Object.fromEntries(JOB_NAMES.map((name, k) => [name, k + 1])) as Record<JobName, number>;
 
 /** The control block of one split call (shared by the leader and its helpers). */
 export function newControl(): SharedArrayBuffer {
   return new SharedArrayBuffer(CTL_BYTES);
 }
 
+/**
+ * `layout`'s arguments as named properties over the control block (f64 slots from `at`, i64
+ * slots from 0): assigning one writes its slot, reading one reads it. Built once per thread.
+ */
+function argRecord<R extends Record<string, Slot>>(f: Float64Array, b: BigInt64Array, layout: R, at: number): Args<R> {
+  const record = {};
+  let fi = at;
+  let bi = 0;
+  for (const [name, slot] of Object.entries(layout)) {
+    const k = slot === 'i64' ? bi++ : fi++;
+    if (fi > ARGS || bi > BIG) throw new Error(`split: the arguments of ${Object.keys(layout).join(', ')} exceed the control block`);
+    Object.defineProperty(record, name, {
+      get: slot === 'i64' ? () => b[k] : slot === 'flag' ? () => f[k] !== 0 : () => f[k],
+      set: slot === 'i64' ? (v: bigint) => void (b[k] = v) : slot === 'flag' ? (v: boolean) => void (f[k] = v ? 1 : 0) : (v: number) => void (f[k] = v),
+    });
+  }
+  return record as Args<R>;
+}
+
 function views(ctl: SharedArrayBuffer) {
-  return {
-    i: new Int32Array(ctl, 0, CTL_INTS),
-    f: new Float64Array(ctl, CTL_INTS * 4, ARGS),
-    b: new BigInt64Array(ctl, CTL_INTS * 4 + ARGS * 8, BIG),
-  };
+  const i = new Int32Array(ctl, 0, CTL_INTS);
+  const f = new Float64Array(ctl, CTL_INTS * 4, ARGS);
+  const b = new BigInt64Array(ctl, CTL_INTS * 4 + ARGS * 8, BIG);
+  const head = Object.keys(SPLIT).length;
+  const jobs = {} as { [J in JobName]: Args<(typeof JOBS)[J]> };
+  for (const name of JOB_NAMES) (jobs as Record<JobName, unknown>)[name] = argRecord(f, b, JOBS[name], head);
+  return { i, split: argRecord(f, b, SPLIT, 0), jobs };
 }
 
 /** Per-thread scratch of the split stages, carved after the epoch's own buffers. */
@@ -131,14 +194,16 @@ export function splitBytes(input: EpochInput, participants: number, epochBytes: 
  * Run the blocks of job `gen` that this thread can claim. Arguments are read only after a
  * claim succeeded: until every block is done the leader does not touch them.
  */
-function claimBlocks(ctl: ReturnType<typeof views>, gen: number, run: (kind: Job, block: number) => void): void {
+function claimBlocks(ctl: ReturnType<typeof views>, gen: number, run: (job: JobName, block: number) => void): void {
   const tag = (gen & 0x7fff) << 16;
   for (;;) {
     const w = Atomics.load(ctl.i, CLAIM);
     if ((w & ~0xffff) !== tag || (w & 0xffff) >= Atomics.load(ctl.i, NBLOCKS)) return;
     if (Atomics.compareExchange(ctl.i, CLAIM, w, w + 1) !== w) continue;
     try {
-      run(Atomics.load(ctl.i, KIND) as Job, w & 0xffff);
+      const job = JOB_NAMES[Atomics.load(ctl.i, KIND) - 1];
+      if (job === undefined) throw new Error(`split: unknown job kind ${Atomics.load(ctl.i, KIND)}`);
+      run(job, w & 0xffff);
     } catch (e) {
       Atomics.store(ctl.i, FAILED, 1);
       throw e;
@@ -152,103 +217,116 @@ function claimBlocks(ctl: ReturnType<typeof views>, gen: number, run: (kind: Job
 /** What every participant needs to run any block: the range kernels and its own scratch. */
 function blockRunner(range: RangeKernels, memory: WebAssembly.Memory, ctl: ReturnType<typeof views>, p: number) {
   let scratch: { at: number; n: number; s: Scratch } | undefined;
+  const { split, jobs } = ctl;
   const mine = (): Scratch => {
-    // this thread's scratch: ARGS 0 = first scratch byte, 1 = bytes per thread, 2 = n
-    const at = ctl.f[0]! + p * ctl.f[1]!;
-    const n = ctl.f[2]!;
+    const at = split.scratch + p * split.perThread;
+    const n = split.n;
     if (!scratch || scratch.at !== at || scratch.n !== n || scratch.s.colPtr.view.buffer !== memory.buffer) {
       scratch = { at, n, s: carveScratch(memory.buffer, at, n) };
     }
     return scratch.s;
   };
-  const f = ctl.f;
-  const big = ctl.b;
-  return (kind: Job, block: number): void => {
+  return (job: JobName, block: number): void => {
     const s = mine();
     const nb = Atomics.load(ctl.i, NBLOCKS);
     const b = memory.buffer;
-    // a row job's shard: its rows (cuts at f[15]), its padded base (bases at f[26], set by the
-    // leader), and where its entry count goes (counts at f[16])
-    const cuts = () => new Uint32Array(b, f[15]!, nb + 1);
-    const [r0, r1] = kind === Job.Consensus || kind === Job.U16 ? [0, 0] : [cuts()[block]!, cuts()[block + 1]!];
-    const base = () => new Uint32Array(b, f[26]!, nb)[block]!;
-    const counted = (k: number) => void (new Int32Array(b, f[16]!, nb)[block] = k);
-    switch (kind) {
-      case Job.Weights:
-        // f: 4 rowPtr, 5 col, 6 w, 7 forbid, 8 lastUpdate, 9 registered, 10 commit, 11 owner,
-        // 12 outPtr, 13 outCol, 14 outVal
-        counted(range.prepareWeightRows(r0, r1, f[4]!, f[5]!, f[6]!, f[7]!, f[8]!, f[9]!, f[10]!, f[11]!, f[12]!, f[13]!, f[14]!, base()));
+    // a row job's shard: its rows (SPLIT.cuts), its padded base (SPLIT.bases, set by the
+    // leader), and where its entry count goes (SPLIT.counts)
+    const [r0, r1] = job === 'consensusColumns' || job === 'upscaleToU16' ? [0, 0] : cutsAt(b, split.cuts, nb, block);
+    const base = () => new Uint32Array(b, split.bases, nb)[block]!;
+    const counted = (k: number) => void (new Int32Array(b, split.counts, nb)[block] = k);
+    switch (job) {
+      case 'prepareWeightRows': {
+        const a = jobs.prepareWeightRows;
+        counted(range.prepareWeightRows(
+          r0, r1, a.rowPtr, a.col, a.w, a.forbid, a.lastUpdate, a.registered, a.commit, a.owner, a.outPtr, split.tmpCol, split.tmpVal, base(),
+        ));
         break;
-      case Job.Consensus: {
-        // f: 3 n, 4 rowPtr, 5 col, 6 val, 7 u, 8 C, 9 countU; big: 0 T, 1 minority
-        const [j0, j1] = blockSpan(block, nb, f[3]!);
+      }
+      case 'consensusColumns': {
+        const a = jobs.consensusColumns;
+        const [j0, j1] = blockSpan(block, nb, split.n);
         range.consensusColumns(
-          f[3]!, j0, j1, f[4]!, f[5]!, f[6]!, f[7]!, big[0]!, big[1]!, f[9]!,
-          s.colPtr.ptr, s.cursor.ptr, s.score.ptr, s.weight.ptr, s.hist.ptr, f[8]!,
+          split.n, j0, j1, a.rowPtr, a.col, a.val, a.u, a.T, a.minority, a.countU,
+          s.colPtr.ptr, s.cursor.ptr, s.score.ptr, s.weight.ptr, s.hist.ptr, a.C,
         );
         break;
       }
-      case Job.EmaSums:
-        // f: 4 rowPtr, 5 col, 6 val, 7 C, 8 a, 9 bPtr, 10 bCol, 11 bVal, 12 recent, 13 sumDReady; big: 0 beta
-        range.emaSums(r0, r1, f[4]!, f[5]!, f[6]!, f[7]!, f[8]!, big[0]!, f[9]!, f[10]!, f[11]!, f[12]!, s.sumD.ptr, s.sumB.ptr, f[13]!);
-        break;
-      case Job.EmaRows:
-        // as EmaSums, plus 14 outPtr, 17 outCol, 18 outVal, 19 sumD, 20 sumB; big: 0 beta, 1 alpha
-        counted(range.emaRows(
-          r0, r1, f[4]!, f[5]!, f[6]!, f[7]!, f[8]!, big[0]!, f[9]!, f[10]!, f[11]!, f[12]!, big[1]!,
-          f[19]!, f[20]!, f[14]!, f[17]!, f[18]!, base(), s.colSum.ptr,
-        ));
-        break;
-      case Job.Dividends:
-        // f: 4 rowPtr, 5 col, 6 val, 7 colSum, 8 I, 9 out
-        range.emaDividendRows(r0, r1, f[4]!, f[5]!, f[6]!, f[7]!, f[8]!, f[9]!, s.colMax.ptr);
-        break;
-      case Job.U16: {
-        // f: 3 nnz, 4 col, 5 val, 6 colMax, 7 out
-        const [q0, q1] = blockSpan(block, nb, f[3]!);
-        range.upscaleToU16(q1 - q0, f[4]! + 4 * q0, f[5]! + 8 * q0, f[6]!, f[7]! + 2 * q0);
+      case 'emaSums': {
+        const a = jobs.emaSums;
+        range.emaSums(r0, r1, a.rowPtr, a.col, a.val, a.C, a.a, a.beta, a.bPtr, a.bCol, a.bVal, a.recent, s.sumD.ptr, s.sumB.ptr, a.sumDReady);
         break;
       }
-      case Job.EmaFixed:
-        // f: 5 newPtr, 6 newCol, 7 newVal, 8 oldPtr, 9 oldCol, 10 oldVal, 14 outPtr, 17 outCol,
-        // 18 outVal; big: 0 alpha
-        counted(range.emaFixedRows(r0, r1, big[0]!, f[5]!, f[6]!, f[7]!, f[8]!, f[9]!, f[10]!, f[14]!, f[17]!, f[18]!, base(), s.colSum.ptr));
-        break;
-      case Job.EmaLiquid:
-        // as EmaFixed, plus 4 C; big: 0 lo, 1 hi, 2 steepness
-        counted(range.emaLiquidRows(
-          r0, r1, f[4]!, big[0]!, big[1]!, big[2]!, f[5]!, f[6]!, f[7]!, f[8]!, f[9]!, f[10]!, f[14]!, f[17]!, f[18]!, base(), s.colSum.ptr,
+      case 'emaRows': {
+        const a = jobs.emaRows;
+        counted(range.emaRows(
+          r0, r1, a.rowPtr, a.col, a.val, a.C, a.a, a.beta, a.bPtr, a.bCol, a.bVal, a.recent, a.alpha,
+          a.sumD, a.sumB, a.outPtr, split.tmpCol, split.tmpVal, base(), s.colSum.ptr,
         ));
         break;
-      case Job.Yuma3Dividends:
-        // f: 4 rowPtr, 5 col, 6 val, 7 colSum, 8 I, 9 a, 10 out
-        range.yuma3DividendRows(r0, r1, f[4]!, f[5]!, f[6]!, f[7]!, f[8]!, f[9]!, f[10]!);
+      }
+      case 'emaDividendRows': {
+        const a = jobs.emaDividendRows;
+        range.emaDividendRows(r0, r1, a.rowPtr, a.col, a.val, a.colSum, a.I, a.out, s.colMax.ptr);
         break;
-      case Job.Clip:
-        // f: 4 rowPtr, 5 col, 6 val, 7 C, 8 a, 9 VT; this thread's rank terms in its colSum
-        range.clipRows(r0, r1, f[4]!, f[5]!, f[6]!, f[7]!, f[8]!, f[9]!, s.colSum.ptr);
+      }
+      case 'upscaleToU16': {
+        const a = jobs.upscaleToU16;
+        const [q0, q1] = blockSpan(block, nb, a.nnz);
+        range.upscaleToU16(q1 - q0, a.col + 4 * q0, a.val + 8 * q0, a.colMax, a.out + 2 * q0);
         break;
-      case Job.Move: {
+      }
+      case 'emaFixedRows': {
+        const a = jobs.emaFixedRows;
+        counted(range.emaFixedRows(
+          r0, r1, a.alpha, a.newPtr, a.newCol, a.newVal, a.oldPtr, a.oldCol, a.oldVal, a.outPtr, split.tmpCol, split.tmpVal, base(), s.colSum.ptr,
+        ));
+        break;
+      }
+      case 'emaLiquidRows': {
+        const a = jobs.emaLiquidRows;
+        counted(range.emaLiquidRows(
+          r0, r1, a.C, a.lo, a.hi, a.steepness, a.newPtr, a.newCol, a.newVal, a.oldPtr, a.oldCol, a.oldVal,
+          a.outPtr, split.tmpCol, split.tmpVal, base(), s.colSum.ptr,
+        ));
+        break;
+      }
+      case 'yuma3DividendRows': {
+        const a = jobs.yuma3DividendRows;
+        range.yuma3DividendRows(r0, r1, a.rowPtr, a.col, a.val, a.colSum, a.I, a.a, a.out);
+        break;
+      }
+      case 'clipRows': {
+        // this thread's rank terms in its colSum
+        const a = jobs.clipRows;
+        range.clipRows(r0, r1, a.rowPtr, a.col, a.val, a.C, a.a, a.VT, s.colSum.ptr);
+        break;
+      }
+      case 'move': {
         // shard `block` of a row job wrote its entries to the tmp arrays from its padded base:
         // copy them to their final place and shift its rows' pointers by the same amount.
-        // f: 20 outPtr, 21 col, 22 val, 23 tmpCol, 24 tmpVal, 25 cuts, 26 bases, 27 dests, 28 counts
-        const from = new Uint32Array(b, f[26]!, nb)[block]!;
-        const to = new Uint32Array(b, f[27]!, nb)[block]!;
-        const count = new Int32Array(b, f[28]!, nb)[block]!;
-        new Uint32Array(b, f[21]! + 4 * to, count).set(new Uint32Array(b, f[23]! + 4 * from, count));
-        new BigInt64Array(b, f[22]! + 8 * to, count).set(new BigInt64Array(b, f[24]! + 8 * from, count));
+        const a = jobs.move;
+        const from = new Uint32Array(b, split.bases, nb)[block]!;
+        const to = new Uint32Array(b, split.dests, nb)[block]!;
+        const count = new Int32Array(b, split.counts, nb)[block]!;
+        new Uint32Array(b, a.col + 4 * to, count).set(new Uint32Array(b, split.tmpCol + 4 * from, count));
+        new BigInt64Array(b, a.val + 8 * to, count).set(new BigInt64Array(b, split.tmpVal + 8 * from, count));
         if (from !== to) {
-          const cuts = new Uint32Array(b, f[25]!, nb + 1);
-          const ptr = new Uint32Array(b, f[20]!, cuts[nb]! + 1);
+          const cuts = new Uint32Array(b, split.cuts, nb + 1);
+          const ptr = new Uint32Array(b, a.outPtr, cuts[nb]! + 1);
           const shift = from - to;
           for (let i = cuts[block]!; i < cuts[block + 1]!; i++) ptr[i + 1] = ptr[i + 1]! - shift;
         }
         break;
       }
-      default:
-        throw new Error(`split: unknown job kind ${kind as number}`);
     }
   };
+}
+
+/** Rows [cuts[block], cuts[block + 1]) of a row job's shard `block`. */
+function cutsAt(b: ArrayBufferLike, cuts: number, nb: number, block: number): [number, number] {
+  const c = new Uint32Array(b, cuts, nb + 1);
+  return [c[block]!, c[block + 1]!];
 }
 
 /**
@@ -298,14 +376,14 @@ export function splitKernels(
   const perThread = layoutBytes(scratchLayout(n));
   const ownLayout = splitLayout(shards, maxEntries);
   let own: Bufs<typeof ownLayout> & { counts32: Int32Array } | undefined;
-  const f = ctl.f;
+  const { split, jobs } = ctl;
 
   const scratchOf = (p: number) => carveScratch(memory.buffer, end + p * perThread, n);
 
-  /** Publish job `kind` of `blocks` blocks (arguments already in ARGS/BIG), run, wait for all. */
-  const forkJoin = (kind: Job, blocks: number) => {
+  /** Publish job `job` of `blocks` blocks (its arguments already written), run, wait for all. */
+  const forkJoin = (job: JobName, blocks: number) => {
     if (blocks > 0xffff) throw new Error(`split: ${blocks} blocks exceed the claim word`);
-    ctl.i[KIND] = kind;
+    ctl.i[KIND] = JOB_KIND[job];
     ctl.i[NBLOCKS] = blocks;
     ctl.i[DONE] = 0;
     gen = gen >= 0x3fff_ffff ? 1 : gen + 1;
@@ -318,22 +396,14 @@ export function splitKernels(
     });
     const deadline = performance.now() + STAGE_TIMEOUT_MS;
     for (let d = Atomics.load(ctl.i, DONE); d < blocks; d = Atomics.load(ctl.i, DONE)) {
-      if (performance.now() > deadline) throw new Error(`split: a helper did not finish its block of stage ${kind} in ${STAGE_TIMEOUT_MS} ms`);
+      if (performance.now() > deadline) throw new Error(`split: a helper did not finish its block of ${job} in ${STAGE_TIMEOUT_MS} ms`);
       Atomics.wait(ctl.i, DONE, d, 100);
     }
-    if (Atomics.load(ctl.i, FAILED) !== 0) throw new Error(`split: a helper failed in stage ${kind}`);
+    if (Atomics.load(ctl.i, FAILED) !== 0) throw new Error(`split: a helper failed in ${job}`);
   };
 
-  const setCommon = () => {
-    f[0] = end;
-    f[1] = perThread;
-    f[2] = n;
-    f[3] = n;
-  };
-  const cutsFor = (rowPtr: Uint32Array): number => {
-    own!.cuts.view.set(rowCuts(rowPtr, n, shards));
-    return own!.cuts.ptr;
-  };
+  /** The row shards of the next row job: about equal entries counted by `rowPtr`. */
+  const cutsFor = (rowPtr: Uint32Array): void => own!.cuts.view.set(rowCuts(rowPtr, n, shards));
   /** Entries of both matrices before each row: a union of the two rows fits in that many. */
   const entriesBefore = (x: Uint32Array, y: Uint32Array): Uint32Array => {
     const both = new Uint32Array(n + 1);
@@ -348,7 +418,6 @@ export function splitKernels(
   const padded = (baseOf: (r0: number) => number) => {
     const o = own!;
     for (let s = 0; s < shards; s++) o.bases.view[s] = baseOf(o.cuts.view[s]!);
-    f[16] = o.counts.ptr; f[17] = o.tmpCol.ptr; f[18] = o.tmpVal.ptr; f[26] = o.bases.ptr;
   };
   /**
    * After it: the shards' final places follow from their counts in shard order; a Move job
@@ -361,40 +430,43 @@ export function splitKernels(
       o.dests.view[s] = at;
       at += o.counts32[s]!;
     }
-    f[20] = rowPtr.ptr; f[21] = col.ptr; f[22] = val.ptr; f[23] = o.tmpCol.ptr; f[24] = o.tmpVal.ptr;
-    f[25] = o.cuts.ptr; f[26] = o.bases.ptr; f[27] = o.dests.ptr; f[28] = o.counts.ptr;
-    forkJoin(Job.Move, shards);
+    const a = jobs.move;
+    a.outPtr = rowPtr.ptr; a.col = col.ptr; a.val = val.ptr;
+    forkJoin('move', shards);
     rowPtr.view[0] = 0;
     return at;
   };
 
   /**
-   * Job `kind`, whose blocks fold column terms into their thread's partial vectors `parts`
+   * Job `job`, whose blocks fold column terms into their thread's partial vectors `parts`
    * (zeroed first); then each `into` vector is the fold of its partials: a sum (plain integer
    * sums, exact in any order) or a maximum.
    */
-  const withPartials = (kind: Job, fold: 'add' | 'max', pairs: ['sumD' | 'sumB' | 'colSum' | 'colMax', Buf<'i64'>][]) => {
+  const withPartials = (job: JobName, fold: 'add' | 'max', pairs: ['sumD' | 'sumB' | 'colSum' | 'colMax', Buf<'i64'>][]) => {
     const parts = Array.from({ length: participants }, (_, p) => scratchOf(p));
     for (const s of parts) for (const [which] of pairs) s[which].view.fill(0n);
-    forkJoin(kind, shards);
+    forkJoin(job, shards);
     for (const [which, into] of pairs) {
       into.view.fill(0n, 0, n);
       for (const s of parts) (fold === 'add' ? range.addInto : range.maxInto)(into.ptr, s[which].ptr, n);
     }
   };
 
-  /** The Yuma3 EMA (fixed or liquid alpha) by row shards, gathered; colSum from the partials. */
+  /**
+   * The Yuma3 EMA (fixed or liquid alpha; its arguments written but for the matrices) by row
+   * shards, gathered; colSum from the partials.
+   */
   const yuma3Ema = (
-    kind: Job, C: number, newPtr: Buf<'u32'>, newCol: Buf<'u32'>, newVal: Buf<'i64'>, oldPtr: Buf<'u32'>, oldCol: Buf<'u32'>,
-    oldVal: Buf<'i64'>, outPtr: Buf<'u32'>, outCol: Buf<'u32'>, outVal: Buf<'i64'>, colSum: Buf<'i64'>,
+    job: 'emaFixedRows' | 'emaLiquidRows', newPtr: Buf<'u32'>, newCol: Buf<'u32'>, newVal: Buf<'i64'>, oldPtr: Buf<'u32'>,
+    oldCol: Buf<'u32'>, oldVal: Buf<'i64'>, outPtr: Buf<'u32'>, outCol: Buf<'u32'>, outVal: Buf<'i64'>, colSum: Buf<'i64'>,
   ): number => {
-    setCommon();
-    f[4] = C; f[5] = newPtr.ptr; f[6] = newCol.ptr; f[7] = newVal.ptr; f[8] = oldPtr.ptr; f[9] = oldCol.ptr; f[10] = oldVal.ptr;
-    f[14] = outPtr.ptr;
+    const a = jobs[job];
+    a.newPtr = newPtr.ptr; a.newCol = newCol.ptr; a.newVal = newVal.ptr; a.oldPtr = oldPtr.ptr; a.oldCol = oldCol.ptr; a.oldVal = oldVal.ptr;
+    a.outPtr = outPtr.ptr;
     const both = entriesBefore(newPtr.view, oldPtr.view);
-    f[15] = cutsFor(both);
+    cutsFor(both);
     padded((r0) => both[r0]!);
-    withPartials(kind, 'add', [['colSum', colSum]]);
+    withPartials(job, 'add', [['colSum', colSum]]);
     return gather(outPtr, outCol, outVal);
   };
 
@@ -410,87 +482,89 @@ export function splitKernels(
       const o = carve(memory.buffer, at, ownLayout);
       own = { ...o, counts32: new Int32Array(memory.buffer, o.counts.ptr, shards) };
       end = at + layoutBytes(ownLayout);
+      split.scratch = end; split.perThread = perThread; split.n = n;
+      split.cuts = o.cuts.ptr; split.bases = o.bases.ptr; split.dests = o.dests.ptr; split.counts = o.counts.ptr;
+      split.tmpCol = o.tmpCol.ptr; split.tmpVal = o.tmpVal.ptr;
       return m as never;
     },
 
     prepareWeights(nn, rowPtr, col, w, forbid, lastUpdate, registered, commit, owner, outPtr, outCol, outVal) {
-      setCommon();
-      f[4] = rowPtr.ptr; f[5] = col.ptr; f[6] = w.ptr; f[7] = forbid.ptr; f[8] = lastUpdate.ptr;
-      f[9] = registered.ptr; f[10] = commit ? commit.ptr : 0; f[11] = owner; f[12] = outPtr.ptr;
-      f[13] = own!.tmpCol.ptr; f[14] = own!.tmpVal.ptr; f[15] = cutsFor(rowPtr.view);
+      const a = jobs.prepareWeightRows;
+      a.rowPtr = rowPtr.ptr; a.col = col.ptr; a.w = w.ptr; a.forbid = forbid.ptr; a.lastUpdate = lastUpdate.ptr;
+      a.registered = registered.ptr; a.commit = commit ? commit.ptr : 0; a.owner = owner; a.outPtr = outPtr.ptr;
+      cutsFor(rowPtr.view);
       padded((r0) => rowPtr.view[r0]!);
-      forkJoin(Job.Weights, shards);
+      forkJoin('prepareWeightRows', shards);
       return gather(outPtr, outCol, outVal);
     },
 
     consensus(nn, rowPtr, col, val, a, kappa, u, colPtr, cursor, score, weight, hist, C) {
       range.consensusStakeInto(nn, a.ptr, kappa, u.ptr, own!.tmp.ptr);
       const [T, minority, countU] = own!.tmp.view;
-      setCommon();
-      f[4] = rowPtr.ptr; f[5] = col.ptr; f[6] = val.ptr; f[7] = u.ptr; f[8] = C.ptr; f[9] = Number(countU);
-      ctl.b[0] = T!;
-      ctl.b[1] = minority!;
-      forkJoin(Job.Consensus, Math.min(shards, nn));
+      const x = jobs.consensusColumns;
+      x.rowPtr = rowPtr.ptr; x.col = col.ptr; x.val = val.ptr; x.u = u.ptr; x.C = C.ptr; x.countU = Number(countU);
+      x.T = T!; x.minority = minority!;
+      forkJoin('consensusColumns', Math.min(shards, nn));
     },
 
     emaOriginal(nn, rowPtr, col, val, C, a, beta, bPtr, bCol, bVal, recent, alpha, outPtr, outCol, outVal, colSum, sumD, sumB, sumDReady) {
-      setCommon();
-      f[4] = rowPtr.ptr; f[5] = col.ptr; f[6] = val.ptr; f[7] = C.ptr; f[8] = a.ptr; f[9] = bPtr.ptr;
-      f[10] = bCol.ptr; f[11] = bVal.ptr; f[12] = recent.ptr; f[13] = sumDReady ? 1 : 0;
       // rows cut by their W and B entries together
       const both = entriesBefore(rowPtr.view, bPtr.view);
-      f[15] = cutsFor(both);
-      ctl.b[0] = beta;
-      ctl.b[1] = alpha;
+      cutsFor(both);
       // pass 1: the column sums of the delta (unless given) and of the bonds
-      withPartials(Job.EmaSums, 'add', sumDReady ? [['sumB', sumB]] : [['sumD', sumD], ['sumB', sumB]]);
+      const x = jobs.emaSums;
+      x.rowPtr = rowPtr.ptr; x.col = col.ptr; x.val = val.ptr; x.C = C.ptr; x.a = a.ptr; x.beta = beta;
+      x.bPtr = bPtr.ptr; x.bCol = bCol.ptr; x.bVal = bVal.ptr; x.recent = recent.ptr; x.sumDReady = sumDReady;
+      withPartials('emaSums', 'add', sumDReady ? [['sumB', sumB]] : [['sumD', sumD], ['sumB', sumB]]);
       // pass 2: the EMA rows from padded bases, then gathered; colSum from the partials
-      f[14] = outPtr.ptr; f[19] = sumD.ptr; f[20] = sumB.ptr;
+      const y = jobs.emaRows;
+      y.rowPtr = rowPtr.ptr; y.col = col.ptr; y.val = val.ptr; y.C = C.ptr; y.a = a.ptr; y.beta = beta;
+      y.bPtr = bPtr.ptr; y.bCol = bCol.ptr; y.bVal = bVal.ptr; y.recent = recent.ptr; y.alpha = alpha;
+      y.sumD = sumD.ptr; y.sumB = sumB.ptr; y.outPtr = outPtr.ptr;
       padded((r0) => both[r0]!);
-      withPartials(Job.EmaRows, 'add', [['colSum', colSum]]);
+      withPartials('emaRows', 'add', [['colSum', colSum]]);
       return gather(outPtr, outCol, outVal);
     },
 
     emaDividends(nn, rowPtr, col, val, colSum, I, out, colMax) {
-      setCommon();
-      f[4] = rowPtr.ptr; f[5] = col.ptr; f[6] = val.ptr; f[7] = colSum.ptr; f[8] = I.ptr; f[9] = out.ptr;
-      f[15] = cutsFor(rowPtr.view);
-      withPartials(Job.Dividends, 'max', [['colMax', colMax]]);
+      const x = jobs.emaDividendRows;
+      x.rowPtr = rowPtr.ptr; x.col = col.ptr; x.val = val.ptr; x.colSum = colSum.ptr; x.I = I.ptr; x.out = out.ptr;
+      cutsFor(rowPtr.view);
+      withPartials('emaDividendRows', 'max', [['colMax', colMax]]);
     },
 
     clip(nn, rowPtr, col, val, C, a, beta, VT, R, outPtr, outCol, outVal) {
       // the weights for bonds (Yuma3 with a penalty) stay whole: a compacted output of their own
       if (beta !== 0n && outPtr !== null) return base.clip(nn, rowPtr, col, val, C, a, beta, VT, R, outPtr, outCol, outVal);
-      setCommon();
-      f[4] = rowPtr.ptr; f[5] = col.ptr; f[6] = val.ptr; f[7] = C.ptr; f[8] = a.ptr; f[9] = VT.ptr;
-      f[15] = cutsFor(rowPtr.view);
-      withPartials(Job.Clip, 'add', [['colSum', R]]);
+      const x = jobs.clipRows;
+      x.rowPtr = rowPtr.ptr; x.col = col.ptr; x.val = val.ptr; x.C = C.ptr; x.a = a.ptr; x.VT = VT.ptr;
+      cutsFor(rowPtr.view);
+      withPartials('clipRows', 'add', [['colSum', R]]);
       return rowPtr.view[n]!;
     },
 
     emaFixed(nn, alpha, newPtr, newCol, newVal, oldPtr, oldCol, oldVal, outPtr, outCol, outVal, colSum) {
-      ctl.b[0] = alpha;
-      return yuma3Ema(Job.EmaFixed, 0, newPtr, newCol, newVal, oldPtr, oldCol, oldVal, outPtr, outCol, outVal, colSum);
+      jobs.emaFixedRows.alpha = alpha;
+      return yuma3Ema('emaFixedRows', newPtr, newCol, newVal, oldPtr, oldCol, oldVal, outPtr, outCol, outVal, colSum);
     },
 
     emaLiquid(nn, C, lo, hi, steepness, newPtr, newCol, newVal, oldPtr, oldCol, oldVal, outPtr, outCol, outVal, colSum) {
-      ctl.b[0] = lo;
-      ctl.b[1] = hi;
-      ctl.b[2] = steepness;
-      return yuma3Ema(Job.EmaLiquid, C.ptr, newPtr, newCol, newVal, oldPtr, oldCol, oldVal, outPtr, outCol, outVal, colSum);
+      const x = jobs.emaLiquidRows;
+      x.C = C.ptr; x.lo = lo; x.hi = hi; x.steepness = steepness;
+      return yuma3Ema('emaLiquidRows', newPtr, newCol, newVal, oldPtr, oldCol, oldVal, outPtr, outCol, outVal, colSum);
     },
 
     yuma3Dividends(nn, rowPtr, col, val, colSum, I, a, out) {
-      setCommon();
-      f[4] = rowPtr.ptr; f[5] = col.ptr; f[6] = val.ptr; f[7] = colSum.ptr; f[8] = I.ptr; f[9] = a.ptr; f[10] = out.ptr;
-      f[15] = cutsFor(rowPtr.view);
-      forkJoin(Job.Yuma3Dividends, shards);
+      const x = jobs.yuma3DividendRows;
+      x.rowPtr = rowPtr.ptr; x.col = col.ptr; x.val = val.ptr; x.colSum = colSum.ptr; x.I = I.ptr; x.a = a.ptr; x.out = out.ptr;
+      cutsFor(rowPtr.view);
+      forkJoin('yuma3DividendRows', shards);
     },
 
     upscaleToU16(nnz, col, val, colMax, out) {
-      setCommon();
-      f[3] = nnz; f[4] = col.ptr; f[5] = val.ptr; f[6] = colMax.ptr; f[7] = out.ptr;
-      forkJoin(Job.U16, Math.min(shards, Math.max(1, nnz)));
+      const x = jobs.upscaleToU16;
+      x.nnz = nnz; x.col = col.ptr; x.val = val.ptr; x.colMax = colMax.ptr; x.out = out.ptr;
+      forkJoin('upscaleToU16', Math.min(shards, Math.max(1, nnz)));
     },
   };
 
@@ -512,8 +586,6 @@ export interface StagedInput {
   end: number;
 }
 
-const PAGE = 65536;
-
 /**
  * Main thread: copy the input's weights and bonds into the shared memory (from `from` on,
  * growing it as needed) and return the input without them, for the leader task. A memcpy
@@ -528,8 +600,7 @@ export function stageInput(memory: WebAssembly.Memory, input: EpochInput, from: 
     spans.push([at, a.length]);
     at = Math.ceil((at + a.byteLength) / 16) * 16;
   }
-  const have = memory.buffer.byteLength;
-  if (at > have) memory.grow(Math.ceil((at - have) / PAGE));
+  growTo(memory, at);
   const buffer = memory.buffer as ArrayBuffer;
   arrays.forEach((a, k) => {
     const [ptr, len] = spans[k]!;

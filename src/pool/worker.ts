@@ -6,7 +6,7 @@
 import { threadId, workerData } from 'node:worker_threads';
 import { movable } from './movable.js';
 import { runEpoch, _runCheckedEpoch } from '../engine/epoch.js';
-import { createWasmKernels, sharedKernels } from '../engine/wasm.js';
+import { createWasmKernels, isWasmModule, sharedKernels } from '../engine/wasm.js';
 import { runHelper, splitKernels, unstageInput } from './split.js';
 import { syntheticInput } from '../engine/synthetic.js';
 import type { EpochOutput } from '../engine/types.js';
@@ -16,7 +16,7 @@ import type {
 } from './protocol.js';
 
 const config = workerData as WorkerConfig;
-if (!(config?.module instanceof WebAssembly.Module)) {
+if (!isWasmModule(config?.module)) {
   throw new Error('yuma pool worker: workerData.module is not a WebAssembly.Module (start workers through createPool)');
 }
 const kernels = createWasmKernels(config.module);
