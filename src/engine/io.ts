@@ -422,17 +422,23 @@ export function matrixBody(m: SparseU16): string {
   return buf.toString('latin1', 0, p);
 }
 
-/** The input document in the golden layout (one field per line, one matrix row per line). */
-export function epochInputToJson(inp: EpochInput): string {
-  const h = inp.hyperparameters;
-  const nr = inp.neurons;
-  const hp =
+/** The `hyperparameters` object of an input document, in the golden layout's key order. */
+export function hyperparametersJson(h: EpochInput['hyperparameters']): string {
+  return (
     `{"tempo":${h.tempo},"activity_cutoff":${h.activity_cutoff},"kappa":${h.kappa},` +
     `"bonds_penalty":${h.bonds_penalty},"bonds_moving_average":${h.bonds_moving_average},` +
     `"max_allowed_validators":${h.max_allowed_validators},"stake_threshold":"${h.stake_threshold}",` +
     `"yuma3":${h.yuma3},"liquid_alpha":${h.liquid_alpha},"alpha_low":${h.alpha_low},` +
     `"alpha_high":${h.alpha_high},"alpha_sigmoid_steepness":${h.alpha_sigmoid_steepness},` +
-    `"commit_reveal":${h.commit_reveal}}`;
+    `"commit_reveal":${h.commit_reveal}}`
+  );
+}
+
+/** The input document in the golden layout (one field per line, one matrix row per line). */
+export function epochInputToJson(inp: EpochInput): string {
+  const h = inp.hyperparameters;
+  const nr = inp.neurons;
+  const hp = hyperparametersJson(h);
   let neurons =
     `{"alpha_stake":${u64List(nr.alpha_stake)},"tao_stake":${u64List(nr.tao_stake)},` +
     `"last_update":${numList(nr.last_update)},"block_at_registration":${numList(nr.block_at_registration)},` +

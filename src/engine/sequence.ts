@@ -3,24 +3,32 @@
 import type { EpochInput, EpochOutput, SparseU16 } from './types.js';
 
 /**
+ * The uids (re)registered this epoch (`fresh`), and the permits carried from the previous
+ * output's new_validator_permit: none for a fresh uid or one past the previous n.
+ */
+export function carriedPermits(
+  n: number, registered: readonly number[], prevN: number, prevPermit: ArrayLike<number>,
+): { fresh: Uint8Array; permit: Uint8Array } {
+  const fresh = new Uint8Array(n);
+  for (const uid of registered) fresh[uid] = 1;
+  const permit = new Uint8Array(n);
+  for (let i = 0; i < n; i++) permit[i] = !fresh[i] && i < prevN ? prevPermit[i]! : 0;
+  return { fresh, permit };
+}
+
+/**
  * The input of epoch k, given the file's input for it, the previous epoch's input and the
  * engine's own previous output: registered uids start with no bonds and no permit.
  */
 export function carryInput(
   given: EpochInput, registered: readonly number[], prevInput: EpochInput, prevOutput: EpochOutput,
 ): EpochInput {
-  const n = given.n;
-  const fresh = new Uint8Array(n);
-  for (const uid of registered) fresh[uid] = 1;
-  const permit = new Uint8Array(n);
-  for (let i = 0; i < n; i++) {
-    permit[i] = !fresh[i] && i < prevOutput.n ? prevOutput.neurons.new_validator_permit[i]! : 0;
-  }
+  const { fresh, permit } = carriedPermits(given.n, registered, prevOutput.n, prevOutput.neurons.new_validator_permit);
   return {
     ...given,
     last_mechanism_step_block: prevInput.current_block,
     neurons: { ...given.neurons, validator_permit: permit },
-    bonds: carryBonds(prevOutput.bonds, fresh, n),
+    bonds: carryBonds(prevOutput.bonds, fresh, given.n),
   };
 }
 

@@ -6,7 +6,7 @@ import {
 } from '../json-check.js';
 import {
   NULL_BOND_ROW, TRACE_KEYS, boolList, blockOrNullList, header, matrixBody, numList, parseSparse,
-  readHyperparameters, readOutputNeurons, readOwnerUid, readTrace, u64List,
+  hyperparametersJson, readHyperparameters, readOutputNeurons, readOwnerUid, readTrace, u64List,
 } from '../io.js';
 import { FORMAT, type EpochTrace } from '../types.js';
 import {
@@ -201,13 +201,7 @@ function traceJson(t: EpochTrace): string {
 export function mechanismsInputToJson(inp: MechanismsInput): string {
   const h = inp.hyperparameters;
   const nr = inp.neurons;
-  const hp =
-    `{"tempo":${h.tempo},"activity_cutoff":${h.activity_cutoff},"kappa":${h.kappa},` +
-    `"bonds_penalty":${h.bonds_penalty},"bonds_moving_average":${h.bonds_moving_average},` +
-    `"max_allowed_validators":${h.max_allowed_validators},"stake_threshold":"${h.stake_threshold}",` +
-    `"yuma3":${h.yuma3},"liquid_alpha":${h.liquid_alpha},"alpha_low":${h.alpha_low},` +
-    `"alpha_high":${h.alpha_high},"alpha_sigmoid_steepness":${h.alpha_sigmoid_steepness},` +
-    `"commit_reveal":${h.commit_reveal}}`;
+  const hp = hyperparametersJson(h);
   const neurons =
     `{"alpha_stake":${u64List(nr.alpha_stake)},"tao_stake":${u64List(nr.tao_stake)},` +
     `"block_at_registration":${numList(nr.block_at_registration)},"validator_permit":${boolList(nr.validator_permit)}}`;

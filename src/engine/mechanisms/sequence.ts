@@ -1,6 +1,6 @@
 // The carry rule of multi-mechanism sequences (docs/spec/mechanisms.md 7): each mechanism
 // carries its own bonds; permits come from the aggregate; one last step block per subnet.
-import { carryBonds } from '../sequence.js';
+import { carriedPermits, carryBonds } from '../sequence.js';
 import type { MechanismsInput, MechanismsOutput } from './types.js';
 
 /**
@@ -12,12 +12,7 @@ export function carryMechanismsInput(
   given: MechanismsInput, registered: readonly number[], prevInput: MechanismsInput, prevOutput: MechanismsOutput,
 ): MechanismsInput {
   const n = given.n;
-  const fresh = new Uint8Array(n);
-  for (const uid of registered) fresh[uid] = 1;
-  const permit = new Uint8Array(n);
-  for (let i = 0; i < n; i++) {
-    permit[i] = !fresh[i] && i < prevOutput.n ? prevOutput.neurons.new_validator_permit[i]! : 0;
-  }
+  const { fresh, permit } = carriedPermits(n, registered, prevOutput.n, prevOutput.neurons.new_validator_permit);
   return {
     ...given,
     last_mechanism_step_block: prevInput.current_block,
