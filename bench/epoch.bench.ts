@@ -190,7 +190,7 @@ const printTable = (t: string[][]) => {
 };
 
 process.stdout.write(
-  '* the chain\'s native epoch as the project's performance guide quotes it (measured elsewhere, on a Zen 4 core); the ts-ref ratio is the\n' +
+  '* the chain\'s native epoch as the project\'s performance guide quotes it (measured elsewhere, on a Zen 4 core); the ts-ref ratio is the\n' +
     '  one measured in this run. Single thread, synthetic input from src/engine/synthetic.ts (seed 1).\n',
 );
 if (stageTable.length > 1) {
