@@ -78,3 +78,19 @@ describe('yuma bench', () => {
     expect(cells[2]).toContain('1.35x');
   });
 });
+
+// The npm run bench:* scripts run under tsx and no test runs them whole (they take minutes):
+// at least every one of them must parse, so a stray edit cannot leave `npm run bench` broken.
+describe('the bench scripts', () => {
+  it('every bench/*.ts file parses as TypeScript', async () => {
+    const ts = (await import('typescript')).default;
+    const dir = join(root, 'bench');
+    const files = readdirSync(dir).filter((f) => f.endsWith('.ts'));
+    expect(files.length).toBeGreaterThan(0);
+    for (const f of files) {
+      const out = ts.transpileModule(readFileSync(join(dir, f), 'utf8'), { fileName: f, reportDiagnostics: true });
+      const errors = (out.diagnostics ?? []).map((d) => `${f}: ${ts.flattenDiagnosticMessageText(d.messageText, '\n')}`);
+      expect(errors).toEqual([]);
+    }
+  });
+});
