@@ -466,24 +466,29 @@ export function epochInputToJson(inp: EpochInput): string {
   return lines.join(',\n') + '\n';
 }
 
+/** The `neurons` object's members of an output document, one per line (the golden layout). */
+export function outputNeuronsJson(nr: EpochOutput['neurons']): string {
+  return [
+    `"active":${boolList(nr.active)}`,
+    `"stake_weight":${numList(nr.stake_weight)}`,
+    `"consensus":${numList(nr.consensus)}`,
+    `"validator_trust":${numList(nr.validator_trust)}`,
+    `"incentive":${numList(nr.incentive)}`,
+    `"dividend":${numList(nr.dividend)}`,
+    `"new_validator_permit":${boolList(nr.new_validator_permit)}`,
+    `"server_emission":${u64List(nr.server_emission)}`,
+    `"validator_emission":${u64List(nr.validator_emission)}`,
+    `"emission":${u64List(nr.emission)}`,
+    `"stake":${u64List(nr.stake)}`,
+  ].join(',\n');
+}
+
 /** The output document in the golden layout; `trace` only when present. */
 export function epochOutputToJson(out: EpochOutput): string {
   const nr = out.neurons;
   const parts = [
     `{"format":"${FORMAT}","kind":"output","netuid":${out.netuid},"n":${out.n},\n"neurons":{\n`,
-    [
-      `"active":${boolList(nr.active)}`,
-      `"stake_weight":${numList(nr.stake_weight)}`,
-      `"consensus":${numList(nr.consensus)}`,
-      `"validator_trust":${numList(nr.validator_trust)}`,
-      `"incentive":${numList(nr.incentive)}`,
-      `"dividend":${numList(nr.dividend)}`,
-      `"new_validator_permit":${boolList(nr.new_validator_permit)}`,
-      `"server_emission":${u64List(nr.server_emission)}`,
-      `"validator_emission":${u64List(nr.validator_emission)}`,
-      `"emission":${u64List(nr.emission)}`,
-      `"stake":${u64List(nr.stake)}`,
-    ].join(',\n'),
+    outputNeuronsJson(nr),
     '\n},\n"bonds":[',
     out.bonds.rowPtr.length <= 1 ? '' : `\n${matrixBody(out.bonds)}`,
     ']',

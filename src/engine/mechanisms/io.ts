@@ -6,7 +6,7 @@ import {
 } from '../json-check.js';
 import {
   NULL_BOND_ROW, TRACE_KEYS, boolList, blockOrNullList, header, matrixBody, numList, parseSparse,
-  hyperparametersJson, readHyperparameters, readOutputNeurons, readOwnerUid, readTrace, u64List,
+  hyperparametersJson, outputNeuronsJson, readHyperparameters, readOutputNeurons, readOwnerUid, readTrace, u64List,
 } from '../io.js';
 import { FORMAT, type EpochTrace } from '../types.js';
 import {
@@ -232,19 +232,7 @@ export function mechanismsInputToJson(inp: MechanismsInput): string {
 /** The multi-mechanism output document in the golden layout; a mechanism's `trace` only when present. */
 export function mechanismsOutputToJson(out: MechanismsOutput): string {
   const nr = out.neurons;
-  const neurons = [
-    `"active":${boolList(nr.active)}`,
-    `"stake_weight":${numList(nr.stake_weight)}`,
-    `"consensus":${numList(nr.consensus)}`,
-    `"validator_trust":${numList(nr.validator_trust)}`,
-    `"incentive":${numList(nr.incentive)}`,
-    `"dividend":${numList(nr.dividend)}`,
-    `"new_validator_permit":${boolList(nr.new_validator_permit)}`,
-    `"server_emission":${u64List(nr.server_emission)}`,
-    `"validator_emission":${u64List(nr.validator_emission)}`,
-    `"emission":${u64List(nr.emission)}`,
-    `"stake":${u64List(nr.stake)}`,
-  ].join(',\n');
+  const neurons = outputNeuronsJson(nr);
   const mechs = out.mechanisms.map((m) => {
     const bonds = m.bonds.rowPtr.length <= 1 ? '[]' : `[\n${matrixBody(m.bonds)}]`;
     const trace = m.trace ? `,\n"trace":${traceJson(m.trace)}` : '';
