@@ -8,7 +8,7 @@ import { profileEpoch, type ProfileResult } from '../engine/analysis/profile.js'
 import { CHAIN_DEFAULT_HYPERPARAMETERS, InputError, type EpochInput } from '../engine/types.js';
 import { epochBytes } from '../engine/epoch.js';
 import { WASM_MAX_BYTES, largestFitting } from '../engine/limits.js';
-import { renderReport } from '../report/html.js';
+import { renderReport, type Section } from '../report/html.js';
 import { profileSection, profileTable } from '../report/profile.js';
 import { progressBar } from './progress.js';
 import { checkOutputFile, writeOutputs } from './outputs.js';
@@ -115,23 +115,7 @@ export function profileCommand(input: string | undefined, opts: ProfileCliOption
   });
   if (phase) bars[phase].done();
 
-  const outputs: [string, string][] = [];
-  if (opts.json) outputs.push([opts.json, `${JSON.stringify({ profile: label, ...result }, null, 2)}\n`]);
-  if (opts.report) {
-    outputs.push([
-      opts.report,
-      renderReport({
-        title: `yuma profile: ${label}`,
-        subtitle: `yuma profile ${process.argv.slice(3).join(' ')}`,
-        facts: [
-          ['node', process.version],
-          ['date', new Date().toISOString()],
-        ],
-        sections: [profileSection(result, label)],
-      }),
-    ]);
-  }
-  writeOutputs(outputs);
+  writeProfileFiles(opts, label, result, () => ({ title: `yuma profile: ${label}`, facts: [], sections: [profileSection(result, label)] }));
   if (!opts.quiet) process.stdout.write(profileTable(result, label));
 }
 
@@ -144,28 +128,39 @@ function profileMechanismsCommand(
   const result = profileMechanisms(input, { ...run, onMechanism: (k) => bar.update(k) });
   bar.done();
   const name = (k: number) => `${label} mechanism ${k} (emission ${result.mechanisms[k]!.emission})`;
-  const outputs: [string, string][] = [];
-  if (opts.json) outputs.push([opts.json, `${JSON.stringify({ profile: label, ...result }, null, 2)}\n`]);
-  if (opts.report) {
-    outputs.push([
-      opts.report,
-      renderReport({
-        title: `yuma profile: ${label} (${count} mechanisms)`,
-        subtitle: `yuma profile ${process.argv.slice(3).join(' ')}`,
-        facts: [
-          ['node', process.version],
-          ['date', new Date().toISOString()],
-          ['mechanisms', String(count)],
-          ['split + fold, median ms', result.foldMedianMs.toFixed(4)],
-        ],
-        sections: result.mechanisms.map((m) => profileSection(m.profile, name(m.mechanism), `profile-m${m.mechanism}`)),
-      }),
-    ]);
-  }
-  writeOutputs(outputs);
+  writeProfileFiles(opts, label, result, () => ({
+    title: `yuma profile: ${label} (${count} mechanisms)`,
+    facts: [
+      ['mechanisms', String(count)],
+      ['split + fold, median ms', result.foldMedianMs.toFixed(4)],
+    ],
+    sections: result.mechanisms.map((m) => profileSection(m.profile, name(m.mechanism), `profile-m${m.mechanism}`)),
+  }));
   if (opts.quiet) return;
   const head =
     `profile: ${label}: ${count} mechanisms; epoch ${result.totalMedianMs.toFixed(3)} ms = the mechanisms' epoch medians ` +
     `+ split and fold ${result.foldMedianMs.toFixed(4)} ms (median; p90 ${result.foldP90Ms.toFixed(4)} ms)\n\n`;
   process.stdout.write(head + result.mechanisms.map((m) => profileTable(m.profile, name(m.mechanism))).join('\n'));
+}
+
+/** Writes --json (the result) and --report (the page `report` describes), atomically, together. */
+function writeProfileFiles(
+  opts: ProfileCliOptions, label: string, result: object,
+  report: () => { title: string; facts: [string, string][]; sections: Section[] },
+): void {
+  const outputs: [string, string][] = [];
+  if (opts.json) outputs.push([opts.json, `${JSON.stringify({ profile: label, ...result }, null, 2)}\n`]);
+  if (opts.report) {
+    const { title, facts, sections } = report();
+    outputs.push([
+      opts.report,
+      renderReport({
+        title,
+        subtitle: `yuma profile ${process.argv.slice(3).join(' ')}`,
+        facts: [['node', process.version], ['date', new Date().toISOString()], ...facts],
+        sections,
+      }),
+    ]);
+  }
+  writeOutputs(outputs);
 }
