@@ -8,12 +8,11 @@
 // pass; error paths are only built when something is wrong.
 
 import {
-  BLOCK_MAX, WHAT_BLOCK, WHAT_N, WHAT_U16, WHAT_UID_J, WHAT_VALUE,
+  BLOCK_MAX, WHAT_N, WHAT_UID_J, WHAT_VALUE,
   Reader, checkInt, checkObject, checkArrayN, fail, show, type Obj,
 } from './json-check.js';
 import {
   FORMAT,
-  InputError,
   UnsupportedProfileError,
   type EpochInput,
   type EpochOutput,

@@ -8,7 +8,6 @@ import { Piscina } from 'piscina';
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { missingBuildFile } from '../engine/build-files.js';
-import type { EpochOutput } from '../engine/types.js';
 import type { ServeOutput } from './mechanisms.js';
 import { ServeError, type EpochRequest, type RequestId } from './protocol.js';
 import type { ShapeLimits } from './json-shape.js';

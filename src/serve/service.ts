@@ -7,7 +7,7 @@
 // per worker), outputs in input order, all or nothing; the per-request timeout and a
 // cancellation (client gone, forced shutdown) abort it through one signal.
 import { createPool, PoolError, type Pool } from '../pool/index.js';
-import type { EpochInput, EpochOutput } from '../engine/types.js';
+import type { EpochOutput } from '../engine/types.js';
 import { Metrics } from './metrics.js';
 import { createCodec, type Codec } from './codec.js';
 import { INPUT_MAX_LENGTH, REQUEST_MAX_DEPTH } from './json-shape.js';

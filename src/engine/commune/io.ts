@@ -7,7 +7,7 @@
 // (../json-check.ts), so that both profiles report problems the same way.
 import { FORMAT, type SparseU16 } from '../types.js';
 import {
-  BLOCK_MAX, WHAT_BLOCK, WHAT_N, WHAT_U16, WHAT_UID_J, WHAT_VALUE,
+  WHAT_N, WHAT_U16, WHAT_UID_J, WHAT_VALUE,
   Reader, checkArray, checkArrayN, checkI64, checkInt, checkString, checkU64, fail, show, type Obj,
 } from '../json-check.js';
 import type {
