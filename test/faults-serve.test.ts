@@ -195,7 +195,7 @@ describe('yuma serve --http: the token', () => {
     const s = await startHttp(['--threads', '1', '--token-file', tokenFile, '--quiet']);
     try {
       // only the headers are ever sent: the answer cannot wait for the body
-      for (const headers of [{ 'Content-Length': 2 ** 30 }, { 'Transfer-Encoding': 'chunked' }, { 'Content-Length': 2 ** 30, Authorization: 'Bearer wrong' }]) {
+      for (const headers of [{ 'Content-Length': 2 ** 30 }, { 'Transfer-Encoding': 'chunked' }, { 'Content-Length': 2 ** 30, Authorization: 'Bearer wrong' }] as Record<string, string | number>[]) {
         const r = await call(s.port, '/v1/epoch', { headers, headersOnly: true });
         expect(r.status, JSON.stringify(headers)).toBe(401);
         expect(r.headers['connection']).toBe('close');

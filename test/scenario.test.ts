@@ -16,14 +16,15 @@ import {
   variantHyperparameters,
   weightRowToU16,
   type ScenarioCase,
+  type SimCase,
 } from '../src/engine/analysis/scenario.js';
 import { resolveParam, sweepSettings, sweepValues } from '../src/engine/analysis/scenario-params.js';
 import { settingsOption, sweepOption } from '../src/cli/options.js';
 import { runEpoch } from '../src/engine/epoch.js';
-import { InputError } from '../src/engine/types.js';
+import { InputError, type EpochInput } from '../src/engine/types.js';
 import { epochInputToJson, epochOutputToJson, parseEpochInput } from '../src/engine/io.js';
 import fc from 'fast-check';
-import Ajv from 'ajv';
+import { Ajv } from 'ajv';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 const bin = join(root, 'dist/cli/main.js');
@@ -31,13 +32,20 @@ const peerCases = join(root, 'examples/scenarios/simulator-cases'); // the publi
 const examples = join(root, 'examples/scenarios');
 const sn15 = join(root, 'examples/snapshots/metagraph-sn15-b4769998.json'); // the subnet-15 snapshot, shipped
 
+/** parseScenarioCase for a document that must be a simulator case (not a snapshot replay). */
+function simCase(json: unknown, file = ''): SimCase {
+  const c = parseScenarioCase(json, file);
+  if (c.kind !== 'sim') throw new Error(`${file}: expected a simulator case, got a ${c.kind} case`);
+  return c;
+}
+
 function yuma(args: string[]) {
   const r = spawnSync(process.execPath, [bin, ...args], { cwd: root, encoding: 'utf8' });
   return { code: r.status, stdout: r.stdout, stderr: r.stderr };
 }
 
 /** A small case: 2 validators, 3 servers, 4 epochs; validator 1 moves, then loses its stake. */
-function smallCase(): Record<string, unknown> {
+function smallCase(): Record<string, unknown> & { epochs: unknown[] } {
   return {
     format: 'yuma-sim-case/1',
     slug: 'small-case',
@@ -64,7 +72,7 @@ beforeAll(() => {
 });
 
 describe('the pinned mapping', () => {
-  const c = parseScenarioCase(smallCase(), 'small.json');
+  const c = simCase(smallCase(), 'small.json');
 
   it('weights: every server column listed, zeros kept, u16 = floor(w / max * 65535 + 0.5) on float32 values', () => {
     const input = scenarioEpochInput(c, '1', 0, null, new Float64Array(5));
@@ -87,7 +95,7 @@ describe('the pinned mapping', () => {
   it('stake: floor(s * 1e9 + 0.5) rao of the float32 value, tao 0, servers 0', () => {
     const input = scenarioEpochInput(c, '1', 0, null, new Float64Array(5));
     expect(input.neurons.alpha_stake[0]).toBe(BigInt(Math.floor(Math.fround(0.75) * 1e9 + 0.5)));
-    const fromPoint1 = parseScenarioCase({ ...smallCase(), epochs: smallCase().epochs.map(() => ({ weights: [[1, 0, 0], [1, 0, 0]], stakes: [0.8, 0.1] })) });
+    const fromPoint1 = simCase({ ...smallCase(), epochs: smallCase().epochs.map(() => ({ weights: [[1, 0, 0], [1, 0, 0]], stakes: [0.8, 0.1] })) });
     const s = scenarioEpochInput(fromPoint1, '1', 0, null, new Float64Array(5)).neurons.alpha_stake;
     // float32(0.8) = 0.800000011920929..., float32(0.1) = 0.100000001490116...
     expect(Array.from(s)).toEqual([800000012n, 100000001n, 0n, 0n, 0n]);
@@ -127,7 +135,7 @@ describe('the pinned mapping', () => {
 });
 
 describe('runScenario', () => {
-  const c = parseScenarioCase(smallCase(), 'small.json');
+  const c = simCase(smallCase(), 'small.json');
 
   it('per epoch: dividends over validators and incentives over servers are shares (sum 1 or all 0), bonds are stored u16', () => {
     for (const v of ['1', '2', '3', '3-liquid'] as const) {
@@ -142,13 +150,13 @@ describe('runScenario', () => {
         const si = ep.incentives.reduce((a, b) => a + b, 0);
         expect(sd === 0 || Math.abs(sd - 1) < 1e-12).toBe(true);
         expect(Math.abs(si - 1) < 1e-12).toBe(true);
-        for (const row of ep.bonds) for (const b of row) expect(Number.isInteger(b) && b >= 0 && b <= 65535).toBe(true);
+        for (const row of ep.bonds!) for (const b of row) expect(Number.isInteger(b) && b >= 0 && b <= 65535).toBe(true);
       }
       // everyone weights server B from epoch 2: it takes all the incentive
       expect(r.epochs[3]!.incentives[1]).toBe(1);
       // the validator whose stake went to 0 at epoch 2 has no permit at epoch 3: no bonds, no dividends
       expect(r.epochs[3]!.dividends[1]).toBe(0);
-      expect(r.epochs[3]!.bonds[1]).toEqual([0, 0, 0]);
+      expect(r.epochs[3]!.bonds![1]).toEqual([0, 0, 0]);
     }
   });
 
@@ -164,9 +172,9 @@ describe('runScenario', () => {
     expect(on.hyperparameters.bond_reset).toEqual({ server_uid: 3, epoch: 2, block_at_registration: 10000 + 2 * 361 - 1 });
     expect(off.hyperparameters.bond_reset).toBeNull();
     // the bond on server B restarts from zero at the reset (one EMA step), instead of growing on
-    expect(on.epochs[2]!.bonds[0]![1]!).toBeLessThan(off.epochs[2]!.bonds[0]![1]!);
+    expect(on.epochs[2]!.bonds![0]![1]!).toBeLessThan(off.epochs[2]!.bonds![0]![1]!);
     // the other servers' bonds are untouched by the reset
-    expect(on.epochs[2]!.bonds[0]![0]).toBe(off.epochs[2]!.bonds[0]![0]);
+    expect(on.epochs[2]!.bonds![0]![0]).toBe(off.epochs[2]!.bonds![0]![0]);
   });
 
   it('the CSV has a header naming every column and one row per epoch', () => {
@@ -183,10 +191,10 @@ describe('runScenario', () => {
     const files = readdirSync(peerCases).filter((f) => f.endsWith('.json'));
     expect(files.length).toBeGreaterThanOrEqual(22);
     for (const f of files) {
-      const cs = parseScenarioCase(JSON.parse(readFileSync(join(peerCases, f), 'utf8')), f);
+      const cs = simCase(JSON.parse(readFileSync(join(peerCases, f), 'utf8')), f);
       expect(cs.epochs.length).toBe(40);
     }
-    const case1 = parseScenarioCase(JSON.parse(readFileSync(join(peerCases, 'case-01-kappa-moves-first.json'), 'utf8')));
+    const case1 = simCase(JSON.parse(readFileSync(join(peerCases, 'case-01-kappa-moves-first.json'), 'utf8')));
     for (const v of ['1', '2', '3', '3-liquid'] as const) {
       const r = runScenario(case1, v);
       // after all validators moved to server 2, it has all the incentive
@@ -203,7 +211,7 @@ describe('runScenario', () => {
  * the clipped ranks, bonds B = (1 - a) B + a W (a = 0.025, capped at 1), dividends S_i * sum_j
  * B_ij / colsum_j * I_j, normalized. The exact engine must agree with it to about 1e-3.
  */
-function floatYuma3(c: ScenarioCase, a = 0.025): number[][] {
+function floatYuma3(c: SimCase, a = 0.025): number[][] {
   const V = c.validators.length;
   const S = c.servers.length;
   let B = Array.from({ length: V }, () => new Array<number>(S).fill(0));
@@ -243,7 +251,7 @@ describe.skipIf(!existsSync(peerCases))('against a float model of the simulator'
     const files = readdirSync(peerCases).filter((f) => /^case-(0\d|1\d)-.*\.json$/.test(f));
     expect(files).toHaveLength(19);
     for (const f of files) {
-      const c = parseScenarioCase(JSON.parse(readFileSync(join(peerCases, f), 'utf8')), f);
+      const c = simCase(JSON.parse(readFileSync(join(peerCases, f), 'utf8')), f);
       const ours = runScenario(c, '3');
       const model = floatYuma3(c);
       let worst = 0;
@@ -315,7 +323,7 @@ describe('yuma scenario (the built CLI)', () => {
       'dividends', 'incentives', 'bonds', 'stake_shares', 'relative_dividends', 'relative_dividends_cumulative', 'validator_emission',
     ]);
     // the CLI's numbers are the library's
-    const lib = runScenario(parseScenarioCase(smallCase(), caseFile), '3-liquid', { resets: true });
+    const lib = runScenario(simCase(smallCase(), caseFile), '3-liquid', { resets: true });
     expect(doc.epochs).toEqual(JSON.parse(JSON.stringify(lib.epochs)));
     const html = readFileSync(join(out, 'scenario.html'), 'utf8');
     expect(html.startsWith('<!DOCTYPE html>')).toBe(true);
@@ -459,7 +467,7 @@ describe('settings: units, precedence, effective values', () => {
   });
 
   it('a setting changes the chain\'s result (kappa above the big validator\'s stake share moves consensus)', () => {
-    const c = parseScenarioCase(smallCase(), 'c.json');
+    const c = simCase(smallCase(), 'c.json');
     const plain = runScenario(c, '1');
     const kappa = runScenario(c, '1', { overrides: { kappa: 65535 } });
     expect(kappa.epochs[0]!.incentives).not.toEqual(plain.epochs[0]!.incentives);
@@ -502,7 +510,7 @@ describe('relative dividends, the base validator, absolute emission', () => {
   });
 
   it('stake shares come from the output stake; dividends in rao are the output\'s validator_emission; totals add up', () => {
-    const c = parseScenarioCase(smallCase(), 'c.json') as Extract<ScenarioCase, { kind: 'sim' }>;
+    const c = simCase(smallCase(), 'c.json') as Extract<ScenarioCase, { kind: 'sim' }>;
     const r = runScenario(c, '2', { overrides: { rao_emission: 7_000_000_000n } });
     let prev = null as ReturnType<typeof runEpoch> | null;
     const em = [0n, 0n];
@@ -578,7 +586,7 @@ describe.skipIf(!existsSync(sn15))('snapshot replays (subnet 15 at block 4769998
       { readSnapshot },
     );
     const run = new ScenarioRun(c, 'snapshot');
-    const inputs = [];
+    const inputs: EpochInput[] = [];
     for (let e = 0; e < 4; e++) {
       const input = run.input(e);
       inputs.push(input);
@@ -670,7 +678,7 @@ describe('sweeps', () => {
     expect(r2.stderr).toBe('');
     expect(r2.code).toBe(0);
     expect(yuma([...args, '--threads', '0', '--out', out0, '--quiet']).code).toBe(0);
-    const c = parseScenarioCase(smallCase(), caseFile);
+    const c = simCase(smallCase(), caseFile);
     const text = readFileSync(join(out2, 'scenario.json'), 'utf8');
     expect(readFileSync(join(out0, 'scenario.json'), 'utf8')).toBe(text);
     const all = JSON.parse(text);
@@ -757,7 +765,7 @@ describe('yuma serve: POST /v1/scenario and the stdio scenario request', () => {
   });
   /** the library's results for request() */
   const expected = () => {
-    const c = parseScenarioCase(smallCase(), '');
+    const c = simCase(smallCase(), '');
     const out = [];
     for (const v of ['2', '3'] as const) {
       for (const bp of [0, 65535]) {

@@ -73,16 +73,16 @@ const BAD_U64 = [-1n, 1n << 64n, 7, '7', null];
  */
 const BITTENSOR_CORRUPTIONS: [string, (x: EpochInput, pick: Pick) => boolean][] = [
   ['n larger than the arrays', (x, p) => {
-    (x as Mutable).n = x.n + 1 + p(3);
+    (x as unknown as Mutable).n = x.n + 1 + p(3);
     return true;
   }],
   ['n smaller than the arrays', (x, p) => {
     if (x.n === 0) return false;
-    (x as Mutable).n = Math.max(0, x.n - 1 - p(3));
+    (x as unknown as Mutable).n = Math.max(0, x.n - 1 - p(3));
     return true;
   }],
   ['n not an integer 0..65535', (x, p) => {
-    (x as Mutable).n = [x.n + 0.5, -1, 65536, NaN, String(x.n)][p(5)];
+    (x as unknown as Mutable).n = [x.n + 0.5, -1, 65536, NaN, String(x.n)][p(5)];
     return true;
   }],
   ['a per-uid array one short', (x, p) => {
@@ -171,18 +171,18 @@ const BITTENSOR_CORRUPTIONS: [string, (x: EpochInput, pick: Pick) => boolean][] 
   }],
   ['a u64 out of range or not a bigint', (x, p) => {
     const v = BAD_U64[p(BAD_U64.length)];
-    [() => ((x as Mutable).rao_emission = v), () => ((x as Mutable).tao_weight = v), () => ((x.hyperparameters as unknown as Mutable).stake_threshold = v)][p(3)]!();
+    [() => ((x as unknown as Mutable).rao_emission = v), () => ((x as unknown as Mutable).tao_weight = v), () => ((x.hyperparameters as unknown as Mutable).stake_threshold = v)][p(3)]!();
     return true;
   }],
   ['a block number out of range', (x, p) => {
-    (x as Mutable)[['current_block', 'last_mechanism_step_block'][p(2)]!] = BAD_BLOCKS[p(BAD_BLOCKS.length)];
+    (x as unknown as Mutable)[['current_block', 'last_mechanism_step_block'][p(2)]!] = BAD_BLOCKS[p(BAD_BLOCKS.length)];
     return true;
   }],
-  ['owner_uid not below n', (x, p) => ((x as Mutable).owner_uid = [x.n, x.n + 5, -1, 0.5][p(4)], true)],
+  ['owner_uid not below n', (x, p) => ((x as unknown as Mutable).owner_uid = [x.n, x.n + 5, -1, 0.5][p(4)], true)],
   ['a missing or null part', (x, p) => {
     const k = ['netuid', 'n', 'hyperparameters', 'neurons', 'weights', 'bonds', 'rao_emission', 'tao_weight'][p(8)]!;
-    if (p(2) === 0) delete (x as Mutable)[k];
-    else (x as Mutable)[k] = null;
+    if (p(2) === 0) delete (x as unknown as Mutable)[k];
+    else (x as unknown as Mutable)[k] = null;
     return true;
   }],
 ];
@@ -258,9 +258,9 @@ describe('validateEpochInput', () => {
 // ---------------------------------------------------------------------------------------
 
 const COMMUNE_CORRUPTIONS: [string, (x: CommuneEpochInput, pick: Pick) => boolean][] = [
-  ['n larger than the arrays', (x) => ((x as Mutable).n = x.n + 1, true)],
-  ['n smaller than the arrays', (x) => (x.n > 0 ? (((x as Mutable).n = x.n - 1), true) : false)],
-  ['consensus not yuma or linear', (x, p) => ((x as Mutable).consensus = ['Yuma', '', null][p(3)], true)],
+  ['n larger than the arrays', (x) => ((x as unknown as Mutable).n = x.n + 1, true)],
+  ['n smaller than the arrays', (x) => (x.n > 0 ? (((x as unknown as Mutable).n = x.n - 1), true) : false)],
+  ['consensus not yuma or linear', (x, p) => ((x as unknown as Mutable).consensus = ['Yuma', '', null][p(3)], true)],
   ['a per-uid array one short', (x, p) => {
     if (x.n === 0) return false;
     const k = (['stake', 'last_update', 'block_at_registration', 'validator_permit', 'weight_parent', 'validator_weight_fee'] as const)[p(6)];
@@ -269,7 +269,7 @@ const COMMUNE_CORRUPTIONS: [string, (x: CommuneEpochInput, pick: Pick) => boolea
   }],
   ['a weight_parent out of range', (x, p) => (x.n > 0 ? ((x.neurons.weight_parent[p(x.n)] = [-2, x.n, x.n + 9][p(3)]!), true) : false)],
   ['a fee above 100', (x, p) => (x.n > 0 ? ((x.neurons.validator_weight_fee[p(x.n)] = 101 + p(150)), true) : false)],
-  ['pending_emission at or above 2^63', (x, p) => ((x as Mutable).pending_emission = [1n << 63n, -1n, 5][p(3)], true)],
+  ['pending_emission at or above 2^63', (x, p) => ((x as unknown as Mutable).pending_emission = [1n << 63n, -1n, 5][p(3)], true)],
   ['max_allowed_validators out of range', (x, p) => ((x.hyperparameters as unknown as Mutable).max_allowed_validators = [65536, -1, 0.5, undefined][p(4)], true)],
   ['a column >= n', (x, p) => {
     const w = p(2) === 0 ? x.weights : x.bonds;

@@ -23,13 +23,13 @@ export const RUN_ID = /^[0-9a-f]{16}$/;
 export const HEADER_BYTES = HEAD.length + 16 + SHA.length + 64 + MID.length;
 
 /** The file text of a state; `state.run` is the run id the header repeats. */
-export function checkpointText(state: { run: string }): string {
+export function checkpointText<S extends { run: string }>(state: S): string {
   const body = canonicalJson(state);
   const hash = createHash('sha256').update(body, 'utf8').digest('hex');
   return `${HEAD}${state.run}${SHA}${hash}${MID}${body}${TAIL}`;
 }
 
-export function writeCheckpoint(file: string, state: { run: string }): void {
+export function writeCheckpoint<S extends { run: string }>(file: string, state: S): void {
   writeFileAtomic(file, checkpointText(state));
 }
 
