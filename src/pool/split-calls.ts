@@ -34,7 +34,8 @@ export function splitCalls(core: PoolCore): SplitCalls {
   let splitTail: Promise<void> = Promise.resolve();
 
   function fits(input: EpochInput): boolean {
-    const whole = epochBytes(input.n, input.weights.col.length, input.bonds.col.length, input.hyperparameters);
+    // the epoch's buffers without the weights and bonds: splitBytes counts them once, staged
+    const whole = epochBytes(input.n, input.weights.col.length, input.bonds.col.length, input.hyperparameters, true);
     return splitBytes(input, opts.threads, whole, SHARED_DATA_START) <= SHARED_MAX_BYTES;
   }
 

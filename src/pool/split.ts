@@ -5,7 +5,9 @@
 // Yuma3 alike; the bonds load, Yuma3's weights for bonds and the vector stages stay on the
 // leader). No input is copied
 // between workers: copying W to a second worker costs about what halving the median saves
-// (measured; ../shared/guides/performance.md, "Handing 16 MiB to a worker").
+// (measured; ../shared/guides/performance.md, "Handing 16 MiB to a worker"); the main thread
+// stages the weights and bonds in the shared memory once, and the leader's epoch reads them
+// there (epoch.ts PlacedInput), not from a copy in its own buffers.
 //
 // Exactness (spec/yuma-stages.md, "Sharding rules"): columns of the median are independent;
 // row shards keep each row's entries in order and write them from the shard's padded base
@@ -29,6 +31,7 @@ import { MEDIAN_SCRATCH, type Kernels, type RangeKernels } from '../engine/kerne
 import { carve, layoutBytes, type Buf, type Bufs, type Layout } from '../engine/memory.js';
 import { growTo } from '../engine/wasm.js';
 import type { EpochInput } from '../engine/types.js';
+import type { PlacedInput } from '../engine/epoch.js';
 
 const GEN = 0;
 const CLAIM = 1;
@@ -180,8 +183,8 @@ const splitLayout = (shards: number, maxEntries: number) =>
 
 /**
  * Bytes of the shared memory a split epoch of `input` over `participants` threads needs: the
- * staged weights and bonds (from `from`), the epoch's own buffers, the split's, and every
- * thread's scratch. The pool splits only when this fits in the shared memory's maximum.
+ * staged weights and bonds (from `from`), the epoch's own buffers (`epochBytes` without the
+ * weights and bonds: they are read where staged), the split's, and every thread's scratch. The pool splits only when this fits in the shared memory's maximum.
  */
 export function splitBytes(input: EpochInput, participants: number, epochBytes: number, from: number): number {
   const a16 = (b: number) => Math.ceil(b / 16) * 16;
@@ -618,13 +621,26 @@ export function stageInput(memory: WebAssembly.Memory, input: EpochInput, from: 
   };
 }
 
-/** Leader: the input with its weights and bonds as views of the shared memory. */
-export function unstageInput(memory: WebAssembly.Memory, input: EpochInput, staged: StagedInput): EpochInput {
+/**
+ * Leader: the input with its weights and bonds as views of the shared memory, and the same
+ * arrays as the epoch's placed input (read where they lie: no second copy into its buffers).
+ */
+export function unstageInput(memory: WebAssembly.Memory, input: EpochInput, staged: StagedInput): { input: EpochInput; placed: PlacedInput } {
   const b = memory.buffer as ArrayBuffer; // a SharedArrayBuffer: views over it share, never copy
-  const csr = (s: StagedInput['weights']) => ({
-    rowPtr: new Uint32Array(b, s.rowPtr[0], s.rowPtr[1]),
-    col: new Uint32Array(b, s.col[0], s.col[1]),
-    val: new Uint16Array(b, s.val[0], s.val[1]),
-  });
-  return { ...input, weights: csr(staged.weights), bonds: csr(staged.bonds) };
+  const u32 = ([ptr, len]: [number, number]) => ({ ptr, view: new Uint32Array(b, ptr, len) });
+  const u16 = ([ptr, len]: [number, number]) => ({ ptr, view: new Uint16Array(b, ptr, len) });
+  const w = staged.weights;
+  const bo = staged.bonds;
+  const placed: PlacedInput = {
+    wPtr: u32(w.rowPtr), wCol: u32(w.col), wVal: u16(w.val),
+    bPtr: u32(bo.rowPtr), bCol: u32(bo.col), bVal: u16(bo.val),
+  };
+  return {
+    input: {
+      ...input,
+      weights: { rowPtr: placed.wPtr.view, col: placed.wCol.view, val: placed.wVal.view },
+      bonds: { rowPtr: placed.bPtr.view, col: placed.bCol.view, val: placed.bVal.view },
+    },
+    placed,
+  };
 }

@@ -117,12 +117,12 @@ function split(task: SplitTask): SplitReply {
     return { kind: 'split', role: 'helper', blocks: runHelper(inst.range, inst.memory, task.ctl, task.participants), threadId };
   }
   const t0 = performance.now();
-  const input = unstageInput(inst.memory, task.input!, task.staged!);
+  const { input, placed } = unstageInput(inst.memory, task.input!, task.staged!);
   const sp = splitKernels(inst.kernelsFrom(task.staged!.end), inst.range, inst.memory, task.ctl, input, task.participants);
   let output: EpochOutput;
   try {
     if (config.faults && task.fault) injectFault(task.fault);
-    output = _runCheckedEpoch(input, { kernels: sp.kernels, trace: task.trace });
+    output = _runCheckedEpoch(input, { kernels: sp.kernels, trace: task.trace }, placed);
   } finally {
     sp.quit();
   }
