@@ -6,7 +6,7 @@ import fc from 'fast-check';
 import { fileURLToPath } from 'node:url';
 import { runEpoch, epochBytes, _runCheckedEpoch } from '../src/engine/epoch.js';
 import { SHARED_DATA_START, newSharedMemory, sharedKernels } from '../src/engine/wasm.js';
-import { stageInput, unstageInput } from '../src/pool/split.js';
+import { stageInput, unstageInput } from '../src/pool/split-staging.js';
 import { syntheticInput } from '../src/engine/synthetic.js';
 import { compareOutputs, describeMismatch } from '../src/engine/compare.js';
 import { findCases } from '../src/engine/verify.js';

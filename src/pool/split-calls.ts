@@ -8,7 +8,9 @@ import type { PoolCore } from './calls.js';
 import { PoolError, describeCause, errorText } from './errors.js';
 import type { RunOptions } from './options.js';
 import type { SplitReply, SplitTask } from './protocol.js';
-import { newControl, splitBytes, stageInput } from './split.js';
+import { splitBytes } from './split.js';
+import { newControl } from './split-control.js';
+import { stageInput } from './split-staging.js';
 
 export interface SplitCalls {
   /** Whether a split of `input` fits in the shared memory (else it runs whole, if that fits). */
