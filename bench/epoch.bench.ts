@@ -18,7 +18,7 @@ import { createWasmKernels } from '../src/engine/wasm.js';
 import { createReferenceKernels } from '../src/engine/reference.js';
 import { writeFileAtomic } from '../src/engine/io.js';
 import { memoryFloor } from '../src/engine/wasm.js';
-import { profileEpoch, quantile, type EpochCounts } from '../src/engine/analysis/profile.js';
+import { timeEpoch, quantile, type EpochCounts } from '../src/engine/analysis/epoch-timing.js';
 import type { EpochStage } from '../src/engine/epoch.js';
 import type { EpochInput } from '../src/engine/types.js';
 
@@ -73,7 +73,7 @@ const only = onlyAt >= 0 ? args[onlyAt + 1]! : '';
 const wasm = createWasmKernels();
 const reference = createReferenceKernels();
 
-/** The matrix stages, and the entry count each one walks (from the profile's counts). */
+/** The matrix stages, and the entry count each one walks (from timeEpoch's counts). */
 const MATRIX_STAGES: Array<[EpochStage, (c: EpochCounts) => number]> = [
   ['weights', (c) => c.weightsIn],
   ['consensus', (c) => c.weights],
@@ -134,7 +134,7 @@ for (const c of CASES.filter((c) => c.name.includes(only))) {
   let stages: StageRow[] | null = null;
   if (c.input) {
     process.stderr.write(' stages...');
-    const p = profileEpoch(c.input(), { reps: quick ? 5 : 15, refReps: 0 });
+    const p = timeEpoch(c.input(), { reps: quick ? 5 : 15, refReps: 0 });
     stages = MATRIX_STAGES.map(([stage, count]) => {
       const s = p.stages.find((x) => x.stage === stage)!;
       const entries = count(p.counts);

@@ -1,6 +1,6 @@
 // yuma-engine: the public API. Everything not exported here is internal.
 export { runEpoch, epochBytes, EPOCH_STAGES, type EpochOptions, type EpochStage } from './engine/epoch.js';
-// the matrix kernels' interface (`EpochOptions.kernels`; profileEpoch's timedKernels wraps one)
+// the matrix kernels' interface (`EpochOptions.kernels`; timeEpoch's timedKernels wraps one)
 export type { Kernels } from './engine/kernels.js';
 export { validateEpochInput } from './engine/validate.js';
 export { EpochTooLargeError, WASM_MAX_BYTES } from './engine/limits.js';
@@ -136,16 +136,16 @@ export {
   type Segment as EmissionSegment,
   type HalvingRow,
 } from './engine/network/emission-presets.js';
-// seeing what consensus does and what it costs: profile, map, scenarios, the HTML report
+// seeing what consensus does and what it costs: epoch timing (`yuma profile`), map, scenarios, the HTML report
 export {
-  profileEpoch,
+  timeEpoch,
   timedKernels,
   stageBytes,
-  type ProfileResult,
-  type ProfileOptions,
+  type EpochTiming,
+  type EpochTimingOptions,
   type StageStat,
   type KernelStat,
-} from './engine/analysis/profile.js';
+} from './engine/analysis/epoch-timing.js';
 export {
   MAP_MAJOR_STAKES,
   twoCampTemplate,
@@ -178,6 +178,6 @@ export {
 } from './engine/analysis/scenario.js';
 export { renderReport, type ReportSpec, type Section as ReportSection, type Block as ReportBlock } from './report/html.js';
 export { lineChart, barChart, heatmap, contourChart, type Series as ChartSeries } from './report/svg.js';
-export { profileSection } from './report/profile.js';
+export { epochTimingSection } from './report/epoch-timing.js';
 export { mapSection } from './report/map.js';
 export { scenarioCaseSection } from './report/scenario.js';

@@ -229,7 +229,8 @@ describe('failures', () => {
 describe('column split: one subnet across the workers (runEpoch above splitMinEntries)', () => {
   it('in one thread, leader alone with 1 and 3 participants\' blocks: identical to runEpoch', async () => {
     const { newSharedMemory, sharedKernels }: typeof import('../dist/engine/wasm.js') = await import('../dist/engine/wasm.js');
-    const { newControl, splitKernels }: typeof import('../dist/pool/split.js') = await import('../dist/pool/split.js');
+    const { splitKernels }: typeof import('../dist/pool/split.js') = await import('../dist/pool/split.js');
+    const { newControl }: typeof import('../dist/pool/split-control.js') = await import('../dist/pool/split-control.js');
     const memory = newSharedMemory();
     const inst = sharedKernels(memory);
     // every large subnet and a spread of golden ones (the pool tests below run all of them)

@@ -6,12 +6,12 @@ import { existsSync, mkdtempSync, readFileSync, readdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { profileEpoch, quantile, stageBytes, timedKernels, type ProfileResult } from '../src/engine/analysis/profile.js';
+import { timeEpoch, quantile, stageBytes, timedKernels, type EpochTiming } from '../src/engine/analysis/epoch-timing.js';
 import { runEpoch, EPOCH_STAGES } from '../src/engine/epoch.js';
 import { compareOutputs } from '../src/engine/compare.js';
 import { createWasmKernels } from '../src/engine/wasm.js';
 import { syntheticInput } from '../src/engine/synthetic.js';
-import { describeShape } from '../src/report/profile.js';
+import { describeShape } from '../src/report/epoch-timing.js';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 const bin = join(root, 'dist/cli/main.js');
@@ -23,13 +23,13 @@ function yuma(args: string[]) {
 }
 
 let dir: string;
-let prof: ProfileResult;
+let prof: EpochTiming;
 beforeAll(() => {
   dir = mkdtempSync(join(tmpdir(), 'yuma-profile-'));
-  prof = profileEpoch(syntheticInput({ n: 48, validators: 12, seed: 5 }), { reps: 5, refReps: 1 });
+  prof = timeEpoch(syntheticInput({ n: 48, validators: 12, seed: 5 }), { reps: 5, refReps: 1 });
 });
 
-describe('profileEpoch', () => {
+describe('timeEpoch', () => {
   it('reports every stage of the pipeline, with shares that add up to 1', () => {
     expect(prof.stages.map((s) => s.stage)).toEqual([...EPOCH_STAGES]);
     const total = prof.stages.reduce((a, s) => a + s.share, 0);
@@ -85,7 +85,7 @@ describe('profileEpoch', () => {
     const zero = { ...live, weights: { ...live.weights, val: new Uint16Array(live.weights.val.length) } };
     const original = { ...live, hyperparameters: { ...live.hyperparameters, yuma3: false } };
     const fixed = { ...live, hyperparameters: { ...live.hyperparameters, liquid_alpha: false } };
-    const run = (inp: typeof live) => profileEpoch(inp, { reps: 1, warmup: 0, refReps: 0 });
+    const run = (inp: typeof live) => timeEpoch(inp, { reps: 1, warmup: 0, refReps: 0 });
     const cases: [typeof live, string, string][] = [
       [live, 'liquid', 'liquid alpha on, bonds_penalty 65535; bond EMA Yuma3, liquid alpha'],
       [zero, 'fixed', 'liquid alpha on, bonds_penalty 65535; bond EMA Yuma3, fixed alpha (liquid alpha not applied: consensus is all zero)'],

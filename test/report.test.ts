@@ -11,10 +11,10 @@ import type { Readable, Writable } from 'node:stream';
 import { renderReport } from '../src/report/html.js';
 import { barChart, contourChart, esc, heatmap, lineChart, niceTicks } from '../src/report/svg.js';
 import { contourSegments } from '../src/report/contour.js';
-import { profileSection } from '../src/report/profile.js';
+import { epochTimingSection } from '../src/report/epoch-timing.js';
 import { mapSection } from '../src/report/map.js';
 import { scenarioCaseSection } from '../src/report/scenario.js';
-import { profileEpoch } from '../src/engine/analysis/profile.js';
+import { timeEpoch } from '../src/engine/analysis/epoch-timing.js';
 import { mapMainThreadRunner, runMapSweep } from '../src/engine/analysis/mapsweep.js';
 import { parseScenarioCase, runScenario, SCENARIO_VARIANTS } from '../src/engine/analysis/scenario.js';
 import { syntheticInput } from '../src/engine/synthetic.js';
@@ -60,7 +60,7 @@ function smallCaseJson() {
 
 /** A report with every chart kind: profile (stacked + grouped bars), map (contours + heatmaps), scenario (lines). */
 async function fullReport(): Promise<string> {
-  const prof = profileEpoch(syntheticInput({ n: 32, validators: 8, seed: 2 }), { reps: 3, refReps: 1 });
+  const prof = timeEpoch(syntheticInput({ n: 32, validators: 8, seed: 2 }), { reps: 3, refReps: 1 });
   const map = await runMapSweep(mapMainThreadRunner(), { neurons: 24, validators: 6, steps: 4, majorStakes: [0.6, 0.9] });
   const c = parseScenarioCase(smallCaseJson(), 'tiny.json');
   const results = SCENARIO_VARIANTS.map((v) => runScenario(c, v));
@@ -68,7 +68,7 @@ async function fullReport(): Promise<string> {
     title: 'yuma report <test>',
     subtitle: 'yuma test',
     facts: [['a & b', '<x>']],
-    sections: [profileSection(prof, 'synthetic'), mapSection(map), scenarioCaseSection(c, results)],
+    sections: [epochTimingSection(prof, 'synthetic'), mapSection(map), scenarioCaseSection(c, results)],
   });
 }
 

@@ -4,17 +4,17 @@
 import { basename } from 'node:path';
 import { parseEpochInput, readJsonFile } from '../engine/io.js';
 import { syntheticInput } from '../engine/synthetic.js';
-import { profileEpoch, type ProfileResult } from '../engine/analysis/profile.js';
+import { timeEpoch, type EpochTiming } from '../engine/analysis/epoch-timing.js';
 import { CHAIN_DEFAULT_HYPERPARAMETERS, InputError, type EpochInput } from '../engine/types.js';
 import { epochBytes } from '../engine/epoch.js';
 import { WASM_MAX_BYTES, largestFitting } from '../engine/limits.js';
 import { renderReport, type Section } from '../report/html.js';
-import { profileSection, profileTable } from '../report/profile.js';
+import { epochTimingSection, epochTimingTable } from '../report/epoch-timing.js';
 import { progressBar } from './progress.js';
 import { checkOutputFile, writeOutputs } from './outputs.js';
 import { fractionOption, intOption, syntheticOption, u16OfFraction, type SyntheticSpec } from './options.js';
 import { isMechanismsDocument, parseMechanismsInput } from '../engine/mechanisms/io.js';
-import { profileMechanisms } from '../engine/mechanisms/profile.js';
+import { timeMechanisms } from '../engine/mechanisms/timing.js';
 
 export interface ProfileCliOptions {
   synthetic?: string;
@@ -86,7 +86,7 @@ export function profileCommand(input: string | undefined, opts: ProfileCliOption
     const file = input === '-' ? '<stdin>' : input!;
     const doc = readJsonFile(input!);
     if (isMechanismsDocument(doc)) {
-      // several incentive mechanisms: one profile per mechanism (src/engine/mechanisms/profile.ts)
+      // several incentive mechanisms: one timing per mechanism (src/engine/mechanisms/timing.ts)
       const multi = parseMechanismsInput(doc, file);
       if (opts.yuma3) multi.hyperparameters.yuma3 = true;
       if (opts.liquidAlpha) multi.hyperparameters.liquid_alpha = true;
@@ -103,7 +103,7 @@ export function profileCommand(input: string | undefined, opts: ProfileCliOption
 
   const bars = { wasm: progressBar('profile: wasm', reps), kernels: progressBar('profile: kernels', reps), reference: progressBar('profile: ts reference', refReps) };
   let phase: keyof typeof bars | undefined;
-  const result: ProfileResult = profileEpoch(epoch, {
+  const result: EpochTiming = timeEpoch(epoch, {
     reps,
     refReps,
     ...(warmup !== undefined ? { warmup } : {}),
@@ -115,17 +115,17 @@ export function profileCommand(input: string | undefined, opts: ProfileCliOption
   });
   if (phase) bars[phase].done();
 
-  writeProfileFiles(opts, label, result, () => ({ title: `yuma profile: ${label}`, facts: [], sections: [profileSection(result, label)] }));
-  if (!opts.quiet) process.stdout.write(profileTable(result, label));
+  writeProfileFiles(opts, label, result, () => ({ title: `yuma profile: ${label}`, facts: [], sections: [epochTimingSection(result, label)] }));
+  if (!opts.quiet) process.stdout.write(epochTimingTable(result, label));
 }
 
 function profileMechanismsCommand(
-  input: Parameters<typeof profileMechanisms>[0], label: string, run: { reps: number; refReps: number; warmup?: number },
+  input: Parameters<typeof timeMechanisms>[0], label: string, run: { reps: number; refReps: number; warmup?: number },
   opts: ProfileCliOptions,
 ): void {
   const count = input.mechanisms.length;
   const bar = progressBar('profile: mechanisms', count);
-  const result = profileMechanisms(input, { ...run, onMechanism: (k) => bar.update(k) });
+  const result = timeMechanisms(input, { ...run, onMechanism: (k) => bar.update(k) });
   bar.done();
   const name = (k: number) => `${label} mechanism ${k} (emission ${result.mechanisms[k]!.emission})`;
   writeProfileFiles(opts, label, result, () => ({
@@ -134,13 +134,13 @@ function profileMechanismsCommand(
       ['mechanisms', String(count)],
       ['split + fold, median ms', result.foldMedianMs.toFixed(4)],
     ],
-    sections: result.mechanisms.map((m) => profileSection(m.profile, name(m.mechanism), `profile-m${m.mechanism}`)),
+    sections: result.mechanisms.map((m) => epochTimingSection(m.profile, name(m.mechanism), `profile-m${m.mechanism}`)),
   }));
   if (opts.quiet) return;
   const head =
     `profile: ${label}: ${count} mechanisms; epoch ${result.totalMedianMs.toFixed(3)} ms = the mechanisms' epoch medians ` +
     `+ split and fold ${result.foldMedianMs.toFixed(4)} ms (median; p90 ${result.foldP90Ms.toFixed(4)} ms)\n\n`;
-  process.stdout.write(head + result.mechanisms.map((m) => profileTable(m.profile, name(m.mechanism))).join('\n'));
+  process.stdout.write(head + result.mechanisms.map((m) => epochTimingTable(m.profile, name(m.mechanism))).join('\n'));
 }
 
 /** Writes --json (the result) and --report (the page `report` describes), atomically, together. */

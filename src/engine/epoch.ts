@@ -2,7 +2,7 @@
 // (spec/yuma.md section 2). Vector stages run here; every O(nnz) stage is a kernel.
 import type { EpochInput, EpochOutput, SparseU16 } from './types.js';
 import { MEDIAN_SCRATCH, type Kernels } from './kernels.js';
-import { layoutBytes, type Layout } from './memory.js';
+import { layoutBytes, type Buf, type Layout } from './memory.js';
 import { EpochTooLargeError, WASM_MAX_BYTES, WASM_RESERVED_BYTES, largestFitting } from './limits.js';
 import { validateEpochInput } from './validate.js';
 import { defaultKernels } from './wasm.js';
@@ -43,15 +43,28 @@ const u16p = (b: number) => (BigInt(b) << 32n) / 65535n;
 /** EMA alpha from bonds_moving_average per million: I32F32_ONE - floor(bma * 2^32 / 10^6) (yuma.md 4). */
 const emaAlpha = (bma: number) => I32F32_ONE - (BigInt(bma) << 32n) / 1_000_000n;
 
-function layout(n: number, nnzW: number, nnzB: number, hp: EpochInput['hyperparameters']) {
+/**
+ * The input's weights and bonds where the caller already placed them in the kernels' memory
+ * (a split epoch's staged input): the kernels read them there, and the epoch neither carves
+ * nor copies them.
+ */
+export interface PlacedInput {
+  wPtr: Buf<'u32'>; wCol: Buf<'u32'>; wVal: Buf<'u16'>;
+  bPtr: Buf<'u32'>; bCol: Buf<'u32'>; bVal: Buf<'u16'>;
+}
+
+/** The epoch's buffers; `placed`: the input's weights and bonds lie in the memory already (none carved). */
+function layout(n: number, nnzW: number, nnzB: number, hp: EpochInput['hyperparameters'], placed = false) {
   const nnzE = nnzW + nnzB;
+  const [inW, inB] = placed ? [0, 0] : [nnzW, nnzB];
+  const inPtr = placed ? 0 : n + 1;
   // Yuma3 keeps the weights for bonds and the loaded bonds as matrices; original Yuma does not
   const wb = hp.yuma3 && hp.bonds_penalty !== 0 ? nnzW : 0;
   const y3B = hp.yuma3 ? nnzB : 0;
   return {
-    // inputs, copied in once
-    wPtr: ['u32', n + 1], wCol: ['u32', nnzW], wVal: ['u16', nnzW],
-    bPtr: ['u32', n + 1], bCol: ['u32', nnzB], bVal: ['u16', nnzB],
+    // inputs, copied in once (unless placed)
+    wPtr: ['u32', inPtr], wCol: ['u32', inW], wVal: ['u16', inW],
+    bPtr: ['u32', inPtr], bCol: ['u32', inB], bVal: ['u16', inB],
     forbid: ['u8', n], recent: ['u8', n],
     lastUpdate: ['f64', n], registered: ['f64', n], commit: ['f64', hp.commit_reveal ? n : 0],
     // stake inputs (u64 rao), the combined stake, the filtered I96F32 stakes as (hi, lo)
@@ -78,9 +91,12 @@ function layout(n: number, nnzW: number, nnzB: number, hp: EpochInput['hyperpara
 /**
  * Bytes of WebAssembly memory one epoch needs (its buffers, carved once, and the kernels'
  * static data below them): what decides whether it fits in the 4 GiB of wasm32.
+ * `placed`: without the input's weights and bonds (a split epoch stages them itself).
  */
-export function epochBytes(n: number, weightEntries: number, bondEntries: number, hp: EpochInput['hyperparameters']): number {
-  return WASM_RESERVED_BYTES + layoutBytes(layout(n, weightEntries, bondEntries, hp));
+export function epochBytes(
+  n: number, weightEntries: number, bondEntries: number, hp: EpochInput['hyperparameters'], placed = false,
+): number {
+  return WASM_RESERVED_BYTES + layoutBytes(layout(n, weightEntries, bondEntries, hp, placed));
 }
 
 /**
@@ -110,13 +126,14 @@ export function runEpoch(input: EpochInput, options: EpochOptions = {}): EpochOu
 
 /**
  * runEpoch on an input already checked by validateEpochInput and assertEpochFits (the pool's
- * workers: the main thread checked it before cloning).
+ * workers: the main thread checked it before cloning). `placed`: its weights and bonds as they
+ * already lie in the kernels' memory (a split epoch's leader).
  * @internal
  */
-export function _runCheckedEpoch(input: EpochInput, options: EpochOptions = {}): EpochOutput {
+export function _runCheckedEpoch(input: EpochInput, options: EpochOptions = {}, placed?: PlacedInput): EpochOutput {
   const k = options.kernels ?? defaultKernels();
   const mark = stageClock(options.onStage);
-  const { m, active, rawStake, newPermit, nnzE } = epochStages(input, k, mark);
+  const { m, active, rawStake, newPermit, nnzE } = epochStages(input, k, mark, placed);
   const { n } = input;
 
   // 2.15 outputs: u16 vectors, and a bond row for every uid (EMA row if newly permitted)
@@ -168,9 +185,9 @@ export function _epochEmission(input: EpochInput, kernels: Kernels = defaultKern
 }
 
 /** Stages 2.1-2.14 on one subnet: everything but building the outputs. */
-function epochStages(input: EpochInput, k: Kernels, mark: (stage: EpochStage) => void) {
+function epochStages(input: EpochInput, k: Kernels, mark: (stage: EpochStage) => void, placed?: PlacedInput) {
   const { n, hyperparameters: hp } = input;
-  const m = k.alloc(layout(n, input.weights.col.length, input.bonds.col.length, hp));
+  const m = { ...k.alloc(layout(n, input.weights.col.length, input.bonds.col.length, hp, placed !== undefined)), ...placed };
 
   // 2.1 activity
   const { active, recent } = activity(input);
@@ -196,9 +213,11 @@ function epochStages(input: EpochInput, k: Kernels, mark: (stage: EpochStage) =>
   mark('active_stake');
 
   // 2.5 weights: masks and row normalization
-  m.wPtr.view.set(input.weights.rowPtr);
-  m.wCol.view.set(input.weights.col);
-  m.wVal.view.set(input.weights.val);
+  if (!placed) {
+    m.wPtr.view.set(input.weights.rowPtr);
+    m.wCol.view.set(input.weights.col);
+    m.wVal.view.set(input.weights.val);
+  }
   m.forbid.view.set(forbid);
   m.lastUpdate.view.set(input.neurons.last_update);
   m.registered.view.set(input.neurons.block_at_registration);
@@ -232,9 +251,11 @@ function epochStages(input: EpochInput, k: Kernels, mark: (stage: EpochStage) =>
   mark('clip_trust_ranks');
 
   // 2.11 stored bonds, recently registered columns dropped
-  m.bPtr.view.set(input.bonds.rowPtr);
-  m.bCol.view.set(input.bonds.col);
-  m.bVal.view.set(input.bonds.val);
+  if (!placed) {
+    m.bPtr.view.set(input.bonds.rowPtr);
+    m.bCol.view.set(input.bonds.col);
+    m.bVal.view.set(input.bonds.val);
+  }
   m.recent.view.set(recent);
   mark('bonds_load');
 

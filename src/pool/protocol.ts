@@ -1,7 +1,7 @@
 // The messages between the pool (main thread) and its workers (dist/pool/worker.js).
 // Types only, plus the fault names: no runtime dependency on either side.
 import type { EpochInput, EpochOutput } from '../engine/types.js';
-import type { StagedInput } from './split.js';
+import type { StagedInput } from './split-staging.js';
 
 /**
  * Faults a worker can be told to inject (tests only: honoured only by a pool created with

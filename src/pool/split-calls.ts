@@ -8,7 +8,9 @@ import type { PoolCore } from './calls.js';
 import { PoolError, describeCause, errorText } from './errors.js';
 import type { RunOptions } from './options.js';
 import type { SplitReply, SplitTask } from './protocol.js';
-import { newControl, splitBytes, stageInput } from './split.js';
+import { splitBytes } from './split.js';
+import { newControl } from './split-control.js';
+import { stageInput } from './split-staging.js';
 
 export interface SplitCalls {
   /** Whether a split of `input` fits in the shared memory (else it runs whole, if that fits). */
@@ -34,7 +36,8 @@ export function splitCalls(core: PoolCore): SplitCalls {
   let splitTail: Promise<void> = Promise.resolve();
 
   function fits(input: EpochInput): boolean {
-    const whole = epochBytes(input.n, input.weights.col.length, input.bonds.col.length, input.hyperparameters);
+    // the epoch's buffers without the weights and bonds: splitBytes counts them once, staged
+    const whole = epochBytes(input.n, input.weights.col.length, input.bonds.col.length, input.hyperparameters, true);
     return splitBytes(input, opts.threads, whole, SHARED_DATA_START) <= SHARED_MAX_BYTES;
   }
 

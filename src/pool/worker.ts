@@ -7,7 +7,9 @@ import { threadId, workerData } from 'node:worker_threads';
 import { movable } from './movable.js';
 import { runEpoch, _runCheckedEpoch } from '../engine/epoch.js';
 import { createWasmKernels, isWasmModule, sharedKernels } from '../engine/wasm.js';
-import { runHelper, splitKernels, unstageInput } from './split.js';
+import { splitKernels } from './split.js';
+import { runHelper } from './split-blocks.js';
+import { unstageInput } from './split-staging.js';
 import { syntheticInput } from '../engine/synthetic.js';
 import type { EpochOutput } from '../engine/types.js';
 import { loadHandler } from './tasks.js';
@@ -117,12 +119,12 @@ function split(task: SplitTask): SplitReply {
     return { kind: 'split', role: 'helper', blocks: runHelper(inst.range, inst.memory, task.ctl, task.participants), threadId };
   }
   const t0 = performance.now();
-  const input = unstageInput(inst.memory, task.input!, task.staged!);
+  const { input, placed } = unstageInput(inst.memory, task.input!, task.staged!);
   const sp = splitKernels(inst.kernelsFrom(task.staged!.end), inst.range, inst.memory, task.ctl, input, task.participants);
   let output: EpochOutput;
   try {
     if (config.faults && task.fault) injectFault(task.fault);
-    output = _runCheckedEpoch(input, { kernels: sp.kernels, trace: task.trace });
+    output = _runCheckedEpoch(input, { kernels: sp.kernels, trace: task.trace }, placed);
   } finally {
     sp.quit();
   }

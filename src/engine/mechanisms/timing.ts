@@ -1,13 +1,13 @@
-// `yuma profile` on a multi-mechanism subnet: every mechanism's epoch profiled as its own
+// `yuma profile` on a multi-mechanism subnet: every mechanism's epoch timed as its own
 // single-mechanism epoch (per-stage and per-kernel times), plus the split and the per-uid fold.
 import { runEpoch } from '../epoch.js';
-import { profileEpoch, quantile, type ProfileOptions, type ProfileResult } from '../analysis/profile.js';
+import { timeEpoch, quantile, type EpochTimingOptions, type EpochTiming } from '../analysis/epoch-timing.js';
 import { combineMechanisms, mechanismInputs, mechanismShares } from './epoch.js';
 import type { MechanismsInput } from './types.js';
 
-export interface MechanismsProfile {
-  /** per mechanism, in order: its share r_k and its epoch's profile */
-  mechanisms: { mechanism: number; emission: string; profile: ProfileResult }[];
+export interface MechanismsTiming {
+  /** per mechanism, in order: its share r_k and its epoch's timing (`profile`: the key `yuma profile --json` writes) */
+  mechanisms: { mechanism: number; emission: string; profile: EpochTiming }[];
   /** split_emissions and the per-uid fold (epoch_with_mechanisms' own work), median and p90 ms */
   foldMedianMs: number;
   foldP90Ms: number;
@@ -15,15 +15,15 @@ export interface MechanismsProfile {
   totalMedianMs: number;
 }
 
-/** Profiles each mechanism (profileEpoch on its single-mechanism input) and times the split + fold. */
-export function profileMechanisms(
-  input: MechanismsInput, opts: ProfileOptions & { onMechanism?: (k: number) => void },
-): MechanismsProfile {
+/** Times each mechanism (timeEpoch on its single-mechanism input) and times the split + fold. */
+export function timeMechanisms(
+  input: MechanismsInput, opts: EpochTimingOptions & { onMechanism?: (k: number) => void },
+): MechanismsTiming {
   const inputs = mechanismInputs(input);
   const shares = mechanismShares(input);
   const mechanisms = inputs.map((m, k) => {
     opts.onMechanism?.(k);
-    return { mechanism: k, emission: String(shares[k]), profile: profileEpoch(m, opts) };
+    return { mechanism: k, emission: String(shares[k]), profile: timeEpoch(m, opts) };
   });
   const outs = inputs.map((m) => runEpoch(m));
   const fold: number[] = [];

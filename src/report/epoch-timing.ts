@@ -1,6 +1,6 @@
 // `yuma profile`: the table on stdout and the report section (stacked bars per stage, grouped
 // bars per kernel WASM vs TypeScript reference).
-import type { ProfileResult } from '../engine/analysis/profile.js';
+import type { EpochTiming } from '../engine/analysis/epoch-timing.js';
 import type { Section } from './html.js';
 import { barChart, color } from './svg.js';
 
@@ -15,14 +15,14 @@ const ms = (x: number) => (x >= 100 ? x.toFixed(1) : x >= 1 ? x.toFixed(3) : x.t
 const pad = (s: string, w: number, right = true) => (right ? s.padStart(w) : s.padEnd(w));
 
 /** The bond EMA that ran, in words; says why when liquid alpha was asked for and did not run. */
-export function describeEma(p: ProfileResult): string {
+export function describeEma(p: EpochTiming): string {
   const ran = { original: 'original Yuma, fixed alpha', fixed: 'Yuma3, fixed alpha', liquid: 'Yuma3, liquid alpha' }[p.ema];
   if (!p.shape.liquidAlpha || p.ema === 'liquid') return `bond EMA ${ran}`;
   const why = p.shape.yuma3 ? 'consensus is all zero' : 'original Yuma ignores liquid alpha';
   return `bond EMA ${ran} (liquid alpha not applied: ${why})`;
 }
 
-export function describeShape(p: ProfileResult): string {
+export function describeShape(p: EpochTiming): string {
   const s = p.shape;
   return (
     `n=${s.n}, ${s.weights} weight entries, ${s.bonds} bond entries, yuma3 ${s.yuma3 ? 'on' : 'off'}, ` +
@@ -31,7 +31,7 @@ export function describeShape(p: ProfileResult): string {
 }
 
 /** The plain-text tables `yuma profile` prints. */
-export function profileTable(p: ProfileResult, label: string): string {
+export function epochTimingTable(p: EpochTiming, label: string): string {
   const lines: string[] = [];
   lines.push(`profile: ${label}`);
   lines.push(`  ${describeShape(p)}; ${p.reps} reps after ${p.warmup} warm-up`);
@@ -71,7 +71,7 @@ export function profileTable(p: ProfileResult, label: string): string {
   return `${lines.join('\n')}\n`;
 }
 
-export function profileSection(p: ProfileResult, label: string, id = 'profile'): Section {
+export function epochTimingSection(p: EpochTiming, label: string, id = 'profile'): Section {
   const stageNames = p.stages.map((s) => s.stage);
   const colors = stageNames.map((_, i) => color(i));
   const stacked = barChart({

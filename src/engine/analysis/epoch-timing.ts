@@ -164,7 +164,7 @@ export function emaRun(calls: readonly KernelCall[]): EmaRun {
   return names.has('emaLiquid') ? 'liquid' : names.has('emaFixed') ? 'fixed' : 'original';
 }
 
-export interface ProfileResult {
+export interface EpochTiming {
   shape: { n: number; weights: number; bonds: number; yuma3: boolean; liquidAlpha: boolean; bondsPenalty: number };
   /** the bond EMA that ran (liquidAlpha says what was asked for) */
   ema: EmaRun;
@@ -185,7 +185,7 @@ export interface ProfileResult {
   mismatch: string | null;
 }
 
-export interface ProfileOptions {
+export interface EpochTimingOptions {
   /** timed repetitions (after warm-up) */
   reps: number;
   /** untimed warm-up runs (default max(3, reps / 10)) */
@@ -196,8 +196,8 @@ export interface ProfileOptions {
   onProgress?: (phase: 'wasm' | 'kernels' | 'reference', done: number, total: number) => void;
 }
 
-/** Profiles one input: stage times on plain WASM kernels, kernel times timed per call on both. */
-export function profileEpoch(input: EpochInput, opts: ProfileOptions): ProfileResult {
+/** Times one input (`yuma profile`): stage times on plain WASM kernels, kernel times timed per call on both. */
+export function timeEpoch(input: EpochInput, opts: EpochTimingOptions): EpochTiming {
   const reps = Math.max(1, Math.floor(opts.reps));
   const warmup = opts.warmup ?? Math.max(3, Math.floor(reps / 10));
   const wasm = createWasmKernels();
