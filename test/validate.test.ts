@@ -231,6 +231,30 @@ describe('validateEpochInput', () => {
     }
   });
 
+  it('every bad column of rows 0 to 20 entries long is named, wherever it falls in the row (the check reads eight at a time)', () => {
+    const n = 40;
+    for (let len = 1; len <= 20; len++) {
+      // row 1 holds columns 1, 3, 5, ...; rows 0 and 2 one entry each
+      const col = Uint32Array.from([7, ...Array.from({ length: len }, (_, q) => 2 * q + 1), 9]);
+      const base = syntheticInput({ n, validators: 0 });
+      const good: EpochInput = { ...base, weights: { rowPtr: Uint32Array.from({ length: n + 1 }, (_, i) => [0, 1, len + 1][i] ?? len + 2), col, val: new Uint16Array(len + 2) } };
+      expect(thrown(() => validateEpochInput(good)), `row of ${len}`).toBeUndefined();
+      for (let q = 0; q < len; q++) {
+        const k = q + 1;
+        const cases: [number, RegExp][] = [[n, /out of range/], [2 ** 32 - 1, /out of range/]];
+        if (q > 0) cases.push([col[k - 1]!, /duplicate uid_j/], [col[k - 1]! - 1, /unsorted row 1/]);
+        for (const [v, re] of cases) {
+          const bad = { ...good, weights: { ...good.weights, col: col.slice() } };
+          bad.weights.col[k] = v;
+          const e = thrown(() => validateEpochInput(bad));
+          expectInputError(e, `row of ${len}, col[${k}] = ${v}`);
+          expect(e.field).toBe(`weights.col[${k}]`);
+          expect(e.message).toMatch(re);
+        }
+      }
+    }
+  });
+
   it('property: a random corruption always gives an InputError (validator and runEpoch), and the next good input gives the golden output', () => {
     let applied = 0;
     const kinds = new Set<string>();

@@ -10,6 +10,7 @@ import { activity } from './stages/activity.js';
 import { combineStake } from './stages/stake.js';
 import { forbidden, newPermits } from './stages/permits.js';
 import { I32F32_ONE } from './i32f32.js';
+import { raiseMallocThresholds } from './heap.js';
 
 export interface EpochOptions {
   /** include the raw I32F32 intermediate vectors (output `trace`) */
@@ -131,6 +132,7 @@ export function runEpoch(input: EpochInput, options: EpochOptions = {}): EpochOu
  * @internal
  */
 export function _runCheckedEpoch(input: EpochInput, options: EpochOptions = {}, placed?: PlacedInput): EpochOutput {
+  raiseMallocThresholds(); // the outputs below are fresh arrays: keep them off fresh pages (heap.ts)
   const k = options.kernels ?? defaultKernels();
   const mark = stageClock(options.onStage);
   const { m, active, rawStake, newPermit, nnzE } = epochStages(input, k, mark, placed);

@@ -86,16 +86,25 @@ export function csr(v: unknown, n: number, field: string): void {
     if (b < a || b > nnz) {
       fail(`expected ${a}..${nnz} (row pointers never decrease and end at ${nnz}), got ${b}`, `${field}.rowPtr[${i + 1}]`, '');
     }
-    // the hot loop: strictly ascending, then only the row's last column need be below n
-    let prev = -1;
-    let k = a;
-    for (; k < b; k++) {
-      const j = col[k]!;
-      if (j <= prev) break;
-      prev = j;
-    }
-    if (k < b || prev >= n) badRow(col, a, b, i, n, field);
+    if (!ascendingBelow(col, a, b, n)) badRow(col, a, b, i, n, field);
   }
+}
+
+/**
+ * The hot loop: whether col[a..b) is strictly ascending with its last entry below n (then every
+ * entry is). Eight comparisons per step, read as one condition: V8 runs that faster than one
+ * comparison per step (measured: bench/validate.ab.ts).
+ */
+function ascendingBelow(col: Uint32Array, a: number, b: number, n: number): boolean {
+  if (a === b) return true;
+  let k = a + 1;
+  for (; k + 7 < b; k += 8) {
+    const c0 = col[k - 1]!, c1 = col[k]!, c2 = col[k + 1]!, c3 = col[k + 2]!, c4 = col[k + 3]!;
+    const c5 = col[k + 4]!, c6 = col[k + 5]!, c7 = col[k + 6]!, c8 = col[k + 7]!;
+    if (!(c0 < c1 && c1 < c2 && c2 < c3 && c3 < c4 && c4 < c5 && c5 < c6 && c6 < c7 && c7 < c8)) return false;
+  }
+  for (; k < b; k++) if (col[k]! <= col[k - 1]!) return false;
+  return col[b - 1]! < n;
 }
 
 /** The first bad entry of row i (known to hold one), named. */

@@ -1,0 +1,65 @@
+// A/B of validateEpochInput's CSR check (src/engine/validate.ts csr) against the one-comparison-
+// per-step loop it replaced, in ONE process, interleaved, on a synthetic epoch's weights and bonds;
+// both must accept it, and both must refuse the same broken copies.
+//   node --import tsx bench/validate.ab.ts [--reps 61] [--synthetic n,V[,rowlen]]
+import { csr } from '../src/engine/validate.js';
+import { syntheticInput } from '../src/engine/synthetic.js';
+import type { SparseU16 } from '../src/engine/types.js';
+
+const args = process.argv.slice(2);
+const opt = (name: string, dflt: string) => (args.includes(name) ? args[args.indexOf(name) + 1]! : dflt);
+const reps = Number(opt('--reps', '61'));
+const [n, validators, rowLen] = opt('--synthetic', '4096,256').split(',').map(Number);
+
+/** the check before: one comparison per step (shape checks as csr; throws on a bad row) */
+function csrBefore(m: SparseU16, n: number): void {
+  const { rowPtr, col } = m;
+  const nnz = col.length;
+  if (rowPtr.length !== n + 1 || rowPtr[0] !== 0 || rowPtr[n] !== nnz) throw new Error('bad shape');
+  for (let i = 0; i < n; i++) {
+    const a = rowPtr[i]!;
+    const b = rowPtr[i + 1]!;
+    if (b < a || b > nnz) throw new Error(`bad rowPtr[${i + 1}]`);
+    let prev = -1;
+    let k = a;
+    for (; k < b; k++) {
+      const j = col[k]!;
+      if (j <= prev) break;
+      prev = j;
+    }
+    if (k < b || prev >= n) throw new Error(`bad row ${i}`);
+  }
+}
+
+const input = syntheticInput({ n: n!, validators: validators!, rowLen });
+const impl = {
+  A: () => { csrBefore(input.weights, n!); csrBefore(input.bonds, n!); },
+  B: () => { csr(input.weights, n!, 'weights'); csr(input.bonds, n!, 'bonds'); },
+};
+// both refuse the same broken rows: a duplicate, a descent, a column at n, one at 2^31, at 2^32 - 1
+const refuses = (f: () => void) => { try { f(); return false; } catch { return true; } };
+const { col, rowPtr } = input.weights;
+const saved = col.slice();
+const a = rowPtr[1]!, b = rowPtr[2]!;
+for (const [k, v] of [[a + 9, col[a + 8]!], [a + 9, col[a + 7]!], [b - 1, n!], [a + 3, 2 ** 31], [b - 1, 2 ** 32 - 1], [a + 16, 0]] as const) {
+  col.set(saved);
+  col[k] = v;
+  if (!refuses(impl.A) || !refuses(impl.B)) throw new Error(`a broken row (col[${k}] = ${v}) passed`);
+}
+col.set(saved);
+if (refuses(impl.A) || refuses(impl.B)) throw new Error('the synthetic epoch was refused');
+
+const times = { A: [] as number[], B: [] as number[] };
+for (let r = 0; r < reps; r++) {
+  for (const w of r % 2 ? (['B', 'A'] as const) : (['A', 'B'] as const)) {
+    const t0 = performance.now();
+    impl[w]();
+    times[w].push(performance.now() - t0);
+  }
+}
+const median = (xs: number[]) => [...xs].sort((x, y) => x - y)[xs.length >> 1]!;
+const [ma, mb, aMin, bMin] = [median(times.A), median(times.B), Math.min(...times.A), Math.min(...times.B)];
+process.stdout.write(
+  `csr check n=${n} V=${validators}${rowLen ? ` ${rowLen}/row` : ' full'}, ${input.weights.col.length} weight + ${input.bonds.col.length} bond entries, ${reps} reps each\n` +
+    `  A (one comparison per step) p50 ${ma.toFixed(3)} ms, min ${aMin.toFixed(3)}; B p50 ${mb.toFixed(3)} ms, min ${bMin.toFixed(3)}; B/A p50 ${(mb / ma).toFixed(3)}, min ${(bMin / aMin).toFixed(3)}\n`,
+);
