@@ -29,7 +29,7 @@ if (child) {
   let at = 0;
   for (const [k, len] of views) {
     const C = CTOR[k as keyof typeof CTOR];
-    sources.push(new C(memory.buffer, at, len));
+    sources.push(new C(memory.buffer as ArrayBuffer, at, len));
     at += Math.ceil((C.BYTES_PER_ELEMENT * len) / 16) * 16;
   }
   const held: unknown[][] = [];
