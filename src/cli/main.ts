@@ -63,7 +63,7 @@ function main(argv: string[]): void {
     .option('--bonds-penalty <p>', 'bonds penalty as a fraction in [0, 1] (-> u16), overrides the input')
     .option('--seed <s>', 'seed of the synthetic subnet (default 1)')
     .option('--reps <N>', 'timed repetitions after the warm-up (default 50)')
-    .option('--warmup <N>', 'untimed warm-up runs (default max(3, reps/10))')
+    .option('--warmup <N>', 'untimed warm-up runs (default: at least max(3, reps/10) and half a second)')
     .option('--ref-reps <N>', 'repetitions with the TypeScript reference kernels (slow; 0 skips them; default 3)')
     .option('--json <file>', 'also write the results as JSON (atomically)')
     .option('--report <file>', 'write a self-contained HTML report with charts (atomically)')

@@ -188,7 +188,11 @@ export interface EpochTiming {
 export interface EpochTimingOptions {
   /** timed repetitions (after warm-up) */
   reps: number;
-  /** untimed warm-up runs (default max(3, reps / 10)) */
+  /**
+   * untimed warm-up runs; by default at least max(3, reps / 10) and at least half a second of
+   * runs (at most 1,000): the engine tiers its code up and the heap settles over the first
+   * tens of epochs, which a few warm-up runs leave inside the median
+   */
   warmup?: number;
   /** repetitions with the TypeScript reference kernels (0 = skip them) */
   refReps: number;
@@ -196,12 +200,27 @@ export interface EpochTimingOptions {
   onProgress?: (phase: 'wasm' | 'kernels' | 'reference', done: number, total: number) => void;
 }
 
+/** Runs `run` `count` times, or by default (count undefined) as EpochTimingOptions.warmup says; returns the runs made. */
+function warmUp(run: () => void, count: number | undefined, reps: number): number {
+  if (count !== undefined) {
+    for (let i = 0; i < count; i++) run();
+    return count;
+  }
+  const least = Math.max(3, Math.floor(reps / 10));
+  const until = performance.now() + 500;
+  let runs = 0;
+  while (runs < 1000 && (runs < least || performance.now() < until)) {
+    run();
+    runs++;
+  }
+  return runs;
+}
+
 /** Times one input (`yuma profile`): stage times on plain WASM kernels, kernel times timed per call on both. */
 export function timeEpoch(input: EpochInput, opts: EpochTimingOptions): EpochTiming {
   const reps = Math.max(1, Math.floor(opts.reps));
-  const warmup = opts.warmup ?? Math.max(3, Math.floor(reps / 10));
   const wasm = createWasmKernels();
-  for (let i = 0; i < warmup; i++) runEpoch(input, { kernels: wasm });
+  const warmup = warmUp(() => runEpoch(input, { kernels: wasm }), opts.warmup, reps);
 
   // 1. stage times (onStage only: no per-call wrapper on this path)
   const perStage = new Map<EpochStage, number[]>(EPOCH_STAGES.map((s) => [s, []]));
