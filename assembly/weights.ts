@@ -1,6 +1,6 @@
 // Weights preparation, spec/yuma.md 2.5: permit mask, diagonal (owner excepted), outdated,
 // commit-reveal, then row normalization. Rows are independent; entry order is kept.
-import { ONE, divF, quotBy, recipU64 } from './fixed';
+import { ONE, divF, quotBy, quotBy2, recipU64 } from './fixed';
 import { append, endRow, f64At, i64At, rowEnd, rowStart, setI64, u16At, u32At, setU32, u8At } from './csr';
 
 /**
@@ -46,7 +46,13 @@ export function prepareWeightRows(
       if (s > 0 && s < 0x8000_0000) {
         // divF(v*ONE, s*ONE) == floor(v * 2^32 / s) while s*ONE fits i64 (v <= 65535: below 2^48)
         const m = recipU64(<u64>s);
-        for (let q = start; q < k; q++) setI64(outVal, q, <i64>quotBy(<u64>i64At(outVal, q), <u64>s, m));
+        const sLanes = i32x4.splat(<i32>s);
+        let q = start;
+        for (; q + 2 <= k; q += 2) {
+          const at = outVal + (<usize>q << 3);
+          v128.store(at, quotBy2(v128.load(at), m, sLanes));
+        }
+        if (q < k) setI64(outVal, q, <i64>quotBy(<u64>i64At(outVal, q), <u64>s, m));
       } else {
         const sf = s * ONE; // the chain's plain I32F32 row sum (wraps as it does)
         for (let q = start; q < k; q++) {
