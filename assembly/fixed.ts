@@ -169,6 +169,14 @@ export function quotShift32(a: u64, d: u64): u64 {
   return quotBy(a, d, recipU64(d));
 }
 
+/** quotBy2's test hook: a's quotient from lane 0, b in lane 1 checked against quotBy (u64 max when it differs). */
+export function quotShift32Pair(a: u64, b: u64, d: u64): u64 {
+  const m = recipU64(d);
+  const q = quotBy2(i64x2.replace_lane(i64x2.splat(<i64>a), 1, <i64>b), m, i32x4.splat(<i32>d));
+  if (<u64>i64x2.extract_lane(q, 1) != quotBy(b, d, m)) return <u64>-1;
+  return <u64>i64x2.extract_lane(q, 0);
+}
+
 /**
  * divF(ONE, s): floor(2^64 / s) for s >= ONE (the sigmoid's 1 / (1 + e^x), exp of a negative
  * argument) in one 64-bit division instead of the 128-bit one: (2^64 - 1) / s, plus one
