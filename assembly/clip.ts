@@ -68,6 +68,19 @@ export function clip(
   return k;
 }
 
+/** Row i of clipRows (entries q <= k < e), an entry at a time. */
+// @ts-ignore: decorator
+@inline function clipRow(i: i32, q: u32, e: u32, col: usize, val: usize, C: usize, ai: i64, VT: usize, R: usize): void {
+  let vt: i64 = 0;
+  for (; q < e; q++) {
+    const j = u32At(col, q);
+    const wc = clipped(i64At(val, q), i64At(C, j));
+    vt += wc;
+    addRank(R, j, ai, wc);
+  }
+  setI64(VT, i, vt);
+}
+
 /**
  * Rows r0 <= i < r1 of clip without the weights for bonds: VT_i, and the rank terms ADDED to
  * R (plain integer sums: any split of the rows, summed, gives the same R).
@@ -77,12 +90,17 @@ export function clipRows(
 ): void {
   for (let i = r0; i < r1; i++) {
     const ai = i64At(a, i);
-    // two entries at a time where they sit in adjacent columns (dense rows: nearly everywhere)
+    let q = rowStart(rowPtr, i);
+    const e = rowEnd(rowPtr, i);
+    if (e - q < 2 || u32At(col, e - 1) - u32At(col, q) >= 2 * (e - q)) {
+      clipRow(i, q, e, col, val, C, ai, VT, R); // sparse: adjacent columns are rare
+      continue;
+    }
+    // a dense row (its entries fill half its span or more): two entries at a time where they
+    // sit in adjacent columns
     const aLanes = i32x4.splat(<i32>ai);
     const small = (ai >>> 32) == 0;
     let vt2 = i64x2.splat(0), vt: i64 = 0;
-    let q = rowStart(rowPtr, i);
-    const e = rowEnd(rowPtr, i);
     while (q < e) {
       const j = u32At(col, q);
       if (q + 1 < e && load<u64>(col + (<usize>q << 2)) == (<u64>j | (<u64>(j + 1) << 32))) {
