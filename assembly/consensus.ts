@@ -192,12 +192,33 @@ function denseColumns(
     }
     for (let j = b0; j < b1; j++) {
       const scores = score + (<usize>(j - b0) * run << 3);
-      let top: i64 = 0;
-      for (let k: u32 = 0; k < S; k++) top = max(top, i64At(scores, k));
+      // the top score only matters through its highest bit, unless no score can pass minority
+      const top = minority < T ? orOf(scores, S) : maxOf(scores, S);
       setI64(C, j, medianOf(scores, weight, hist, 0, S, P, top, T, minority, countU, keepScore, keepWeight));
     }
   }
   return true;
+}
+
+/** s[0] | ... | s[m - 1] for scores >= 0: the top score's highest bit, two lanes at a time. */
+function orOf(s: usize, m: u32): i64 {
+  let x = i64x2.splat(0), y = i64x2.splat(0);
+  let k: u32 = 0;
+  for (; k + 4 <= m; k += 4) {
+    x = v128.or(x, v128.load(s + (<usize>k << 3)));
+    y = v128.or(y, v128.load(s + (<usize>k << 3), 16));
+  }
+  x = v128.or(x, y);
+  let top = i64x2.extract_lane(x, 0) | i64x2.extract_lane(x, 1);
+  for (; k < m; k++) top |= i64At(s, k);
+  return top;
+}
+
+/** The largest of s[0, m) and 0. */
+function maxOf(s: usize, m: u32): i64 {
+  let top: i64 = 0;
+  for (let k: u32 = 0; k < m; k++) top = max(top, i64At(s, k));
+  return top;
 }
 
 // @ts-ignore: decorator
@@ -223,7 +244,8 @@ function columnMedian(
 }
 
 /**
- * columnMedian given the entries' total weight P and their top score. The bucket holding the
+ * columnMedian given the entries' total weight P and their top score (when minority < T, any
+ * value with the same highest bit will do: some bucket then passes minority). The bucket holding the
  * answer is copied to keepScore, keepWeight (the range's own start when it may be reordered;
  * elsewhere when the weights are shared with other columns, and then always by radix).
  */
