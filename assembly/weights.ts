@@ -33,16 +33,42 @@ export function prepareWeightRows(
       const lu = f64At(lastUpdate, i);
       const cb = commit != 0 ? f64At(commit, i) : Infinity;
       let s: i64 = 0;
-      for (let q = rowStart(rowPtr, i), e = rowEnd(rowPtr, i); q < e; q++) {
+      const self = i != owner ? i : -1; // the diagonal is masked, the owner's excepted
+      const luLanes = f64x2.splat(lu), cbLanes = f64x2.splat(cb), selfLanes = i32x4.splat(self);
+      let sum2 = i64x2.splat(0);
+      let q = rowStart(rowPtr, i);
+      const e = rowEnd(rowPtr, i);
+      while (q < e) {
+        // two entries at a time when both are kept (the common case): one test, paired stores
+        if (q + 1 < e) {
+          const cols = v128.load64_zero(col + (<usize>q << 2));
+          const j0 = u32At(col, q), j1 = u32At(col, q + 1);
+          const reg = f64x2.replace_lane(f64x2.splat(f64At(registered, j0)), 1, f64At(registered, j1));
+          const drop = v128.or(
+            v128.or(f64x2.le(luLanes, reg), f64x2.lt(cbLanes, reg)),
+            i64x2.extend_low_i32x4_s(i32x4.eq(cols, selfLanes)),
+          );
+          if (!v128.any_true(drop)) {
+            const v = i64x2.extend_low_i32x4_u(i32x4.extend_low_i16x8_u(v128.load32_zero(w + (<usize>q << 1))));
+            v128.store64_lane(outCol + (<usize>k << 2), cols, 0);
+            v128.store(outVal + (<usize>k << 3), v);
+            sum2 = i64x2.add(sum2, v);
+            k += 2;
+            q += 2;
+            continue;
+          }
+        }
         const j = u32At(col, q);
-        if (<i32>j == i && i != owner) continue;
+        q++;
+        if (<i32>j == self) continue;
         const reg = f64At(registered, j);
         if (lu <= reg) continue; // outdated: weights set before j (re)registered
         if (cb < reg) continue; // commit-reveal: committed before j registered
-        const v = <i64>u16At(w, q);
+        const v = <i64>u16At(w, q - 1);
         k = append(outCol, outVal, k, j, v);
         s += v;
       }
+      s += i64x2.extract_lane(sum2, 0) + i64x2.extract_lane(sum2, 1);
       if (s > 0 && s < 0x8000_0000) {
         // divF(v*ONE, s*ONE) == floor(v * 2^32 / s) while s*ONE fits i64 (v <= 65535: below 2^48)
         const m = recipU64(<u64>s);
