@@ -68,7 +68,7 @@ export function clip(
   return k;
 }
 
-/** Row i of clipRows (entries q <= k < e), an entry at a time. */
+/** Row i of clipRows (entries q <= k < e), an entry at a time (sparse rows: adjacent columns are rare). */
 // @ts-ignore: decorator
 @inline function clipRow(i: i32, q: u32, e: u32, col: usize, val: usize, C: usize, ai: i64, VT: usize, R: usize): void {
   let vt: i64 = 0;
@@ -90,39 +90,41 @@ export function clipRows(
 ): void {
   for (let i = r0; i < r1; i++) {
     const ai = i64At(a, i);
-    let q = rowStart(rowPtr, i);
-    const e = rowEnd(rowPtr, i);
-    if (e - q < 2 || u32At(col, e - 1) - u32At(col, q) >= 2 * (e - q)) {
-      clipRow(i, q, e, col, val, C, ai, VT, R); // sparse: adjacent columns are rare
-      continue;
-    }
-    // a dense row (its entries fill half its span or more): two entries at a time where they
-    // sit in adjacent columns
-    const aLanes = i32x4.splat(<i32>ai);
-    const small = (ai >>> 32) == 0;
-    let vt2 = i64x2.splat(0), vt: i64 = 0;
-    while (q < e) {
-      const j = u32At(col, q);
-      if (q + 1 < e && load<u64>(col + (<usize>q << 2)) == (<u64>j | (<u64>(j + 1) << 32))) {
-        const wc = clipped2(v128.load(val + (<usize>q << 3)), v128.load(C + (<usize>j << 3)));
-        vt2 = i64x2.add(vt2, wc);
-        if (small && !v128.any_true(i64x2.shr_u(wc, 32))) {
-          // both factors below 2^32: mulF is the plain product's high half
-          const wc32 = i32x4.shuffle(wc, wc, 0, 2, 0, 2);
-          const at = R + (<usize>j << 3);
-          v128.store(at, i64x2.add(v128.load(at), i64x2.shr_u(i64x2.extmul_low_i32x4_u(wc32, aLanes), 32)));
-        } else {
-          addRank(R, j, ai, i64x2.extract_lane(wc, 0));
-          addRank(R, j + 1, ai, i64x2.extract_lane(wc, 1));
-        }
-        q += 2;
-      } else {
-        const wc = clipped(i64At(val, q), i64At(C, j));
-        vt += wc;
-        addRank(R, j, ai, wc);
-        q++;
-      }
-    }
-    setI64(VT, i, vt + i64x2.extract_lane(vt2, 0) + i64x2.extract_lane(vt2, 1));
+    const q = rowStart(rowPtr, i), e = rowEnd(rowPtr, i);
+    if (e - q < 2 || u32At(col, e - 1) - u32At(col, q) >= 2 * (e - q)) clipRow(i, q, e, col, val, C, ai, VT, R);
+    else clipDenseRow(i, q, e, col, val, C, ai, VT, R);
   }
+}
+
+/**
+ * clipRow for a dense row (its entries fill half its span or more): two entries at a time where
+ * they sit in adjacent columns (a function of its own: the sparse rows' loop keeps its registers).
+ */
+function clipDenseRow(i: i32, q: u32, e: u32, col: usize, val: usize, C: usize, ai: i64, VT: usize, R: usize): void {
+  const aLanes = i32x4.splat(<i32>ai);
+  const small = (ai >>> 32) == 0;
+  let vt2 = i64x2.splat(0), vt: i64 = 0;
+  while (q < e) {
+    const j = u32At(col, q);
+    if (q + 1 < e && load<u64>(col + (<usize>q << 2)) == (<u64>j | (<u64>(j + 1) << 32))) {
+      const wc = clipped2(v128.load(val + (<usize>q << 3)), v128.load(C + (<usize>j << 3)));
+      vt2 = i64x2.add(vt2, wc);
+      if (small && !v128.any_true(i64x2.shr_u(wc, 32))) {
+        // both factors below 2^32: mulF is the plain product's high half
+        const wc32 = i32x4.shuffle(wc, wc, 0, 2, 0, 2);
+        const at = R + (<usize>j << 3);
+        v128.store(at, i64x2.add(v128.load(at), i64x2.shr_u(i64x2.extmul_low_i32x4_u(wc32, aLanes), 32)));
+      } else {
+        addRank(R, j, ai, i64x2.extract_lane(wc, 0));
+        addRank(R, j + 1, ai, i64x2.extract_lane(wc, 1));
+      }
+      q += 2;
+    } else {
+      const wc = clipped(i64At(val, q), i64At(C, j));
+      vt += wc;
+      addRank(R, j, ai, wc);
+      q++;
+    }
+  }
+  setI64(VT, i, vt + i64x2.extract_lane(vt2, 0) + i64x2.extract_lane(vt2, 1));
 }
