@@ -230,7 +230,7 @@ function maxOf(s: usize, m: u32): i64 {
 /** Below this many entries a column goes straight to the quickselect. */
 const RADIX_MIN: i32 = 48;
 /** From this many entries a column's radix pass uses 8 bits (256 buckets), below it 6. */
-const RADIX_WIDE: i32 = 1024;
+const RADIX_WIDE: i32 = 256;
 
 function columnMedian(
   score: usize, weight: usize, hist: usize, start: u32, end: u32, T: i64, minority: i64, countU: i32,
