@@ -144,9 +144,10 @@ export function consensusColumns(
  * of the block into column-major scratch, column j's scores in a run of S slots (one per such
  * row, slot r; a missing entry or one <= 0 leaves 0, which is what that row scores), so a
  * column's median reads one contiguous run and every row's weight u_i is kept once, in
- * weight[0, S). Rows are read in order, a block's worth at a time (reading a column at a time
- * strides a whole row between loads; the larger the block the faster, measured: bench/ab.bench.ts). Returns false, touching nothing else, when the matrix is
- * sparser or the scratch (max(n, BLOCK) entries each) cannot hold two runs of S.
+ * weight[0, S). Rows are read in order, a block's worth at a time: reading a column at a time
+ * strides a whole row between loads, and the larger the block the faster (measured:
+ * bench/ab.bench.ts). Returns false, touching nothing else, when the matrix is sparser or the
+ * scratch (max(n, BLOCK) entries each) cannot hold two runs of S; the blocked gather then serves.
  */
 function denseColumns(
   n: i32, j0: i32, j1: i32, rowPtr: usize, col: usize, val: usize, u: usize, T: i64, minority: i64, countU: i32,
