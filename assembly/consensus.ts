@@ -140,52 +140,86 @@ export function consensusColumns(
 
 /**
  * The columns of a dense matrix (its staked rows hold at least half of all n columns, counting
- * empty rows as none), one column at a time: each staked row keeps a cursor on its next entry,
- * and column j takes, from every row, the entry under the cursor when it is column j. No
- * counting pass and no scattered writes: the rows' current cache lines stay in L1 from one
- * column to the next. Lists the staked rows in colPtr and their cursors in cursor; returns
- * false, touching nothing else, when the matrix is sparser.
+ * empty rows as none), in blocks of B columns: every staked non-empty row r writes its entries
+ * of the block into column-major scratch, column j's scores in a run of S slots (one per such
+ * row, slot r; a missing entry or one <= 0 leaves 0, which is what that row scores), so a
+ * column's median reads one contiguous run and every row's weight u_i is kept once, in
+ * weight[0, S). Rows are read in order, a block's worth at a time: reading a column at a time
+ * strides a whole row between loads, and the larger the block the faster (measured:
+ * bench/ab.bench.ts). Returns false, touching nothing else, when the matrix is sparser or the
+ * scratch (max(n, BLOCK) entries each) cannot hold two runs of S; the blocked gather then serves.
  */
 function denseColumns(
   n: i32, j0: i32, j1: i32, rowPtr: usize, col: usize, val: usize, u: usize, T: i64, minority: i64, countU: i32,
-  colPtr: usize, cursor: usize, score: usize, weight: usize, hist: usize, C: usize,
+  rowOf: usize, cursor: usize, score: usize, weight: usize, hist: usize, C: usize,
 ): bool {
-  let S: u64 = 0, entries: u64 = 0;
+  const cap = max(<u32>n, BLOCK_ENTRIES);
+  let S: u32 = 0, entries: u64 = 0;
   for (let i = 0; i < n; i++) {
     const len = rowEnd(rowPtr, i) - rowStart(rowPtr, i);
     if (i64At(u, i) > 0 && len > 0) { S++; entries += len; }
   }
-  if (2 * entries < S * <u64>n) return false;
-  let rows: u32 = 0;
+  if (2 * entries < <u64>S * <u64>n || S > cap - S) return false;
+  // the staked non-empty rows, their cursors at column j0, their weights and its total P
+  let r: u32 = 0, P: i64 = 0;
   for (let i = 0; i < n; i++) {
     const s = rowStart(rowPtr, i), e = rowEnd(rowPtr, i);
-    if (i64At(u, i) <= 0 || s == e) continue; // an empty row scores 0 in every column
-    setU32(colPtr, rows, i);
-    setU32(cursor, rows, j0 == 0 ? s : lowerBound(col, s, e, <u32>j0));
-    rows++;
+    const ui = i64At(u, i);
+    if (ui <= 0 || s == e) continue; // an empty row scores 0 in every column
+    setU32(rowOf, r, i);
+    setU32(cursor, r, j0 == 0 ? s : lowerBound(col, s, e, <u32>j0));
+    setI64(weight, r, ui);
+    P += ui;
+    r++;
   }
-  for (let j = j0; j < j1; j++) {
-    // the column's positive entries, their total weight P and their top score, in one pass
-    let k: u32 = 0, P: i64 = 0, top: i64 = 0;
-    for (let r: u32 = 0; r < rows; r++) {
-      const i = <i32>u32At(colPtr, r);
-      const q = u32At(cursor, r);
-      if (q < rowEnd(rowPtr, i) && u32At(col, q) == <u32>j) {
+  // B runs of S slots, each a cache line longer (runs a power of two apart would share cache
+  // sets); one more run takes the median's own scratch
+  const run = S + 8 <= cap - S ? S + 8 : S;
+  const B = <i32>max<u32>(1, min<u32>(BLOCK_ENTRIES, cap - S) / run);
+  const keepScore = score + (<usize>B * run << 3), keepWeight = weight + (<usize>S << 3);
+  for (let b0 = j0; b0 < j1; b0 += B) {
+    const b1 = min(b0 + B, j1);
+    memory.fill(score, 0, <usize>(b1 - b0) * run << 3);
+    for (r = 0; r < S; r++) {
+      const e = rowEnd(rowPtr, <i32>u32At(rowOf, r));
+      let q = u32At(cursor, r);
+      for (; q < e; q++) {
+        const j = u32At(col, q);
+        if (j >= <u32>b1) break;
         const v = i64At(val, q);
-        if (v > 0) {
-          const w = i64At(u, i);
-          setI64(score, k, v);
-          setI64(weight, k, w);
-          k++;
-          P += w;
-          top = max(top, v);
-        }
-        setU32(cursor, r, q + 1);
+        if (v > 0) setI64(score, (j - <u32>b0) * run + r, v);
       }
+      setU32(cursor, r, q);
     }
-    setI64(C, j, medianOf(score, weight, hist, 0, k, P, top, T, minority, countU));
+    for (let j = b0; j < b1; j++) {
+      const scores = score + (<usize>(j - b0) * run << 3);
+      // the top score only matters through its highest bit, unless no score can pass minority
+      const top = minority < T ? orOf(scores, S) : maxOf(scores, S);
+      setI64(C, j, medianOf(scores, weight, hist, 0, S, P, top, T, minority, countU, keepScore, keepWeight));
+    }
   }
   return true;
+}
+
+/** s[0] | ... | s[m - 1] for scores >= 0: the top score's highest bit, two lanes at a time. */
+function orOf(s: usize, m: u32): i64 {
+  let x = i64x2.splat(0), y = i64x2.splat(0);
+  let k: u32 = 0;
+  for (; k + 4 <= m; k += 4) {
+    x = v128.or(x, v128.load(s + (<usize>k << 3)));
+    y = v128.or(y, v128.load(s + (<usize>k << 3), 16));
+  }
+  x = v128.or(x, y);
+  let top = i64x2.extract_lane(x, 0) | i64x2.extract_lane(x, 1);
+  for (; k < m; k++) top |= i64At(s, k);
+  return top;
+}
+
+/** The largest of s[0, m) and 0. */
+function maxOf(s: usize, m: u32): i64 {
+  let top: i64 = 0;
+  for (let k: u32 = 0; k < m; k++) top = max(top, i64At(s, k));
+  return top;
 }
 
 // @ts-ignore: decorator
@@ -197,7 +231,7 @@ function denseColumns(
 /** Below this many entries a column goes straight to the quickselect. */
 const RADIX_MIN: i32 = 48;
 /** From this many entries a column's radix pass uses 8 bits (256 buckets), below it 6. */
-const RADIX_WIDE: i32 = 1024;
+const RADIX_WIDE: i32 = 256;
 
 function columnMedian(
   score: usize, weight: usize, hist: usize, start: u32, end: u32, T: i64, minority: i64, countU: i32,
@@ -207,19 +241,26 @@ function columnMedian(
     P += i64At(weight, k);
     top = max(top, i64At(score, k));
   }
-  return medianOf(score, weight, hist, start, end, P, top, T, minority, countU);
+  return medianOf(score, weight, hist, start, end, P, top, T, minority, countU, score + (<usize>start << 3), weight + (<usize>start << 3));
 }
 
-/** columnMedian given the entries' total weight P and their top score. */
+/**
+ * columnMedian given the entries' total weight P and their top score (when minority < T, any
+ * value with the same highest bit will do: some bucket then passes minority). The bucket holding the
+ * answer is copied to keepScore, keepWeight (the range's own start when it may be reordered;
+ * elsewhere when the weights are shared with other columns, and then always by radix).
+ */
 function medianOf(
   score: usize, weight: usize, hist: usize, start: u32, end: u32, P: i64, top: i64, T: i64, minority: i64, countU: i32,
+  keepScore: usize, keepWeight: usize,
 ): i64 {
   const m = <i32>(end - start);
   // rows of U with score 0 or no entry: a candidate 0 only if there is at least one
   let base: i64 = T - P;
   if (countU > m && base > minority) return 0;
   if (m == 0) return 0;
-  if (m < RADIX_MIN) return select(score, weight, start, end, base, minority);
+  const inPlace = keepScore == score + (<usize>start << 3);
+  if (m < RADIX_MIN && inPlace) return select(score, weight, start, end, base, minority);
 
   // one radix pass on the top bits of the scores finds the bucket holding the answer
   // (6 bits below RADIX_WIDE entries: 64 buckets to clear and scan instead of 256)
@@ -236,17 +277,17 @@ function medianOf(
     bucket++;
   }
   if (shift == 0) return bucket; // the bucket is one exact score
-  // keep that bucket's entries (front of the range) and finish on them alone
-  let c = start;
+  // keep that bucket's entries and finish on them alone
+  let c: u32 = 0;
   for (let k = start; k < end; k++) {
     const v = i64At(score, k);
     if ((v >>> shift) == bucket) {
-      setI64(score, c, v);
-      setI64(weight, c, i64At(weight, k));
+      setI64(keepScore, c, v);
+      setI64(keepWeight, c, i64At(weight, k));
       c++;
     }
   }
-  return select(score, weight, start, c, base, minority);
+  return select(keepScore, keepWeight, 0, c, base, minority);
 }
 
 /** Weighted quickselect over [lo, hi): the smallest score with base + Cum(score) > minority. */

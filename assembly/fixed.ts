@@ -148,9 +148,33 @@ function divShift32Wide(ua: u64, ub: u64): u64 {
   return q + <u64>((a << 32) - q * d >= d);
 }
 
+/**
+ * quotBy on two lanes at once, for 0 <= a < 2^32 and 1 <= d < 2^31: a holds the two a's (i64
+ * lanes), m = recipU64(d), dLanes = i32x4.splat(d). Products of 32-bit halves (extmul), as
+ * quotBy's; the remainder is below 2d < 2^32, so its low 32 bits, -(q * d) mod 2^32, are all of it.
+ */
+// @ts-ignore: decorator
+@inline export function quotBy2(a: v128, m: u64, dLanes: v128): v128 {
+  const a32 = i32x4.shuffle(a, a, 0, 2, 0, 2); // both a's in 32-bit lanes 0 and 1
+  const q = i64x2.add(
+    i64x2.extmul_low_i32x4_u(a32, i32x4.splat(<i32>(m >>> 32))),
+    i64x2.shr_u(i64x2.extmul_low_i32x4_u(a32, i32x4.splat(<i32>m)), 32),
+  );
+  const r = i32x4.neg(i32x4.mul(q, dLanes)); // lanes 0 and 2: each remainder
+  return i64x2.add(q, v128.and(i32x4.ge_u(r, dLanes), i64x2.splat(1)));
+}
+
 /** quotBy with its own reciprocal: the test hook for that division (a < 2^32, d >= 1). */
 export function quotShift32(a: u64, d: u64): u64 {
   return quotBy(a, d, recipU64(d));
+}
+
+/** quotBy2's test hook: a's quotient from lane 0, b in lane 1 checked against quotBy (u64 max when it differs). */
+export function quotShift32Pair(a: u64, b: u64, d: u64): u64 {
+  const m = recipU64(d);
+  const q = quotBy2(i64x2.replace_lane(i64x2.splat(<i64>a), 1, <i64>b), m, i32x4.splat(<i32>d));
+  if (<u64>i64x2.extract_lane(q, 1) != quotBy(b, d, m)) return <u64>-1;
+  return <u64>i64x2.extract_lane(q, 0);
 }
 
 /**

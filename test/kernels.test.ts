@@ -204,6 +204,27 @@ describe('exact divisions without a 128-bit or per-entry division (a row sum\'s 
       }),
       { numRuns: 20000 },
     ));
+  it('two at a time (quotBy2): both lanes over every divisor a weight row sum can be (1 .. 2^31 - 1)', () => {
+    const { quotShift32Pair } = fixedPoint();
+    const rowSum = fc.oneof(
+      fc.bigInt({ min: 1n, max: (1n << 31n) - 1n }),
+      fc.bigInt({ min: 1n, max: 4096n }),
+      fc.integer({ min: 1, max: 30 }).chain((e) => fc.constantFrom((1n << BigInt(e)) - 1n, 1n << BigInt(e), (1n << BigInt(e)) + 1n)),
+      fc.constantFrom(1n, 2n, 3n, 65535n, 65537n, (1n << 31n) - 1n),
+    );
+    fc.assert(
+      fc.property(numerator, numerator, rowSum, (a, b, d) => quotShift32Pair(a, b, d) === floorDiv(a, d)),
+      { numRuns: 20000 },
+    );
+    fc.assert(
+      fc.property(rowSum, fc.bigInt({ min: 0n, max: U32_MAX }), fc.constantFrom(-1n, 0n, 1n), (d, q, e) => {
+        const a = ((q * d + U32_MAX) >> 32n) + e; // a * 2^32 next to a multiple of d
+        fc.pre(a >= 0n && a <= U32_MAX);
+        return quotShift32Pair(a, a, d) === floorDiv(a, d) && quotShift32Pair(0n, a, d) === 0n;
+      }),
+      { numRuns: 20000 },
+    );
+  });
   it('oneOver(s) == divF(ONE, s) for every s (the sigmoid\'s 1 / (1 + e^x))', () => {
     const { oneOver } = fixedPoint();
     const s = fc.oneof(
@@ -411,9 +432,9 @@ describe('WASM kernels == reference kernels', () => {
     }
   });
 
-  it('consensus on larger columns (48+ entries per column; nnz beyond one MEDIAN_SCRATCH block)', () =>
+  it('consensus on larger columns (48+ entries per column, 256+ for the 8-bit radix; nnz beyond one MEDIAN_SCRATCH block)', () =>
     property(
-      fc.oneof(fc.integer({ min: 41, max: 100 }), fc.integer({ min: 129, max: 260 })).chain((n) =>
+      fc.oneof(fc.integer({ min: 41, max: 100 }), fc.integer({ min: 129, max: 320 })).chain((n) =>
         fc.record({
           n: fc.constant(n),
           density: fc.constantFrom(0.3, 0.7, 1),
@@ -448,7 +469,7 @@ describe('WASM kernels == reference kernels', () => {
           (m) => ({ C: head(m.C.view, n) }),
         );
       },
-      16,
+      32,
       false, // no shrinking: the data comes from the seed, and a failing case is already printed
     ));
 

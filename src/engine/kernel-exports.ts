@@ -53,6 +53,12 @@ export interface WasmExports {
    */
   quotShift32(a: bigint, d: bigint): bigint;
   /**
+   * quotBy2's test hook: a's quotient from lane 0, b in lane 1 checked against quotBy (u64 max when it differs).
+   *
+   * assembly/fixed.ts: `quotShift32Pair(a: u64, b: u64, d: u64): u64`
+   */
+  quotShift32Pair(a: bigint, b: bigint, d: bigint): bigint;
+  /**
    * oneOver's test hook.
    *
    * assembly/fixed.ts: `oneOverF(s: i64): i64`
@@ -304,6 +310,7 @@ export const WASM_ARITY = {
   expSafe: 1,
   mulShr32U: 2,
   quotShift32: 2,
+  quotShift32Pair: 3,
   oneOverF: 1,
   sum: 2,
   normalize: 2,

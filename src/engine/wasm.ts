@@ -164,5 +164,8 @@ export function fixedPoint() {
     oneOver: (s: bigint) => x.oneOverF(s),
     /** floor(a * 2^32 / d) by a divisor's reciprocal (a < 2^32, d >= 1; unsigned in and out) */
     quotShift32: (a: bigint, d: bigint) => BigInt.asUintN(64, x.quotShift32(BigInt.asIntN(64, a), BigInt.asIntN(64, d))),
+    /** the same two at a time (a, b < 2^32, 1 <= d < 2^31): a's quotient, or 2^64 - 1 when b's lane differs from quotShift32 */
+    quotShift32Pair: (a: bigint, b: bigint, d: bigint) =>
+      BigInt.asUintN(64, x.quotShift32Pair(BigInt.asIntN(64, a), BigInt.asIntN(64, b), BigInt.asIntN(64, d))),
   };
 }
