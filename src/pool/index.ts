@@ -162,7 +162,7 @@ export function createPool(options: PoolOptions = {}): Pool {
       checkRunOptions('runMechanismsEpoch', runOptions);
       const inputs = mechanismInputs(input);
       const entries = inputs.reduce((s, m) => s + m.weights.col.length, 0);
-      // spread: the usual batches of consecutive mechanisms over the threads; else one task
+      // spread: one task per thread, claiming the mechanisms one at a time; else one task
       const spread = opts.threads >= 2 && inputs.length >= 2 && entries >= opts.mechanismMinEntries;
       try {
         return combineMechanisms(input, await runEpochs(core, inputs, runOptions, false, spread ? undefined : 1));
