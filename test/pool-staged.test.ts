@@ -10,7 +10,7 @@ import { syntheticInput } from '../src/engine/synthetic.js';
 import { runEpoch } from '../src/engine/epoch.js';
 import { compareOutputs, describeMismatch } from '../src/engine/compare.js';
 import type { EpochInput } from '../src/engine/types.js';
-import { StagingBuffers, stageInputs, stagedInput } from '../src/pool/staged.js';
+import { StagingBuffers, awaitStaged, stageInputs, stagedInput } from '../src/pool/staged.js';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 if (!existsSync(`${root}dist/pool/worker.js`)) throw new Error('dist/pool/worker.js is missing: run `npm run build`');
@@ -63,11 +63,17 @@ describe('stageInputs / stagedInput', () => {
     fc.assert(
       fc.property(fc.array(shape, { minLength: 1, maxLength: 6 }), (shapes) => {
         const inputs = shapes.map(inputOf);
-        const staged = stageInputs(inputs, buffers);
-        // what a worker gets: the shells by structured clone, the buffer shared
-        const there = structuredClone(staged);
-        inputs.forEach((input, k) => expect(stagedInput(there, k)).toStrictEqual(input));
-        buffers.give(staged.memory);
+        const staging = stageInputs(inputs, buffers);
+        // what a worker gets: the shells by structured clone, the buffer and the counter shared
+        const there = structuredClone(staging.staged);
+        expect(Atomics.load(there.ready, 0)).toBe(0);
+        staging.copy();
+        expect(Atomics.load(there.ready, 0)).toBe(inputs.length);
+        inputs.forEach((input, k) => {
+          awaitStaged(there, k);
+          expect(stagedInput(there, k)).toStrictEqual(input);
+        });
+        buffers.give(staging.staged.memory);
       }),
       { numRuns: 60 },
     );
@@ -75,12 +81,11 @@ describe('stageInputs / stagedInput', () => {
 
   it('a buffer given back is reused by a call that fits in it, not by one that does not', () => {
     const buffers = new StagingBuffers();
-    const big = stageInputs([inputOf({ n: 64, v: 8, rowLen: 64, yuma3: false, seed: 1, offset: false, commit: false })], buffers);
-    buffers.give(big.memory);
-    const small = stageInputs([inputOf({ n: 16, v: 4, rowLen: 16, yuma3: false, seed: 2, offset: false, commit: false })], buffers);
-    expect(small.memory).toBe(big.memory);
-    const other = stageInputs([inputOf({ n: 96, v: 8, rowLen: 96, yuma3: false, seed: 3, offset: false, commit: false })], buffers);
-    expect(other.memory).not.toBe(big.memory);
+    const memoryOf = (n: number, seed: number) => stageInputs([inputOf({ n, v: 4, rowLen: n, yuma3: false, seed, offset: false, commit: false })], buffers).staged.memory;
+    const big = memoryOf(64, 1);
+    buffers.give(big);
+    expect(memoryOf(16, 2)).toBe(big);
+    expect(memoryOf(96, 3)).not.toBe(big);
   });
 });
 

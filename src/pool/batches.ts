@@ -48,7 +48,8 @@ async function runEpochsNow(core: PoolCore, inputs: readonly EpochInput[], runOp
   const claim = new Int32Array(new SharedArrayBuffer(4));
   const parts = Math.min(count, batches ?? opts.threads);
   const progress = new Int32Array(new SharedArrayBuffer(4 * parts));
-  const staged = stageInputs(inputs, core.staging);
+  const staging = stageInputs(inputs, core.staging);
+  const { staged } = staging;
   const faults = faultInjection
     ? inputs.map((input, i): FaultSpec | undefined => {
         const f = faultInjection(input, i);
@@ -73,7 +74,7 @@ async function runEpochsNow(core: PoolCore, inputs: readonly EpochInput[], runOp
   let unsettled = count;
   calls.pending += count;
   try {
-    await Promise.all(
+    const running = Promise.all(
       tasks.map((task, t) =>
         (piscina.run(task, { signal: call.signal }) as Promise<EpochReply>).then(
           (reply) => {
@@ -93,6 +94,14 @@ async function runEpochsNow(core: PoolCore, inputs: readonly EpochInput[], runOp
         ),
       ),
     );
+    // the tasks are posted (piscina posts to an idle worker at once): copy the inputs in while
+    // the workers start on the first subnets
+    try {
+      staging.copy();
+    } catch (err) {
+      call.fail({ kind: 'failed', index: 0, cause: err });
+    }
+    await running;
   } finally {
     calls.pending -= unsettled;
     call.dispose();

@@ -3,6 +3,8 @@
 // views over the buffer), so no task structured-clones a subnet's arrays and any worker can run
 // any subnet of the call. What is left of an input (its numbers, bigints, flags and the
 // hyperparameters: its "shell") is small and goes with every task by structured clone.
+// The copy runs AFTER the tasks are posted, subnet by subnet, each published as it lands: the
+// workers start on the first subnets while the calling thread still copies the rest.
 import type { EpochInput } from '../engine/types.js';
 
 /** The typed arrays a shell may stand in for, by index (a slot's `staged`). */
@@ -22,6 +24,15 @@ export interface StagedInputs {
   memory: SharedArrayBuffer;
   /** per subnet: the input with every staged typed array replaced by its Slot */
   shells: unknown[];
+  /** ready[0]: how many subnets (from the first) are copied in; a worker waits for its subnet */
+  ready: Int32Array;
+}
+
+/** A call's staging: the buffer laid out, the shells made; `copy` fills the buffer. */
+export interface Staging {
+  staged: StagedInputs;
+  /** copies subnet after subnet, publishing each in `ready` (every subnet is published even if a copy throws) */
+  copy(): void;
 }
 
 const kindOf = (v: unknown): number => {
@@ -63,39 +74,63 @@ export class StagingBuffers {
 }
 
 /**
- * Copies every typed array of `inputs` into one shared buffer (8-byte aligned; from `buffers`
- * when given); the rest stays in the shells.
+ * Lays out every typed array of `inputs` in one shared buffer (8-byte aligned; from `buffers`
+ * when given) and makes the shells; `copy()` then copies the arrays in.
  */
-export function stageInputs(inputs: readonly EpochInput[], buffers?: StagingBuffers): StagedInputs {
+export function stageInputs(inputs: readonly EpochInput[], buffers?: StagingBuffers): Staging {
   let bytes = 0;
-  const arrays: [Staged, Slot][] = [];
-  const shell = (v: unknown): unknown => {
+  const arrays: [Staged, Slot][][] = [];
+  const shell = (v: unknown, into: [Staged, Slot][]): unknown => {
     const kind = kindOf(v);
     if (kind >= 0) {
       const a = v as Staged;
       const slot: Slot = { staged: kind, at: bytes, length: a.length };
       bytes += (a.byteLength + 7) & ~7;
-      arrays.push([a, slot]);
+      into.push([a, slot]);
       return slot;
     }
-    if (Array.isArray(v)) return v.map(shell);
+    if (Array.isArray(v)) return v.map((x) => shell(x, into));
     if (!isPlain(v)) return v; // left to structured clone
     const out: Record<string, unknown> = {};
-    for (const key of Object.keys(v)) out[key] = shell(v[key]);
+    for (const key of Object.keys(v)) out[key] = shell(v[key], into);
     return out;
   };
-  const shells = inputs.map(shell);
+  const shells = inputs.map((input) => {
+    const into: [Staged, Slot][] = [];
+    arrays.push(into);
+    return shell(input, into);
+  });
   const memory = buffers ? buffers.take(bytes) : new SharedArrayBuffer(bytes);
-  for (const [a, slot] of arrays) {
-    new Uint8Array(memory, slot.at, a.byteLength).set(new Uint8Array(a.buffer, a.byteOffset, a.byteLength));
-  }
-  return { memory, shells };
+  const ready = new Int32Array(new SharedArrayBuffer(4));
+  return {
+    staged: { memory, shells, ready },
+    copy() {
+      try {
+        arrays.forEach((subnet, k) => {
+          for (const [a, slot] of subnet) {
+            new Uint8Array(memory, slot.at, a.byteLength).set(new Uint8Array(a.buffer, a.byteOffset, a.byteLength));
+          }
+          Atomics.store(ready, 0, k + 1);
+          Atomics.notify(ready, 0);
+        });
+      } finally {
+        // no worker may wait forever
+        Atomics.store(ready, 0, inputs.length);
+        Atomics.notify(ready, 0);
+      }
+    },
+  };
 }
 
 const isSlot = (v: Record<string, unknown>): boolean =>
   typeof v.staged === 'number' && typeof v.at === 'number' && typeof v.length === 'number' && Object.keys(v).length === 3;
 
-/** In a worker: subnet `k` of a staged call, its typed arrays views over the shared buffer. */
+/** In a worker: waits until subnet `k` is copied in. */
+export function awaitStaged(s: StagedInputs, k: number): void {
+  for (let r = Atomics.load(s.ready, 0); r <= k; r = Atomics.load(s.ready, 0)) Atomics.wait(s.ready, 0, r);
+}
+
+/** Subnet `k` of a staged call (copied in: awaitStaged), its typed arrays views over the shared buffer. */
 export function stagedInput(s: StagedInputs, k: number): EpochInput {
   const input = (v: unknown): unknown => {
     if (Array.isArray(v)) return v.map(input);

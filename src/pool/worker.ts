@@ -11,7 +11,7 @@ import { runHelper, splitKernels, unstageInput } from './split.js';
 import { syntheticInput } from '../engine/synthetic.js';
 import type { EpochOutput } from '../engine/types.js';
 import { loadHandler } from './tasks.js';
-import { stagedInput } from './staged.js';
+import { awaitStaged, stagedInput } from './staged.js';
 import type {
   EpochReply, EpochTask, FaultSpec, HandlerTask, SplitReply, SplitTask, Task, WarmupReply, WarmupTask, WorkerConfig,
 } from './protocol.js';
@@ -65,6 +65,8 @@ function epochs(task: EpochTask): EpochReply {
     if (Atomics.load(cancel, 0) !== 0) return { kind: 'cancelled', threadId };
     const i = Atomics.add(claim, 0, 1);
     if (i >= staged.shells.length) break;
+    awaitStaged(staged, i);
+    if (Atomics.load(cancel, 0) !== 0) return { kind: 'cancelled', threadId };
     Atomics.store(progress, task.task, i + 1);
     const fault = config.faults ? task.faults?.[i] : undefined;
     if (fault) injectFault(fault);
