@@ -102,15 +102,28 @@ function rowU16(w: Float64Array, out: Uint16Array, at: number): void {
   for (let j = 0; j < w.length; j++) out[at + j] = max > 0 ? Math.floor((w[j]! / max) * 65535 + 0.5) : 0;
 }
 
-export function twoCampTemplate(shape: TwoCampShape, majorStake: number, steps = MAP_STEPS): TwoCampTemplate {
+/** The camps of one major stake's graph: V validators, S servers, the major camp's share of each. */
+export interface TwoCampSizes {
+  V: number;
+  S: number;
+  majorValidators: number;
+  majorServers: number;
+}
+
+/** The camp sizes alone (no noise, no rows): what the sweep reports per major stake. */
+export function twoCampSizes(shape: TwoCampShape, majorStake: number): TwoCampSizes {
   const n = shape.neurons;
   const V = shape.validators;
   if (!Number.isInteger(V) || !Number.isInteger(n) || V < 2 || n - V < 2 || n > 65535) {
     throw new RangeError(`two-camp graph needs 2 <= validators and 2 <= neurons - validators (neurons <= 65535), got neurons ${n}, validators ${V}`);
   }
   const S = n - V;
-  const mV = campSize(majorStake, V);
-  const mS = campSize(majorStake, S);
+  return { V, S, majorValidators: campSize(majorStake, V), majorServers: campSize(majorStake, S) };
+}
+
+export function twoCampTemplate(shape: TwoCampShape, majorStake: number, steps = MAP_STEPS): TwoCampTemplate {
+  const n = shape.neurons;
+  const { V, S, majorValidators: mV, majorServers: mS } = twoCampSizes(shape, majorStake);
   const next = rng((shape.seed ?? 1) >>> 0);
   const sdStake = shape.stakeStddev ?? 0.3;
   const sdW = shape.weightStddev ?? 0.4;
