@@ -87,8 +87,8 @@ async function runEpochsNow(core: PoolCore, inputs: readonly EpochInput[], runOp
             // the subnet the worker was running when it threw or died (else the first one not
             // done); the tasks already running stop before their next subnet. A failure after
             // the first (or the abort itself) changes nothing.
-            const running = Atomics.load(progress, t) - 1;
-            const index = running >= 0 ? running : Math.max(0, outputs.findIndex((o) => o === undefined));
+            const at = Atomics.load(progress, t) - 1;
+            const index = at >= 0 ? at : Math.max(0, outputs.findIndex((o) => o === undefined));
             call.fail({ kind: 'failed', index, cause: err });
           },
         ),
@@ -105,8 +105,9 @@ async function runEpochsNow(core: PoolCore, inputs: readonly EpochInput[], runOp
   } finally {
     calls.pending -= unsettled;
     call.dispose();
-    // every task has settled: no worker reads the buffer any more
-    core.staging.give(staged.memory);
+    // every task has replied: no worker reads the buffer any more. (An aborted task rejects
+    // before its worker is terminated: after a stop the buffer is left to the collector.)
+    if (!call.failure()) core.staging.give(staged.memory);
   }
 
   const f = call.failure();
