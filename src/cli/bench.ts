@@ -77,6 +77,8 @@ export interface PoolBenchRow {
   epochsPerSec: number;
   /** main thread p50 / this p50 (1 for the main thread itself) */
   speedup: number;
+  /** CPU time of the whole process (all threads) per call / subnets: mean over every call */
+  cpuEpochMs: number;
   samples: number;
 }
 
@@ -154,6 +156,18 @@ export async function runPoolBench(o: PoolBenchOptions): Promise<PoolBenchReport
         })),
       ];
       const samples = new Map<string, number[]>(configs.map((c) => [c.name, []]));
+      // CPU time of the whole process (every thread) per call: the work a configuration costs,
+      // the pool's messaging, copies and waits included, and far less moved by other jobs than
+      // the wall time
+      const cpuMs = new Map<string, { ms: number; calls: number }>(configs.map((c) => [c.name, { ms: 0, calls: 0 }]));
+      const timed = (name: string, fn: () => unknown) => async () => {
+        const acc = cpuMs.get(name)!;
+        const c0 = process.cpuUsage();
+        await fn();
+        const c = process.cpuUsage(c0);
+        acc.ms += (c.user + c.system) / 1000;
+        acc.calls++;
+      };
       const rounds = o.quick ? 3 : 8;
       log(`${c.name}: measuring main thread and ${runWith.map((t) => `${t} thread(s)`).join(', ')} in ${rounds} rounds...`);
       for (let r = 0; r < rounds; r++) {
@@ -167,7 +181,7 @@ export async function runPoolBench(o: PoolBenchOptions): Promise<PoolBenchReport
         });
         for (let q = 0; q < configs.length; q++) {
           const cfg = configs[(q + r) % configs.length]!;
-          bench.add(cfg.name, cfg.fn as () => void);
+          bench.add(cfg.name, timed(cfg.name, cfg.fn));
         }
         await bench.run();
         for (const task of bench.tasks) {
@@ -180,6 +194,7 @@ export async function runPoolBench(o: PoolBenchOptions): Promise<PoolBenchReport
         return { p50: quantile(xs, 0.5), p99: quantile(xs, 0.99), samplesCount: xs.length };
       };
       const main = lat('main');
+      const cpuOf = (name: string) => cpuMs.get(name)!.ms / cpuMs.get(name)!.calls;
       const whole = c.giant ? lat('pool 1') : null;
       for (const [threads, l] of [[0, main], ...runWith.map((t) => [t, lat(`pool ${t}`)] as const)] as [number, Latency][]) {
         // a pool splits one subnet only from splitMinEntries weight entries on: below, it runs whole
@@ -198,6 +213,7 @@ export async function runPoolBench(o: PoolBenchOptions): Promise<PoolBenchReport
           p99EpochMs: l.p99 / c.subnets,
           epochsPerSec: (1000 * c.subnets) / l.p50,
           speedup: main.p50 / l.p50,
+          cpuEpochMs: cpuOf(threads === 0 ? 'main' : `pool ${threads}`) / c.subnets,
           samples: l.samplesCount,
         });
       }
@@ -227,7 +243,7 @@ const fmt = (x: number) => (x >= 100 ? x.toFixed(0) : x >= 10 ? x.toFixed(1) : x
 /** The table: case, threads, ms per epoch p50/p99, epochs/s, speed-up. */
 export function formatPoolBench(r: PoolBenchReport): string {
   const table = [
-    ['case', 'threads', 'ms/epoch p50', 'ms/epoch p99', 'epochs/s', 'speed-up', 'vs whole', 'samples'],
+    ['case', 'threads', 'ms/epoch p50', 'ms/epoch p99', 'epochs/s', 'speed-up', 'vs whole', 'cpu ms/epoch', 'samples'],
     ...r.rows.map((x) => [
       x.case,
       x.threads === 0 ? 'main' : `${x.threads}${x.mode === 'batch' ? '' : ` (${x.mode})`}`,
@@ -236,6 +252,7 @@ export function formatPoolBench(r: PoolBenchReport): string {
       fmt(x.epochsPerSec),
       `${x.speedup.toFixed(2)}x`,
       x.vsWhole === null ? '' : `${x.vsWhole.toFixed(2)}x`,
+      fmt(x.cpuEpochMs),
       String(x.samples),
     ]),
   ];
@@ -245,7 +262,8 @@ export function formatPoolBench(r: PoolBenchReport): string {
   lines.push(
     `${r.cpu.count} cpus (${r.cpu.model}), node ${r.node}${r.quick ? ', --quick' : ''}. ms/epoch = a batch's latency / its`,
     'subnets; speed-up = main p50 / pool p50 in this run. A giant subnet runs "whole" in one worker or "split" across',
-    'the workers (one shared memory); vs whole = the whole p50 / the split p50.',
+    'the workers (one shared memory); vs whole = the whole p50 / the split p50. cpu ms/epoch = the process\'s CPU time',
+    '(every thread) per call / its subnets: the work each configuration costs, overheads included.',
   );
   return lines.join('\n') + '\n';
 }

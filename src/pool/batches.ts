@@ -1,8 +1,9 @@
-// Batching: a call of many subnets is cut into batches of consecutive subnets, one task each,
-// every subnet run whole by runEpoch's code in a worker (the same WASM on the same inputs, so
-// the outputs are bit-identical to runEpoch on the main thread). About BATCHES_PER_THREAD
-// batches per thread: few enough that the per-task messaging is paid a few times per call
-// instead of once per subnet, enough that the threads share the work evenly (measured:
+// Batches: a call of many subnets goes to the workers as ONE task per thread (fewer, larger
+// messages), every subnet run whole by runEpoch's code in a worker (the same WASM on the same
+// inputs, so the outputs are bit-identical to runEpoch on the main thread). The subnets are
+// staged once in a shared buffer (staged.ts) and the call's tasks claim them one at a time from
+// a shared counter: the threads share the work evenly however long each subnet takes and
+// whenever each task starts, and no subnet's arrays are structured-cloned (measured:
 // bench/pool.bench.ts; README, Worker pool).
 import type { EpochInput, EpochOutput } from '../engine/types.js';
 import type { PoolCore } from './calls.js';
@@ -10,21 +11,12 @@ import { PoolError, describeCause, errorText, netuidsText } from './errors.js';
 import { checkInput } from './input.js';
 import { checkRunOptions, show, type RunOptions } from './options.js';
 import type { EpochReply, EpochTask, FaultSpec } from './protocol.js';
-
-/** Batches per thread in one call (see the header). */
-const BATCHES_PER_THREAD = 4;
-
-/** [first, end) index ranges cutting `count` subnets into `parts` near-equal consecutive batches. */
-function batchRanges(count: number, parts: number): [number, number][] {
-  const ranges: [number, number][] = [];
-  for (let b = 0; b < parts; b++) ranges.push([Math.floor((b * count) / parts), Math.floor(((b + 1) * count) / parts)]);
-  return ranges;
-}
+import { stageInputs } from './staged.js';
 
 /**
  * pool.runEpochs: outputs in input order, all or nothing. `checked`: the inputs passed
  * checkInput already (pool.runEpoch); `batches`: how many tasks to cut the call into (default
- * about BATCHES_PER_THREAD per thread).
+ * one per thread).
  */
 export function runEpochs(core: PoolCore, inputs: readonly EpochInput[], runOptions: RunOptions = {}, checked = false, batches?: number): Promise<EpochOutput[]> {
   return core.calls.run(() => runEpochsNow(core, inputs, runOptions, checked, batches));
@@ -50,58 +42,72 @@ async function runEpochsNow(core: PoolCore, inputs: readonly EpochInput[], runOp
       inputs[0]!.netuid, 0, { cause: signal.reason });
   }
 
-  // Inputs cross to the worker by STRUCTURED CLONE, not transfer: transferring (Piscina.move)
-  // would detach the caller's arrays, and the clone is small next to the epoch; copying into a
-  // fresh buffer to transfer that gains nothing (fresh pages fault in). README, Worker pool,
-  // has the measurements. Outputs come back by TRANSFER (the worker's own fresh buffers).
+  // Inputs cross to the workers STAGED (copied once into a shared buffer; the caller's arrays
+  // are never detached); outputs come back by TRANSFER (the worker's own fresh buffers).
   const cancel = new Int32Array(new SharedArrayBuffer(4));
-  const ranges = batchRanges(count, Math.min(count, batches ?? opts.threads * BATCHES_PER_THREAD));
-  const progress = new Int32Array(new SharedArrayBuffer(4 * ranges.length));
-  const tasks: EpochTask[] = ranges.map(([first, end], batch) => {
-    const task: EpochTask = {
-      kind: 'epoch', inputs: inputs.slice(first, end), first, trace: runOptions.trace === true,
-      cancel, progress, batch,
-    };
-    if (faultInjection) {
-      task.faults = task.inputs!.map((input, k): FaultSpec | undefined => {
-        const f = faultInjection(input, first + k);
+  const claim = new Int32Array(new SharedArrayBuffer(4));
+  const parts = Math.min(count, batches ?? opts.threads);
+  const progress = new Int32Array(new SharedArrayBuffer(4 * parts));
+  const staging = stageInputs(inputs, core.staging);
+  const { staged } = staging;
+  const faults = faultInjection
+    ? inputs.map((input, i): FaultSpec | undefined => {
+        const f = faultInjection(input, i);
         return typeof f === 'string' ? { fault: f } : f;
-      });
-    }
-    return task;
-  });
+      })
+    : undefined;
+  const tasks: EpochTask[] = Array.from({ length: parts }, (_, task) => ({
+    kind: 'epoch', staged, trace: runOptions.trace === true, cancel, claim, progress, task, ...(faults ? { faults } : {}),
+  }));
   // Skip what has not started: the flag for tasks already posted (checked before every
-  // subnet), and no input to clone for tasks still in the queue (piscina posts the task
+  // subnet), and nothing to clone for tasks still in the queue (piscina posts the task
   // object when a worker takes it).
   const cancelRest = () => {
     Atomics.store(cancel, 0, 1);
-    for (const t of tasks) t.inputs = undefined;
+    for (const t of tasks) t.staged = undefined;
   };
 
   const outputs: (EpochOutput | undefined)[] = new Array(count);
   const call = calls.control(runOptions, count, cancelRest);
+  // the queue bound counts subnets: each reply releases the subnets its task ran, the call's
+  // end whatever was never run
+  let unsettled = count;
   calls.pending += count;
   try {
-    await Promise.all(
-      tasks.map((task, b) => {
-        const size = ranges[b]![1] - ranges[b]![0];
-        return (piscina.run(task, { signal: call.signal }) as Promise<EpochReply>).then(
+    const running = Promise.all(
+      tasks.map((task, t) =>
+        (piscina.run(task, { signal: call.signal }) as Promise<EpochReply>).then(
           (reply) => {
-            calls.pending -= size;
-            if (reply.kind === 'epoch') reply.outputs.forEach((out, k) => (outputs[task.first + k] = out));
+            if (reply.kind !== 'epoch') return;
+            calls.pending -= reply.outputs.length;
+            unsettled -= reply.outputs.length;
+            reply.outputs.forEach((out, k) => (outputs[reply.indices[k]!] = out));
           },
           (err: unknown) => {
-            calls.pending -= size;
-            // the subnet the worker was running when it threw or died; the tasks already
-            // running finish (their workers stay warm), the rest are skipped. A failure after
+            // the subnet the worker was running when it threw or died (else the first one not
+            // done); the tasks already running stop before their next subnet. A failure after
             // the first (or the abort itself) changes nothing.
-            call.fail({ kind: 'failed', index: Math.max(task.first, Atomics.load(progress, b) - 1), cause: err });
+            const at = Atomics.load(progress, t) - 1;
+            const index = at >= 0 ? at : Math.max(0, outputs.findIndex((o) => o === undefined));
+            call.fail({ kind: 'failed', index, cause: err });
           },
-        );
-      }),
+        ),
+      ),
     );
+    // the tasks are posted (piscina posts to an idle worker at once): copy the inputs in while
+    // the workers start on the first subnets
+    try {
+      staging.copy();
+    } catch (err) {
+      call.fail({ kind: 'failed', index: 0, cause: err });
+    }
+    await running;
   } finally {
+    calls.pending -= unsettled;
     call.dispose();
+    // every task has replied: no worker reads the buffer any more. (An aborted task rejects
+    // before its worker is terminated: after a stop the buffer is left to the collector.)
+    if (!call.failure()) core.staging.give(staged.memory);
   }
 
   const f = call.failure();

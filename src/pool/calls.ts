@@ -4,6 +4,7 @@ import { setMaxListeners } from 'node:events';
 import type { Piscina } from 'piscina';
 import type { PoolErrorKind } from './errors.js';
 import type { PoolOptions, ResolvedPoolOptions, RunOptions } from './options.js';
+import type { StagingBuffers } from './staged.js';
 
 /** Why a call stopped: the first reason wins (a failure, the timeout, the signal, close). */
 export interface Failure {
@@ -98,4 +99,6 @@ export interface PoolCore {
   readonly opts: ResolvedPoolOptions;
   readonly faultInjection: PoolOptions['faultInjection'];
   readonly calls: Calls;
+  /** runEpochs' input staging buffers, reused from call to call */
+  readonly staging: StagingBuffers;
 }

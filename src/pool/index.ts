@@ -4,7 +4,8 @@
 //   errors.ts       PoolError and the words of its messages
 //   input.ts        inputs checked on the main thread, before anything is queued
 //   calls.ts        call control: the queue bound, a call's signal, timeout and close
-//   batches.ts      runEpochs: a call cut into batches of consecutive subnets, one task each
+//   batches.ts      runEpochs: one task per thread, each claiming the call's subnets one at a time
+//   staged.ts       a call's inputs staged in one SharedArrayBuffer, read in place by the workers
 //   split-calls.ts  runEpoch on one giant subnet, split across the workers (split.ts), in turns
 //   tasks.ts        the registry of other task kinds (analysis/ defines `yuma map`'s, `yuma scenario`'s)
 //   protocol.ts     the messages to and from the workers; worker.ts the worker itself
@@ -31,6 +32,7 @@ import { checkInput } from './input.js';
 import { checkRunOptions, resolveOptions, type PoolOptions, type ResolvedPoolOptions, type RunOptions } from './options.js';
 import type { HandlerTask, WarmupReply, WarmupTask, WorkerConfig } from './protocol.js';
 import { splitCalls } from './split-calls.js';
+import { StagingBuffers } from './staged.js';
 import { _bindTaskRunner, type TaskRunner } from './tasks.js';
 
 export type { Fault } from './protocol.js';
@@ -112,7 +114,7 @@ export function createPool(options: PoolOptions = {}): Pool {
   piscina.on('error', () => {});
 
   const calls = new Calls();
-  const core: PoolCore = { piscina, opts, faultInjection, calls };
+  const core: PoolCore = { piscina, opts, faultInjection, calls, staging: new StagingBuffers() };
   const split = splitCalls(core);
   let closing: Promise<void> | undefined;
 
@@ -160,7 +162,7 @@ export function createPool(options: PoolOptions = {}): Pool {
       checkRunOptions('runMechanismsEpoch', runOptions);
       const inputs = mechanismInputs(input);
       const entries = inputs.reduce((s, m) => s + m.weights.col.length, 0);
-      // spread: the usual batches of consecutive mechanisms over the threads; else one task
+      // spread: one task per thread, claiming the mechanisms one at a time; else one task
       const spread = opts.threads >= 2 && inputs.length >= 2 && entries >= opts.mechanismMinEntries;
       try {
         return combineMechanisms(input, await runEpochs(core, inputs, runOptions, false, spread ? undefined : 1));

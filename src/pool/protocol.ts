@@ -2,6 +2,7 @@
 // Types only, plus the fault names: no runtime dependency on either side.
 import type { EpochInput, EpochOutput } from '../engine/types.js';
 import type { StagedInput } from './split-staging.js';
+import type { StagedInputs } from './staged.js';
 
 /**
  * Faults a worker can be told to inject (tests only: honoured only by a pool created with
@@ -26,23 +27,27 @@ export interface FaultSpec {
   hangMs?: number;
 }
 
-/** A batch of consecutive subnets of one call, run one after another by one worker. */
+/**
+ * One worker's share of a call: the call's subnets are staged in one shared buffer (staged.ts)
+ * and every task of the call claims them one at a time, in order, from a shared counter, until
+ * none is left; a worker that starts late (or is slow) simply claims fewer.
+ */
 export interface EpochTask {
   kind: 'epoch';
   /** undefined when the call was cancelled before this task was posted (nothing to clone) */
-  inputs: EpochInput[] | undefined;
-  /** the call index of inputs[0] */
-  first: number;
+  staged: StagedInputs | undefined;
   trace: boolean;
   /** the call's cancel flag (one Int32 on a SharedArrayBuffer): non-zero = skip what is left */
   cancel: Int32Array;
+  /** claim[0]: the call index of the next subnet not yet claimed by any task (Atomics.add) */
+  claim: Int32Array;
   /**
-   * progress[batch] = 1 + the call index of the subnet this task is running (a SharedArrayBuffer
-   * written before each epoch): names the subnet when the worker dies or throws mid-batch
+   * progress[task] = 1 + the call index of the subnet this task is running (a SharedArrayBuffer
+   * written before each epoch): names the subnet when the worker dies or throws mid-task
    */
   progress: Int32Array;
-  batch: number;
-  /** per subnet of the batch (tests only) */
+  task: number;
+  /** per subnet of the call (tests only) */
   faults?: (FaultSpec | undefined)[];
 }
 
@@ -94,7 +99,8 @@ export interface HandlerTask {
 export type Task = EpochTask | WarmupTask | SplitTask | HandlerTask;
 
 export type EpochReply =
-  | { kind: 'epoch'; outputs: EpochOutput[]; threadId: number; ms: number }
+  /** outputs[k] is the output of the call's subnet indices[k] */
+  | { kind: 'epoch'; outputs: EpochOutput[]; indices: number[]; threadId: number; ms: number }
   | { kind: 'cancelled'; threadId: number };
 
 export interface WarmupReply {

@@ -13,6 +13,7 @@ import { unstageInput } from './split-staging.js';
 import { syntheticInput } from '../engine/synthetic.js';
 import type { EpochOutput } from '../engine/types.js';
 import { loadHandler } from './tasks.js';
+import { awaitStaged, stagedInput } from './staged.js';
 import type {
   EpochReply, EpochTask, FaultSpec, HandlerTask, SplitReply, SplitTask, Task, WarmupReply, WarmupTask, WorkerConfig,
 } from './protocol.js';
@@ -57,19 +58,25 @@ function injectFault(task: FaultSpec): void {
 }
 
 function epochs(task: EpochTask): EpochReply {
-  const { inputs, cancel, progress, batch } = task;
-  if (inputs === undefined) return { kind: 'cancelled', threadId };
+  const { staged, cancel, claim, progress } = task;
+  if (staged === undefined) return { kind: 'cancelled', threadId };
   const t0 = performance.now();
   const outputs: EpochOutput[] = [];
-  for (let k = 0; k < inputs.length; k++) {
+  const indices: number[] = [];
+  for (;;) {
     if (Atomics.load(cancel, 0) !== 0) return { kind: 'cancelled', threadId };
-    Atomics.store(progress, batch, task.first + k + 1);
-    const fault = config.faults ? task.faults?.[k] : undefined;
+    const i = Atomics.add(claim, 0, 1);
+    if (i >= staged.shells.length) break;
+    awaitStaged(staged, i);
+    if (Atomics.load(cancel, 0) !== 0) return { kind: 'cancelled', threadId };
+    Atomics.store(progress, task.task, i + 1);
+    const fault = config.faults ? task.faults?.[i] : undefined;
     if (fault) injectFault(fault);
-    // checked on the main thread before it was cloned (pool/input.ts checkInput)
-    outputs.push(_runCheckedEpoch(inputs[k]!, { kernels, trace: task.trace }));
+    // checked on the main thread before it was staged (pool/input.ts checkInput)
+    outputs.push(_runCheckedEpoch(stagedInput(staged, i), { kernels, trace: task.trace }));
+    indices.push(i);
   }
-  const reply: EpochReply = { kind: 'epoch', outputs, threadId, ms: performance.now() - t0 };
+  const reply: EpochReply = { kind: 'epoch', outputs, indices, threadId, ms: performance.now() - t0 };
   return movable(reply, outputs.flatMap(ownedBuffers));
 }
 

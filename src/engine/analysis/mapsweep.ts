@@ -7,7 +7,8 @@ import type { EpochInput, EpochOutput } from '../types.js';
 import type { Pool } from '../../pool/index.js';
 import { defineTask, runTask } from '../../pool/tasks.js';
 import {
-  MAP_MAJOR_STAKES, MAP_STEPS, majorShare, majorShares, twoCampInput, twoCampTemplate, type TwoCampShape, type TwoCampTemplate,
+  MAP_MAJOR_STAKES, MAP_STEPS, majorShare, majorShares, twoCampInput, twoCampSizes, twoCampTemplate, weightLevels,
+  type TwoCampShape, type TwoCampTemplate,
 } from './twocamp.js';
 
 /** One major stake's graph, as a worker rebuilds it (the template is a pure function of it). */
@@ -132,7 +133,12 @@ export async function runMapSweep(runner: MapRunner, opts: MapOptions): Promise<
   };
   const share = stakes.map(() => Array.from({ length: steps }, () => new Float64Array(steps)));
   const total = stakes.length * steps * steps;
-  const template = templateCache(stakes.length);
+  // the camp sizes only (a whole template per stake costs the calling thread tens of ms each;
+  // the runner builds its own): checks the shape before anything runs
+  const camps = stakes.map((ms) => {
+    const c = twoCampSizes(shape, ms);
+    return { majorValidators: c.majorValidators, minorValidators: c.V - c.majorValidators, majorServers: c.majorServers, minorServers: c.S - c.majorServers };
+  });
 
   // the work list, in order: (stake, minor b, major a); a chunk never spans two major stakes
   let next = 0;
@@ -169,12 +175,7 @@ export async function runMapSweep(runner: MapRunner, opts: MapOptions): Promise<
     // the first failure rejects the sweep (the caller closes the runner)
     await Promise.race(pending);
   }
-  const spec = (s: number): MapCellSpec => ({ shape, majorStake: stakes[s]!, steps });
-  const camps = stakes.map((_, s) => {
-    const t = template(spec(s));
-    return { majorValidators: t.majorValidators, minorValidators: t.V - t.majorValidators, majorServers: t.majorServers, minorServers: t.S - t.majorServers };
-  });
-  return { shape, majorStakes: stakes, levels: Array.from(template(spec(0)).levels), share, camps, epochs: total, ms: performance.now() - t0 };
+  return { shape, majorStakes: stakes, levels: Array.from(weightLevels(steps)), share, camps, epochs: total, ms: performance.now() - t0 };
 }
 
 /** The grid as CSV: major_stake, major_weight, minor_weight, major_share (one row per epoch). */

@@ -102,15 +102,47 @@ function rowU16(w: Float64Array, out: Uint16Array, at: number): void {
   for (let j = 0; j < w.length; j++) out[at + j] = max > 0 ? Math.floor((w[j]! / max) * 65535 + 0.5) : 0;
 }
 
-export function twoCampTemplate(shape: TwoCampShape, majorStake: number, steps = MAP_STEPS): TwoCampTemplate {
+/**
+ * The u16 rows of one camp's validators at one weight level: validator k gives the major-server
+ * group toMajor * noiseMajor[k] and the minor-server group toMinor * noiseMinor[k]. A plain
+ * function over locals: the templates are built in every worker for every major stake.
+ */
+function campRows(noiseMajor: Float64Array[], noiseMinor: Float64Array[], S: number, toMajor: number, toMinor: number): Uint16Array {
+  const out = new Uint16Array(noiseMajor.length * S);
+  const w = new Float64Array(S);
+  for (let k = 0; k < noiseMajor.length; k++) {
+    const nMajor = noiseMajor[k]!;
+    const nMinor = noiseMinor[k]!;
+    const mS = nMajor.length;
+    for (let j = 0; j < mS; j++) w[j] = toMajor * nMajor[j]!;
+    for (let j = mS; j < S; j++) w[j] = toMinor * nMinor[j - mS]!;
+    rowU16(w, out, k * S);
+  }
+  return out;
+}
+
+/** The camps of one major stake's graph: V validators, S servers, the major camp's share of each. */
+export interface TwoCampSizes {
+  V: number;
+  S: number;
+  majorValidators: number;
+  majorServers: number;
+}
+
+/** The camp sizes alone (no noise, no rows): what the sweep reports per major stake. */
+export function twoCampSizes(shape: TwoCampShape, majorStake: number): TwoCampSizes {
   const n = shape.neurons;
   const V = shape.validators;
   if (!Number.isInteger(V) || !Number.isInteger(n) || V < 2 || n - V < 2 || n > 65535) {
     throw new RangeError(`two-camp graph needs 2 <= validators and 2 <= neurons - validators (neurons <= 65535), got neurons ${n}, validators ${V}`);
   }
   const S = n - V;
-  const mV = campSize(majorStake, V);
-  const mS = campSize(majorStake, S);
+  return { V, S, majorValidators: campSize(majorStake, V), majorServers: campSize(majorStake, S) };
+}
+
+export function twoCampTemplate(shape: TwoCampShape, majorStake: number, steps = MAP_STEPS): TwoCampTemplate {
+  const n = shape.neurons;
+  const { V, S, majorValidators: mV, majorServers: mS } = twoCampSizes(shape, majorStake);
   const next = rng((shape.seed ?? 1) >>> 0);
   const sdStake = shape.stakeStddev ?? 0.3;
   const sdW = shape.weightStddev ?? 0.4;
@@ -133,22 +165,8 @@ export function twoCampTemplate(shape: TwoCampShape, majorStake: number, steps =
     noiseMinor.push(noiseGroup(next, S - mS, sdW));
   }
   const levels = weightLevels(steps);
-  const w = new Float64Array(S);
   const rows = (from: number, to: number, major: boolean) =>
-    Array.from(levels, (level) => {
-      const out = new Uint16Array((to - from) * S);
-      const own = level;
-      const other = 1 - level;
-      for (let i = from; i < to; i++) {
-        // a major validator's own group is the major servers; a minor validator's the minor ones
-        const toMajor = major ? own : other;
-        const toMinor = major ? other : own;
-        for (let j = 0; j < mS; j++) w[j] = toMajor * noiseMajor[i]![j]!;
-        for (let j = mS; j < S; j++) w[j] = toMinor * noiseMinor[i]![j - mS]!;
-        rowU16(w, out, (i - from) * S);
-      }
-      return out;
-    });
+    Array.from(levels, (level) => campRows(noiseMajor.slice(from, to), noiseMinor.slice(from, to), S, major ? level : 1 - level, major ? 1 - level : level));
   return {
     majorStake,
     n,
