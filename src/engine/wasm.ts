@@ -164,5 +164,7 @@ export function fixedPoint() {
     oneOver: (s: bigint) => x.oneOverF(s),
     /** floor(a * 2^32 / d) by a divisor's reciprocal (a < 2^32, d >= 1; unsigned in and out) */
     quotShift32: (a: bigint, d: bigint) => BigInt.asUintN(64, x.quotShift32(BigInt.asIntN(64, a), BigInt.asIntN(64, d))),
+    /** floor(v * 2^32 / s) by one f64 division (0 <= v < s < 2^53, v < 2^32) */
+    quotientBelow: (v: bigint, s: bigint) => x.quotientBelowF(v, s),
   };
 }
