@@ -15,6 +15,17 @@ import {
 }
 
 /**
+ * divUnlessZero(v, s); for 0 <= v < ONE and s > 0 (an EMA entry over its column's sum, the
+ * common case) divF's unsigned quotient without its sign handling.
+ */
+// @ts-ignore: decorator
+@inline function entryOverSum(v: i64, s: i64): i64 {
+  if (<u64>v >= <u64>ONE || s <= 0) return divUnlessZero(v, s);
+  const q = <i64>(<u64>(v << 32) / <u64>s);
+  return q >= 0 ? q : 0; // 0 where it leaves i64, as divF
+}
+
+/**
  * B = stored bonds as raw I32F32 (Yuma3: u16 proportion; original: the integer), dropping
  * columns j with recent[j] != 0 (registered at/after the last tempo). Returns nnz out;
  * colSum[j] = sum of column j of B.
@@ -263,12 +274,12 @@ export function emaDividendRows(
     if (u16 == 0) {
       for (let q = rowStart(rowPtr, i); q < e; q++) {
         const j = u32At(col, q);
-        s += mulF(i64At(I, j), divUnlessZero(i64At(val, q), i64At(colSum, j)));
+        s += mulF(i64At(I, j), entryOverSum(i64At(val, q), i64At(colSum, j)));
       }
     } else {
       for (let q = rowStart(rowPtr, i); q < e; q++) {
         const j = u32At(col, q);
-        const v = divUnlessZero(i64At(val, q), i64At(colSum, j));
+        const v = entryOverSum(i64At(val, q), i64At(colSum, j));
         s += mulF(i64At(I, j), v);
         setU16(u16, q, <u16>upscaledU16(v, i64At(colMax, j)));
       }
@@ -295,7 +306,7 @@ export function yuma3DividendRows(
     let s: i64 = 0;
     for (let q = rowStart(rowPtr, i), e = rowEnd(rowPtr, i); q < e; q++) {
       const j = u32At(col, q);
-      s += mulF(divUnlessZero(i64At(val, q), i64At(colSum, j)), i64At(I, j));
+      s += mulF(entryOverSum(i64At(val, q), i64At(colSum, j)), i64At(I, j));
     }
     setI64(out, i, mulChecked(s, i64At(a, i)));
   }
