@@ -3,7 +3,7 @@
 // Everything walks stored entries only: O(nnz), never an n-wide scratch row. A kernel that
 // produces a matrix also returns its column sums (`colSum`), so that a column normalization
 // costs one pass (divideColumns), not two.
-import { ONE, mulF, mulChecked, divF, oneOver, u16p, toU16, expSafePair, expSecond, divSat } from './fixed';
+import { ONE, mulF, mulChecked, divF, oneOver, quotientBelow, u16p, toU16, expSafePair, expSecond, divSat } from './fixed';
 import {
   addI64, appendSummed, endRow, i64At, rowEnd, rowStart, setI64, setU16, setU32, u16At, u32At, u8At, zeroI64,
 } from './csr';
@@ -12,6 +12,17 @@ import {
 // @ts-ignore: decorator
 @inline function divUnlessZero(v: i64, s: i64): i64 {
   return s != 0 ? divF(v, s) : v;
+}
+
+/**
+ * divUnlessZero(v, s); for 0 <= v < ONE and s > 0 (an EMA entry over its column's sum, the
+ * common case) divF's unsigned quotient without its sign handling.
+ */
+// @ts-ignore: decorator
+@inline function entryOverSum(v: i64, s: i64): i64 {
+  if (<u64>v >= <u64>ONE || s <= 0) return divUnlessZero(v, s);
+  const q = <i64>(<u64>(v << 32) / <u64>s);
+  return q >= 0 ? q : 0; // 0 where it leaves i64, as divF
 }
 
 /**
@@ -223,28 +234,55 @@ export function rowDotIncentive(n: i32, rowPtr: usize, col: usize, val: usize, I
 }
 
 /**
- * Original Yuma, 2.12d-f in one pass: EMA column-normalized in place (colSum: its column sums),
- * Div_i = sum_j mulF(I_j, N_ij), and colMax_j = max(0, max_i N_ij) for the storage form.
+ * Original Yuma, 2.12d-f and the stored form (2.15) in one pass over the EMA (val, not
+ * modified): N_ij = divF(E_ij, colSum_j), Div_i = sum_j mulF(I_j, N_ij), and, unless u16 is 0,
+ * u16_q = toU16(divF(N_ij, max_i N_ij)). colMax: in, the EMA's column maxima (emaOriginal's);
+ * out, the maxima of N. (The EMA's entries are positive, so colSum_j >= E_ij and
+ * divF(E, colSum_j) = floor(E * 2^32 / colSum_j) never leaves i64: it is non-decreasing in E,
+ * and the largest N of a column is the one of its largest E. So the maxima are known before
+ * the pass, and the upscale needs no second pass over N.)
  */
 export function emaDividends(
-  n: i32, rowPtr: usize, col: usize, val: usize, colSum: usize, I: usize, out: usize, colMax: usize,
+  n: i32, rowPtr: usize, col: usize, val: usize, colSum: usize, I: usize, out: usize, colMax: usize, u16: usize,
 ): void {
-  zeroI64(colMax, n);
-  emaDividendRows(0, n, rowPtr, col, val, colSum, I, out, colMax);
+  emaColumnMaxima(n, colMax, colSum);
+  emaDividendRows(0, n, rowPtr, col, val, colSum, I, out, colMax, u16);
 }
 
-/** Rows r0 <= i < r1 of emaDividends; colMax is max-ed into (the caller zeroes it). */
+/** colMax_j = divF(colMax_j, colSum_j) where colSum_j != 0: the EMA's column maxima to N's. */
+export function emaColumnMaxima(n: i32, colMax: usize, colSum: usize): void {
+  for (let j = 0; j < n; j++) setI64(colMax, j, divUnlessZero(i64At(colMax, j), i64At(colSum, j)));
+}
+
+/**
+ * toU16(divUnlessZero(v, m)) for 0 <= v <= m <= ONE: 65535 at v == m != 0, else toU16 of
+ * quotientBelow(v, m) < ONE.
+ */
+// @ts-ignore: decorator
+@inline function upscaledU16(v: i64, m: i64): i32 {
+  if (v == m) return m != 0 ? 65535 : 0;
+  return <i32>((quotientBelow(v, m) * 65535) >> 32);
+}
+
+/** Rows r0 <= i < r1 of emaDividends, after emaColumnMaxima (colMax: the maxima of N). */
 export function emaDividendRows(
-  r0: i32, r1: i32, rowPtr: usize, col: usize, val: usize, colSum: usize, I: usize, out: usize, colMax: usize,
+  r0: i32, r1: i32, rowPtr: usize, col: usize, val: usize, colSum: usize, I: usize, out: usize, colMax: usize, u16: usize,
 ): void {
   for (let i = r0; i < r1; i++) {
     let s: i64 = 0;
-    for (let q = rowStart(rowPtr, i), e = rowEnd(rowPtr, i); q < e; q++) {
-      const j = u32At(col, q);
-      const v = divUnlessZero(i64At(val, q), i64At(colSum, j));
-      setI64(val, q, v);
-      s += mulF(i64At(I, j), v);
-      if (v > i64At(colMax, j)) setI64(colMax, j, v);
+    const e = rowEnd(rowPtr, i);
+    if (u16 == 0) {
+      for (let q = rowStart(rowPtr, i); q < e; q++) {
+        const j = u32At(col, q);
+        s += mulF(i64At(I, j), entryOverSum(i64At(val, q), i64At(colSum, j)));
+      }
+    } else {
+      for (let q = rowStart(rowPtr, i); q < e; q++) {
+        const j = u32At(col, q);
+        const v = entryOverSum(i64At(val, q), i64At(colSum, j));
+        s += mulF(i64At(I, j), v);
+        setU16(u16, q, <u16>upscaledU16(v, i64At(colMax, j)));
+      }
     }
     setI64(out, i, s);
   }
@@ -268,7 +306,7 @@ export function yuma3DividendRows(
     let s: i64 = 0;
     for (let q = rowStart(rowPtr, i), e = rowEnd(rowPtr, i); q < e; q++) {
       const j = u32At(col, q);
-      s += mulF(divUnlessZero(i64At(val, q), i64At(colSum, j)), i64At(I, j));
+      s += mulF(entryOverSum(i64At(val, q), i64At(colSum, j)), i64At(I, j));
     }
     setI64(out, i, mulChecked(s, i64At(a, i)));
   }

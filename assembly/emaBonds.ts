@@ -8,7 +8,7 @@
 // mulF(alpha, 0) + mulF(1 - alpha, old) is what the union gives an absent new side), so W's
 // pattern can stand in for Wb's. (Not so in Yuma3 with liquid alpha: it keeps the Wb matrix.)
 import { ONE, mulF, divF } from './fixed';
-import { addI64, appendSummed, endRow, i64At, rowEnd, rowStart, u16At, u32At, u8At, setU32, zeroI64 } from './csr';
+import { addI64, appendSummed, endRow, i64At, rowEnd, rowStart, u16At, u32At, u8At, setI64, setU32, zeroI64 } from './csr';
 
 /** The weight for bonds of one entry: W, Wc (clipped at consensus, dropped = 0) or between. */
 // @ts-ignore: decorator
@@ -37,31 +37,38 @@ import { addI64, appendSummed, endRow, i64At, rowEnd, rowStart, u16At, u32At, u8
   return s != 0 ? (b << 32) / s : b * ONE;
 }
 
-/** An EMA entry is stored only when positive (and counted in its column's sum); returns the next k. */
+/**
+ * An EMA entry is stored only when positive (and counted in its column's sum and maximum);
+ * returns the next k.
+ */
 // @ts-ignore: decorator
-@inline function keep(outCol: usize, outVal: usize, colSum: usize, k: i32, j: u32, v: i64): i32 {
-  return v > 0 ? appendSummed(outCol, outVal, colSum, k, j, v) : k;
+@inline function keep(outCol: usize, outVal: usize, colSum: usize, colMax: usize, k: i32, j: u32, v: i64): i32 {
+  if (v <= 0) return k;
+  setI64(colMax, j, max(i64At(colMax, j), v));
+  return appendSummed(outCol, outVal, colSum, k, j, v);
 }
 
 /**
  * In: W CSR (rowPtr, col, val), consensus C, active stake a, beta (u16p of bonds_penalty),
  * stored bonds CSR (bPtr, bCol, bVal u16), recent u8[n] (bond columns to drop), alpha.
- * Out: the EMA CSR (outPtr, outCol, outVal: entries > 0, rows ascending in j) and its column
- * sums colSum. Scratch: sumD, sumB i64[n] (sumD given when sumDReady: clip's ranks when
- * beta == ONE, since then mulF(Wb_ij, a_i) is exactly the rank term mulF(a_i, Wc_ij)).
+ * Out: the EMA CSR (outPtr, outCol, outVal: entries > 0, rows ascending in j), its column
+ * sums colSum and its column maxima colMax (0 for an empty column: what emaDividends takes).
+ * Scratch: sumD, sumB i64[n] (sumD given when sumDReady: clip's ranks when beta == ONE, since
+ * then mulF(Wb_ij, a_i) is exactly the rank term mulF(a_i, Wc_ij)).
  * Returns nnz out.
  */
 export function emaOriginal(
   n: i32, rowPtr: usize, col: usize, val: usize, C: usize, a: usize, beta: i64,
   bPtr: usize, bCol: usize, bVal: usize, recent: usize, alpha: i64,
-  outPtr: usize, outCol: usize, outVal: usize, colSum: usize, sumD: usize, sumB: usize, sumDReady: bool,
+  outPtr: usize, outCol: usize, outVal: usize, colSum: usize, colMax: usize, sumD: usize, sumB: usize, sumDReady: bool,
 ): i32 {
   if (!sumDReady) zeroI64(sumD, n);
   zeroI64(sumB, n);
   zeroI64(colSum, n);
+  zeroI64(colMax, n);
   emaSums(0, n, rowPtr, col, val, C, a, beta, bPtr, bCol, bVal, recent, sumD, sumB, sumDReady);
   setU32(outPtr, 0, 0);
-  return emaRows(0, n, rowPtr, col, val, C, a, beta, bPtr, bCol, bVal, recent, alpha, sumD, sumB, outPtr, outCol, outVal, 0, colSum);
+  return emaRows(0, n, rowPtr, col, val, C, a, beta, bPtr, bCol, bVal, recent, alpha, sumD, sumB, outPtr, outCol, outVal, 0, colSum, colMax);
 }
 
 /**
@@ -91,12 +98,12 @@ export function emaSums(
 /**
  * Rows r0 <= i < r1 of the EMA over the union of both rows' patterns: alpha * D/sumD +
  * (1 - alpha) * B/sumB, entries > 0 kept, written from entry outBase on (outPtr[i + 1] is an
- * absolute entry index); ADDS to colSum. Returns the entries written.
+ * absolute entry index); ADDS to colSum and max-es into colMax. Returns the entries written.
  */
 export function emaRows(
   r0: i32, r1: i32, rowPtr: usize, col: usize, val: usize, C: usize, a: usize, beta: i64,
   bPtr: usize, bCol: usize, bVal: usize, recent: usize, alpha: i64, sumD: usize, sumB: usize,
-  outPtr: usize, outCol: usize, outVal: usize, outBase: i32, colSum: usize,
+  outPtr: usize, outCol: usize, outVal: usize, outBase: i32, colSum: usize, colMax: usize,
 ): i32 {
   const om = ONE - alpha;
   let k = outBase;
@@ -111,7 +118,7 @@ export function emaRows(
       for (; x < xe; x++) {
         const j = u32At(col, x);
         const dn = deltaNormalized(weightForBonds(i64At(val, x), i64At(C, j), beta), ai, i64At(sumD, j));
-        k = keep(outCol, outVal, colSum, k, j, mulF(alpha, dn)); // + mulF(1 - alpha, 0)
+        k = keep(outCol, outVal, colSum, colMax, k, j, mulF(alpha, dn)); // + mulF(1 - alpha, 0)
       }
     }
     while (x < xe || y < ye) {
@@ -127,7 +134,7 @@ export function emaRows(
         if (u8At(recent, j) == 0) bo = bondNormalized(<i64>u16At(bVal, y), i64At(sumB, j));
         y++;
       }
-      k = keep(outCol, outVal, colSum, k, j, mulF(alpha, dn) + mulF(om, bo));
+      k = keep(outCol, outVal, colSum, colMax, k, j, mulF(alpha, dn) + mulF(om, bo));
     }
     endRow(outPtr, i, k);
   }

@@ -236,6 +236,32 @@ describe('exact divisions without a 128-bit or per-entry division (a row sum\'s 
     );
     fc.assert(fc.property(s, (x) => oneOver(x) === ref.divF(ONE, x)), { numRuns: 20000 });
   });
+  it('quotientBelow: floor(v * 2^32 / s) from an f64 division, 0 <= v < s < 2^53, v < 2^32 (next to exact multiples too)', () => {
+    const { quotientBelow } = fixedPoint();
+    const S53 = (1n << 53n) - 1n;
+    const s = fc.oneof(
+      fc.bigInt({ min: 1n, max: ONE }),
+      fc.bigInt({ min: 1n, max: S53 }),
+      fc.bigInt({ min: ONE - 4096n, max: ONE + 4096n }),
+      fc.integer({ min: 1, max: 52 }).chain((e) => fc.constantFrom((1n << BigInt(e)) - 1n, 1n << BigInt(e), (1n << BigInt(e)) + 1n)),
+      fc.constantFrom(1n, 2n, 3n, 65535n, ONE, S53),
+    );
+    const below = (x: bigint) => fc.bigInt({ min: 0n, max: (x < ONE ? x : ONE) - 1n });
+    const anyBelow = s.filter((x) => x > 1n).chain((x) => fc.tuple(fc.constant(x), fc.oneof(below(x), fc.constantFrom(0n, (x < ONE ? x : ONE) - 1n))));
+    fc.assert(fc.property(anyBelow, ([d, v]) => quotientBelow(v, d) === floorDiv(v, d)), { numRuns: 20000 });
+    // v * 2^32 within a few units of a multiple of s: where a rounded quotient lands on U + 1
+    const nearMultiple = s.filter((x) => x > 1n).chain((d) =>
+      fc.tuple(fc.constant(d), fc.bigInt({ min: 1n, max: U32_MAX }), fc.bigInt({ min: -3n, max: 3n })),
+    );
+    fc.assert(
+      fc.property(nearMultiple, ([d, q, e]) => {
+        const v = ((q * d) >> 32n) + e;
+        fc.pre(v >= 0n && v < d && v <= U32_MAX);
+        return quotientBelow(v, d) === floorDiv(v, d);
+      }),
+      { numRuns: 20000 },
+    );
+  });
   it('every u16 numerator over the row sums a weight row can have (1 .. 2^31 - 1, edges)', () => {
     for (const d of [1n, 2n, 3n, 7n, 255n, 65535n, 65536n, 65537n, 1n << 20n, 16777213n, (1n << 31n) - 1n]) {
       for (let a = 0n; a <= 65535n; a += a < 256n ? 1n : 97n) expect(quotShift32(a, d), `${a} / ${d}`).toBe(floorDiv(a, d));
@@ -593,7 +619,7 @@ describe('WASM kernels == reference kernels', () => {
         ),
     ));
 
-  it('emaOriginal (Wb, B, both colnorms and the EMA on the fly) == the spec\'s sequence of matrices', () =>
+  it('emaOriginal (Wb, B, both colnorms and the EMA on the fly), then emaDividends with the stored u16 == the spec\'s sequence of matrices', () =>
     property(
       size.chain((n) =>
         fc.record({
@@ -607,9 +633,10 @@ describe('WASM kernels == reference kernels', () => {
           recent: vec(n, flag),
           alpha: fc.oneof(fc.constantFrom(0n, ONE, 429496730n, ONE - 1n), fc.bigInt({ min: -ONE, max: 2n * ONE })),
           ready1: fc.boolean(),
+          I: stakeVec(n),
         }),
       ),
-      ({ n, w, C, a, beta, b, recent, alpha, ready1 }) => {
+      ({ n, w, C, a, beta, b, recent, alpha, ready1, I }) => {
         const nnzW = w.col.length;
         const nnzB = b.col.length;
         sameOnBoth(
@@ -617,7 +644,8 @@ describe('WASM kernels == reference kernels', () => {
             ...csrLayout(n, nnzW, 'i64'), C: ['i64', n], a: ['i64', n],
             bPtr: ['u32', n + 1], bCol: ['u32', nnzB], bVal: ['u16', nnzB], recent: ['u8', n],
             outPtr: ['u32', n + 1], outCol: ['u32', nnzW + nnzB], outVal: ['i64', nnzW + nnzB],
-            colSum: ['i64', n], sumD: ['i64', n], sumB: ['i64', n], VT: ['i64', n],
+            colSum: ['i64', n], colMax: ['i64', n], sumD: ['i64', n], sumB: ['i64', n], VT: ['i64', n],
+            I: ['i64', n], div: ['i64', n], u16: ['u16', nnzW + nnzB], emaColMax: ['i64', n],
           } as const,
           (m) => {
             fillCsr(m, w);
@@ -628,17 +656,26 @@ describe('WASM kernels == reference kernels', () => {
             m.bCol.view.set(b.col);
             m.bVal.view.set(b.val);
             m.recent.view.set(recent);
+            m.I.view.set(I);
           },
           (k, m) => {
             // beta == ONE: also the epoch's shortcut, sumD handed in as clip's ranks
             const ready = beta === ONE && ready1;
             if (ready) k.clip(n, m.rowPtr, m.col, m.val, m.C, m.a, beta, m.VT, m.sumD, null, null, null);
-            return k.emaOriginal(
+            const nnz = k.emaOriginal(
               n, m.rowPtr, m.col, m.val, m.C, m.a, beta, m.bPtr, m.bCol, m.bVal, m.recent, alpha,
-              m.outPtr, m.outCol, m.outVal, m.colSum, m.sumD, m.sumB, ready,
+              m.outPtr, m.outCol, m.outVal, m.colSum, m.colMax, m.sumD, m.sumB, ready,
             );
+            m.emaColMax.view.set(m.colMax.view);
+            // the reference takes the spec's order (normalize, column maxima of N, upscale);
+            // WASM the maxima of N from the EMA's and one pass
+            k.emaDividends(n, m.outPtr, m.outCol, m.outVal, m.colSum, m.I, m.div, m.colMax, m.u16);
+            return nnz;
           },
-          (m, ret) => ({ ...readOut(m, n, ret), colSum: head(m.colSum.view, n) }),
+          (m, ret) => ({
+            ...readOut(m, n, ret), colSum: head(m.colSum.view, n), emaColMax: head(m.emaColMax.view, n),
+            div: head(m.div.view, n), colMax: head(m.colMax.view, n), u16: head(m.u16.view, ret),
+          }),
         );
       },
       400,
@@ -838,7 +875,7 @@ describe('WASM kernels == reference kernels', () => {
       500,
     ));
 
-  it('rowDotIncentive, emaDividends and yuma3Dividends', () =>
+  it('rowDotIncentive and yuma3Dividends', () =>
     property(
       size.chain((n) =>
         fc.record({
@@ -852,7 +889,7 @@ describe('WASM kernels == reference kernels', () => {
         sameOnBoth(
           {
             ...csrLayout(n, c.col.length, 'i64'), I: ['i64', n], a: ['i64', n], dot: ['i64', n], div: ['i64', n],
-            sums: ['i64', n], emaDiv: ['i64', n], colMax: ['i64', n],
+            sums: ['i64', n],
           } as const,
           (m) => {
             fillCsr(m, c);
@@ -865,13 +902,48 @@ describe('WASM kernels == reference kernels', () => {
             k.rowDotIncentive(n, m.rowPtr, m.col, m.val, m.I, m.dot);
             k.colSums(n, nnz, m.col, m.val, m.sums);
             k.yuma3Dividends(n, m.rowPtr, m.col, m.val, m.sums, m.I, m.a, m.div);
-            k.emaDividends(n, m.rowPtr, m.col, m.val, m.sums, m.I, m.emaDiv, m.colMax); // normalizes val in place
+          },
+          (m) => ({ dot: head(m.dot.view, n), div: head(m.div.view, n), val: head(m.val.view, c.col.length) }),
+        ),
+    ));
+
+  it('emaDividends on EMA-like matrices (entries > 0, with their column sums and maxima; with and without the stored u16)', () =>
+    property(
+      size.chain((n) =>
+        fc.record({
+          n: fc.constant(n),
+          // single-entry columns (N = ONE), ties, tiny entries, entries a little above ONE
+          m: csr(n, fc.oneof(
+            { weight: 4, arbitrary: fc.bigInt({ min: 1n, max: ONE }) },
+            { weight: 2, arbitrary: fc.constantFrom(1n, 2n, ONE, ONE - 1n, ONE / 2n, ONE / 3n, 0x7fff7fffn) },
+            { weight: 1, arbitrary: fc.bigInt({ min: 1n, max: 100n }) },
+            { weight: 1, arbitrary: fc.bigInt({ min: ONE, max: 2n * ONE }) },
+          )),
+          I: fc.oneof({ weight: 4, arbitrary: stakeVec(n) }, { weight: 1, arbitrary: vec(n, anyI64) }),
+          stored: fc.boolean(),
+        }),
+      ),
+      ({ n, m: c, I, stored }) => {
+        const nnz = c.col.length;
+        sameOnBoth(
+          { ...csrLayout(n, nnz, 'i64'), I: ['i64', n], sums: ['i64', n], colMax: ['i64', n], div: ['i64', n], u16: ['u16', nnz] } as const,
+          (m) => {
+            fillCsr(m, c);
+            m.val.view.set(c.val);
+            m.I.view.set(I);
+            m.colMax.view.fill(0n);
+            c.col.forEach((j, q) => (m.colMax.view[j] = m.colMax.view[j]! > c.val[q]! ? m.colMax.view[j]! : c.val[q]!));
+            m.u16.view.fill(7);
+          },
+          (k, m) => {
+            k.colSums(n, nnz, m.col, m.val, m.sums);
+            k.emaDividends(n, m.rowPtr, m.col, m.val, m.sums, m.I, m.div, m.colMax, stored ? m.u16 : null);
           },
           (m) => ({
-            dot: head(m.dot.view, n), div: head(m.div.view, n), emaDiv: head(m.emaDiv.view, n),
-            colMax: head(m.colMax.view, n), val: head(m.val.view, c.col.length),
+            div: head(m.div.view, n), colMax: head(m.colMax.view, n), u16: head(m.u16.view, nnz), val: head(m.val.view, nnz),
           }),
-        ),
+        );
+      },
     ));
 
   it('colMaxUpscale (in place; all-zero and negative columns untouched)', () =>

@@ -50,9 +50,10 @@ describe('timeEpoch', () => {
       expect(k.calls).toBeGreaterThanOrEqual(1);
       expect(k.refMs).not.toBeNull();
     }
-    // five u16 vectors, and the stored bonds through upscaleToU16 (original Yuma)
+    // five u16 vectors; original Yuma's stored bonds come out of emaDividends (no upscale pass)
     expect(prof.kernels.find((k) => k.kernel === 'toU16Array')!.calls).toBe(5);
-    expect(prof.kernels.find((k) => k.kernel === 'upscaleToU16')!.calls).toBe(1);
+    expect(prof.kernels.find((k) => k.kernel === 'emaDividends')!.calls).toBe(1);
+    expect(names).not.toContain('upscaleToU16');
     expect(prof.identical).toBe(true);
     expect(prof.mismatch).toBeNull();
   });

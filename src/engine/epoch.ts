@@ -83,8 +83,8 @@ function layout(n: number, nnzW: number, nnzB: number, hp: EpochInput['hyperpara
     // B: Yuma3's loaded bonds; sumD, sumB: original Yuma's column sums; E: the new bonds (EMA)
     BPtr: ['u32', n + 1], BCol: ['u32', y3B], BVal: ['i64', y3B], sumD: ['i64', n], sumB: ['i64', n],
     EPtr: ['u32', n + 1], ECol: ['u32', nnzE], EVal: ['i64', nnzE],
-    // outputs
-    u16: ['u16', Math.max(n, nnzE)],
+    // outputs: u16 vectors, and the stored bonds (original Yuma: written with the dividends)
+    u16: ['u16', n], EU16: ['u16', nnzE],
     serverEm: ['u64', n], validatorEm: ['u64', n], em: ['u64', n],
   } as const satisfies Layout;
 }
@@ -135,7 +135,7 @@ export function _runCheckedEpoch(input: EpochInput, options: EpochOptions = {}, 
   raiseMallocThresholds(); // the outputs below are fresh arrays: keep them off fresh pages (heap.ts)
   const k = options.kernels ?? defaultKernels();
   const mark = stageClock(options.onStage);
-  const { m, active, rawStake, newPermit, nnzE } = epochStages(input, k, mark, placed);
+  const { m, active, rawStake, newPermit, nnzE } = epochStages(input, k, mark, true, placed);
   const { n } = input;
 
   // 2.15 outputs: u16 vectors, and a bond row for every uid (EMA row if newly permitted)
@@ -156,10 +156,10 @@ export function _runCheckedEpoch(input: EpochInput, options: EpochOptions = {}, 
     emission: m.em.view.slice(),
     stake: rawStake,
   };
-  // 2.12f original Yuma stores the column max-upscaled EMA (Yuma3 the EMA as is)
-  if (input.hyperparameters.yuma3) k.toU16Array(nnzE, m.EVal, m.u16);
-  else k.upscaleToU16(nnzE, m.ECol, m.EVal, m.colMax, m.u16);
-  const bonds = keepRows(m.EPtr.view, m.ECol.view, m.u16.view, newPermit);
+  // 2.12f original Yuma stores the column max-upscaled EMA (in EU16 since emaDividends), Yuma3
+  // the EMA as is
+  if (input.hyperparameters.yuma3) k.toU16Array(nnzE, m.EVal, m.EU16);
+  const bonds = keepRows(m.EPtr.view, m.ECol.view, m.EU16.view, newPermit);
 
   const out: EpochOutput = { netuid: input.netuid, n, neurons, bonds };
   if (options.trace) {
@@ -183,11 +183,16 @@ export function _runCheckedEpoch(input: EpochInput, options: EpochOptions = {}, 
  * @internal
  */
 export function _epochEmission(input: EpochInput, kernels: Kernels = defaultKernels()): BigUint64Array {
-  return epochStages(input, kernels, () => {}).m.em.view;
+  return epochStages(input, kernels, () => {}, false).m.em.view;
 }
 
-/** Stages 2.1-2.14 on one subnet: everything but building the outputs. */
-function epochStages(input: EpochInput, k: Kernels, mark: (stage: EpochStage) => void, placed?: PlacedInput) {
+/**
+ * Stages 2.1-2.14 on one subnet: everything but building the outputs (`storedBonds`: and original
+ * Yuma's stored u16 bonds, which come out of the dividends' pass).
+ */
+function epochStages(
+  input: EpochInput, k: Kernels, mark: (stage: EpochStage) => void, storedBonds: boolean, placed?: PlacedInput,
+) {
   const { n, hyperparameters: hp } = input;
   const m = { ...k.alloc(layout(n, input.weights.col.length, input.bonds.col.length, hp, placed !== undefined)), ...placed };
 
@@ -268,11 +273,11 @@ function epochStages(input: EpochInput, k: Kernels, mark: (stage: EpochStage) =>
     // the column-normalized stored bonds, read straight from W and the u16 bonds
     nnzE = k.emaOriginal(
       n, m.WPtr, m.WCol, m.WVal, m.C, m.a, beta, m.bPtr, m.bCol, m.bVal, m.recent, alpha,
-      m.EPtr, m.ECol, m.EVal, m.sums, m.sumD, m.sumB, sumDReady,
+      m.EPtr, m.ECol, m.EVal, m.sums, m.colMax, m.sumD, m.sumB, sumDReady,
     );
     mark('ema_bonds');
-    // 2.12d-e dividends (and the column maxima the storage form needs)
-    k.emaDividends(n, m.EPtr, m.ECol, m.EVal, m.sums, m.I, m.Div, m.colMax);
+    // 2.12d-f dividends, and the stored form of the new bonds in the same pass
+    k.emaDividends(n, m.EPtr, m.ECol, m.EVal, m.sums, m.I, m.Div, m.colMax, storedBonds ? m.EU16 : null);
     k.normalize(m.Div, n);
     mark('dividends');
   } else {

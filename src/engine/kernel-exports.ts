@@ -65,6 +65,12 @@ export interface WasmExports {
    */
   oneOverF(s: bigint): bigint;
   /**
+   * quotientBelow's test hook.
+   *
+   * assembly/fixed.ts: `quotientBelowF(v: i64, s: i64): i64`
+   */
+  quotientBelowF(v: bigint, s: bigint): bigint;
+  /**
    * Plain (wrapping) sum of n raws.
    *
    * assembly/vector.ts: `sum(v: usize, n: i32): i64`
@@ -219,18 +225,29 @@ export interface WasmExports {
    */
   rowDotIncentive(n: number, rowPtr: number, col: number, val: number, I: number, out: number): void;
   /**
-   * Original Yuma, 2.12d-f in one pass: EMA column-normalized in place (colSum: its column sums),
-   * Div_i = sum_j mulF(I_j, N_ij), and colMax_j = max(0, max_i N_ij) for the storage form.
+   * Original Yuma, 2.12d-f and the stored form (2.15) in one pass over the EMA (val, not
+   * modified): N_ij = divF(E_ij, colSum_j), Div_i = sum_j mulF(I_j, N_ij), and, unless u16 is 0,
+   * u16_q = toU16(divF(N_ij, max_i N_ij)). colMax: in, the EMA's column maxima (emaOriginal's);
+   * out, the maxima of N. (The EMA's entries are positive, so colSum_j >= E_ij and
+   * divF(E, colSum_j) = floor(E * 2^32 / colSum_j) never leaves i64: it is non-decreasing in E,
+   * and the largest N of a column is the one of its largest E. So the maxima are known before
+   * the pass, and the upscale needs no second pass over N.)
    *
-   * assembly/bonds.ts: `emaDividends(n: i32, rowPtr: usize, col: usize, val: usize, colSum: usize, I: usize, out: usize, colMax: usize): void`
+   * assembly/bonds.ts: `emaDividends(n: i32, rowPtr: usize, col: usize, val: usize, colSum: usize, I: usize, out: usize, colMax: usize, u16: usize): void`
    */
-  emaDividends(n: number, rowPtr: number, col: number, val: number, colSum: number, I: number, out: number, colMax: number): void;
+  emaDividends(n: number, rowPtr: number, col: number, val: number, colSum: number, I: number, out: number, colMax: number, u16: number): void;
   /**
-   * Rows r0 <= i < r1 of emaDividends; colMax is max-ed into (the caller zeroes it).
+   * colMax_j = divF(colMax_j, colSum_j) where colSum_j != 0: the EMA's column maxima to N's.
    *
-   * assembly/bonds.ts: `emaDividendRows(r0: i32, r1: i32, rowPtr: usize, col: usize, val: usize, colSum: usize, I: usize, out: usize, colMax: usize): void`
+   * assembly/bonds.ts: `emaColumnMaxima(n: i32, colMax: usize, colSum: usize): void`
    */
-  emaDividendRows(r0: number, r1: number, rowPtr: number, col: number, val: number, colSum: number, I: number, out: number, colMax: number): void;
+  emaColumnMaxima(n: number, colMax: number, colSum: number): void;
+  /**
+   * Rows r0 <= i < r1 of emaDividends, after emaColumnMaxima (colMax: the maxima of N).
+   *
+   * assembly/bonds.ts: `emaDividendRows(r0: i32, r1: i32, rowPtr: usize, col: usize, val: usize, colSum: usize, I: usize, out: usize, colMax: usize, u16: usize): void`
+   */
+  emaDividendRows(r0: number, r1: number, rowPtr: number, col: number, val: number, colSum: number, I: number, out: number, colMax: number, u16: number): void;
   /**
    * Yuma3, 2.13c: Div_i = checked mulF(sum_j mulF(N_ij, I_j), a_i) with N the EMA normalized by
    * its column sums (colSum), computed on the fly: the EMA itself stays as stored.
@@ -265,14 +282,15 @@ export interface WasmExports {
   /**
    * In: W CSR (rowPtr, col, val), consensus C, active stake a, beta (u16p of bonds_penalty),
    * stored bonds CSR (bPtr, bCol, bVal u16), recent u8[n] (bond columns to drop), alpha.
-   * Out: the EMA CSR (outPtr, outCol, outVal: entries > 0, rows ascending in j) and its column
-   * sums colSum. Scratch: sumD, sumB i64[n] (sumD given when sumDReady: clip's ranks when
-   * beta == ONE, since then mulF(Wb_ij, a_i) is exactly the rank term mulF(a_i, Wc_ij)).
+   * Out: the EMA CSR (outPtr, outCol, outVal: entries > 0, rows ascending in j), its column
+   * sums colSum and its column maxima colMax (0 for an empty column: what emaDividends takes).
+   * Scratch: sumD, sumB i64[n] (sumD given when sumDReady: clip's ranks when beta == ONE, since
+   * then mulF(Wb_ij, a_i) is exactly the rank term mulF(a_i, Wc_ij)).
    * Returns nnz out.
    *
-   * assembly/emaBonds.ts: `emaOriginal(n: i32, rowPtr: usize, col: usize, val: usize, C: usize, a: usize, beta: i64, bPtr: usize, bCol: usize, bVal: usize, recent: usize, alpha: i64, outPtr: usize, outCol: usize, outVal: usize, colSum: usize, sumD: usize, sumB: usize, sumDReady: bool): i32`
+   * assembly/emaBonds.ts: `emaOriginal(n: i32, rowPtr: usize, col: usize, val: usize, C: usize, a: usize, beta: i64, bPtr: usize, bCol: usize, bVal: usize, recent: usize, alpha: i64, outPtr: usize, outCol: usize, outVal: usize, colSum: usize, colMax: usize, sumD: usize, sumB: usize, sumDReady: bool): i32`
    */
-  emaOriginal(n: number, rowPtr: number, col: number, val: number, C: number, a: number, beta: bigint, bPtr: number, bCol: number, bVal: number, recent: number, alpha: bigint, outPtr: number, outCol: number, outVal: number, colSum: number, sumD: number, sumB: number, sumDReady: boolean): number;
+  emaOriginal(n: number, rowPtr: number, col: number, val: number, C: number, a: number, beta: bigint, bPtr: number, bCol: number, bVal: number, recent: number, alpha: bigint, outPtr: number, outCol: number, outVal: number, colSum: number, colMax: number, sumD: number, sumB: number, sumDReady: boolean): number;
   /**
    * Rows r0 <= i < r1 of the first pass: ADDS their terms to the column sums sumD (unless
    * sumDReady) and sumB. Wrapping integer sums: any split of the rows, summed, is the same.
@@ -283,11 +301,11 @@ export interface WasmExports {
   /**
    * Rows r0 <= i < r1 of the EMA over the union of both rows' patterns: alpha * D/sumD +
    * (1 - alpha) * B/sumB, entries > 0 kept, written from entry outBase on (outPtr[i + 1] is an
-   * absolute entry index); ADDS to colSum. Returns the entries written.
+   * absolute entry index); ADDS to colSum and max-es into colMax. Returns the entries written.
    *
-   * assembly/emaBonds.ts: `emaRows(r0: i32, r1: i32, rowPtr: usize, col: usize, val: usize, C: usize, a: usize, beta: i64, bPtr: usize, bCol: usize, bVal: usize, recent: usize, alpha: i64, sumD: usize, sumB: usize, outPtr: usize, outCol: usize, outVal: usize, outBase: i32, colSum: usize): i32`
+   * assembly/emaBonds.ts: `emaRows(r0: i32, r1: i32, rowPtr: usize, col: usize, val: usize, C: usize, a: usize, beta: i64, bPtr: usize, bCol: usize, bVal: usize, recent: usize, alpha: i64, sumD: usize, sumB: usize, outPtr: usize, outCol: usize, outVal: usize, outBase: i32, colSum: usize, colMax: usize): i32`
    */
-  emaRows(r0: number, r1: number, rowPtr: number, col: number, val: number, C: number, a: number, beta: bigint, bPtr: number, bCol: number, bVal: number, recent: number, alpha: bigint, sumD: number, sumB: number, outPtr: number, outCol: number, outVal: number, outBase: number, colSum: number): number;
+  emaRows(r0: number, r1: number, rowPtr: number, col: number, val: number, C: number, a: number, beta: bigint, bPtr: number, bCol: number, bVal: number, recent: number, alpha: bigint, sumD: number, sumB: number, outPtr: number, outCol: number, outVal: number, outBase: number, colSum: number, colMax: number): number;
   /**
    * Out: server, validator, combined emission u64[n] (floor(share * rao / 2^32), saturated).
    *
@@ -312,6 +330,7 @@ export const WASM_ARITY = {
   quotShift32: 2,
   quotShift32Pair: 3,
   oneOverF: 1,
+  quotientBelowF: 2,
   sum: 2,
   normalize: 2,
   addInto: 3,
@@ -334,16 +353,17 @@ export const WASM_ARITY = {
   emaLiquid: 15,
   emaLiquidRows: 17,
   rowDotIncentive: 6,
-  emaDividends: 8,
-  emaDividendRows: 9,
+  emaDividends: 9,
+  emaColumnMaxima: 3,
+  emaDividendRows: 10,
   yuma3Dividends: 8,
   yuma3DividendRows: 9,
   upscaleToU16: 5,
   colMaxUpscale: 5,
   toU16Array: 3,
-  emaOriginal: 19,
+  emaOriginal: 20,
   emaSums: 15,
-  emaRows: 20,
+  emaRows: 21,
   emission: 9,
   streamFloor: 3,
 } as const satisfies Record<keyof WasmExports, number>;

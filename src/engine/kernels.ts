@@ -94,7 +94,8 @@ export interface Kernels {
   /**
    * yuma.md 2.10-2.12c for original Yuma in one stage, from W (with C, a, beta) and the stored
    * u16 bonds (with the recent-column mask): the EMA of the column-normalized delta and bonds;
-   * returns nnz out; colSum = the EMA's column sums; sumD, sumB are scratch i64[n].
+   * returns nnz out; colSum, colMax = the EMA's column sums and maxima (0 where a column is
+   * empty: what emaDividends takes); sumD, sumB are scratch i64[n].
    * `sumDReady`: sumD already holds the delta's column sums, sum_i mulF(Wb_ij, a_i) (with
    * beta == ONE that is clip's ranks R, before normalization), so they are not recomputed.
    * @see {@link WasmExports.emaOriginal} (the AssemblyScript side)
@@ -102,7 +103,7 @@ export interface Kernels {
   emaOriginal(
     n: number, rowPtr: U32, col: U32, val: I64, C: I64, a: I64, beta: bigint,
     bPtr: U32, bCol: U32, bVal: U16, recent: U8, alpha: bigint,
-    outPtr: U32, outCol: U32, outVal: I64, colSum: I64, sumD: I64, sumB: I64, sumDReady: boolean,
+    outPtr: U32, outCol: U32, outVal: I64, colSum: I64, colMax: I64, sumD: I64, sumB: I64, sumDReady: boolean,
   ): number;
   /**
    * yuma.md 2.12b: out_ij = mulF(val_ij, a_i), and its column sums.
@@ -132,11 +133,13 @@ export interface Kernels {
    */
   rowDotIncentive(n: number, rowPtr: U32, col: U32, val: I64, I: I64, out: I64): void;
   /**
-   * yuma.md 2.12d-f fused: the EMA is column-normalized in place by colSum, out_i = sum_j
-   * mulF(I_j, N_ij), colMax_j = max(0, max_i N_ij) (for upscaleToU16).
+   * yuma.md 2.12d-f and 2.15 fused, on emaOriginal's EMA (entries > 0, val not modified): N =
+   * the EMA column-normalized by colSum, out_i = sum_j mulF(I_j, N_ij), and unless u16 is null
+   * the stored form u16_q = toU16(divF(N_q, colMax_j)). colMax: in, the EMA's column maxima
+   * (emaOriginal's); out, max(0, max_i N_ij).
    * @see {@link WasmExports.emaDividends} (the AssemblyScript side)
    */
-  emaDividends(n: number, rowPtr: U32, col: U32, val: I64, colSum: I64, I: I64, out: I64, colMax: I64): void;
+  emaDividends(n: number, rowPtr: U32, col: U32, val: I64, colSum: I64, I: I64, out: I64, colMax: I64, u16: U16 | null): void;
   /**
    * yuma.md 2.13c: out_i = checked mulF(sum_j mulF(N_ij, I_j), a_i), N = the EMA divided by its
    * column sums colSum (on the fly; val is not modified).
@@ -195,6 +198,7 @@ type _KernelsMatchWasm = KernelsMatchWasm<{ [K in KernelName]: SameSignature<Low
  */
 export type RangeKernels = Pick<
   WasmExports,
-  | 'prepareWeightRows' | 'consensusStakeInto' | 'consensusColumns' | 'emaSums' | 'emaRows' | 'emaDividendRows' | 'upscaleToU16'
+  | 'prepareWeightRows' | 'consensusStakeInto' | 'consensusColumns' | 'emaSums' | 'emaRows' | 'emaColumnMaxima' | 'emaDividendRows'
+  | 'upscaleToU16'
   | 'emaFixedRows' | 'emaLiquidRows' | 'yuma3DividendRows' | 'clipRows' | 'addInto' | 'maxInto'
 >;

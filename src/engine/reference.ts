@@ -331,7 +331,7 @@ export function createReferenceKernels(): Kernels {
     // yuma.md 2.10-2.12c in the spec's own order, on the intermediate matrices the WASM kernel
     // never writes: Wb, B, colnorm(B), D = Wb x a, colnorm(D), then the union EMA.
     // sumDReady changes nothing here: the reference always computes sumD itself
-    emaOriginal(n, rowPtr, col, val, C, a, beta, bPtr, bCol, bVal, recent, alpha, outPtr, outCol, outVal, colSum, sumD, sumB) {
+    emaOriginal(n, rowPtr, col, val, C, a, beta, bPtr, bCol, bVal, recent, alpha, outPtr, outCol, outVal, colSum, colMax, sumD, sumB) {
       const nnzW = rowPtr.view[n]!;
       const nnzB = bPtr.view[n]!;
       const t = carve(new ArrayBuffer(layoutBytes(emaOriginalScratch(n, nnzW, nnzB))), 0, emaOriginalScratch(n, nnzW, nnzB));
@@ -341,7 +341,9 @@ export function createReferenceKernels(): Kernels {
       divideColumns(nnzBl, t.BCol, t.BVal, t.BVal, sumB);
       this.scaleRows(n, Wb.ptr, Wb.col, Wb.val, a, t.D, sumD);
       divideColumns(nnzWb, Wb.col, t.D, t.D, sumD);
-      return this.emaFixed(n, alpha, Wb.ptr, Wb.col, t.D, t.BPtr, t.BCol, t.BVal, outPtr, outCol, outVal, colSum);
+      const nnz = this.emaFixed(n, alpha, Wb.ptr, Wb.col, t.D, t.BPtr, t.BCol, t.BVal, outPtr, outCol, outVal, colSum);
+      columnMaxima(n, nnz, outCol, outVal, colMax);
+      return nnz;
     },
 
     // yuma.md 2.11: b*ONE (original) or u16p(b) (Yuma3); drop columns j with recent_j.
@@ -436,13 +438,18 @@ export function createReferenceKernels(): Kernels {
       }
     },
 
-    // yuma.md 2.12d-f: EMA column-normalized in place, Div_i = sum mulF(I_j, N_ij), column maxima.
-    emaDividends(n, rowPtr, col, val, colSum, I, out, colMax) {
-      divideColumns(rowPtr.view[n]!, col, val, val, colSum);
+    // yuma.md 2.12d-f in the spec's order (the EMA's maxima handed in are not used): N = the EMA
+    // column-normalized, Div_i = sum mulF(I_j, N_ij), the column maxima of N, then 2.15 the
+    // stored u16 of the max-upscaled N.
+    emaDividends(n, rowPtr, col, val, colSum, I, out, colMax, u16) {
+      const nnz = rowPtr.view[n]!;
+      const N = carve(new ArrayBuffer(8 * nnz), 0, { v: ['i64', nnz] } as const).v;
+      divideColumns(nnz, col, val, N, colSum);
       for (let i = 0; i < n; i++) {
-        out.view[i] = sum(row(i, rowPtr, col, val).map(({ j, v }) => mulF(I.view[j]!, v)));
+        out.view[i] = sum(row(i, rowPtr, col, N).map(({ j, v }) => mulF(I.view[j]!, v)));
       }
-      columnMaxima(n, rowPtr.view[n]!, col, val, colMax);
+      columnMaxima(n, nnz, col, N, colMax);
+      if (u16) this.upscaleToU16(nnz, col, N, colMax, u16);
     },
 
     // yuma.md 2.13c: N = EMA / column sums; tb_i = sum mulF(N_ij, I_j); out_i = checked mulF(tb_i, a_i).

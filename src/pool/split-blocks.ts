@@ -69,13 +69,13 @@ export function blockRunner(range: RangeKernels, memory: WebAssembly.Memory, ctl
         const a = jobs.emaRows;
         counted(range.emaRows(
           r0, r1, a.rowPtr, a.col, a.val, a.C, a.a, a.beta, a.bPtr, a.bCol, a.bVal, a.recent, a.alpha,
-          a.sumD, a.sumB, a.outPtr, split.tmpCol, split.tmpVal, base(), s.colSum.ptr,
+          a.sumD, a.sumB, a.outPtr, split.tmpCol, split.tmpVal, base(), s.colSum.ptr, s.colMax.ptr,
         ));
         break;
       }
       case 'emaDividendRows': {
         const a = jobs.emaDividendRows;
-        range.emaDividendRows(r0, r1, a.rowPtr, a.col, a.val, a.colSum, a.I, a.out, s.colMax.ptr);
+        range.emaDividendRows(r0, r1, a.rowPtr, a.col, a.val, a.colSum, a.I, a.out, a.colMax, a.u16);
         break;
       }
       case 'upscaleToU16': {

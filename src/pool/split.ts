@@ -129,15 +129,17 @@ export function splitKernels(
   /**
    * Job `job`, whose blocks fold column terms into their thread's partial vectors `parts`
    * (zeroed first); then each `into` vector is the fold of its partials: a sum (plain integer
-   * sums, exact in any order) or a maximum.
+   * sums, exact in any order) or a maximum (`fold`, or a pair's own third element).
    */
-  const withPartials = (job: JobName, fold: 'add' | 'max', pairs: ['sumD' | 'sumB' | 'colSum' | 'colMax', Buf<'i64'>][]) => {
+  const withPartials = (
+    job: JobName, fold: 'add' | 'max', pairs: ['sumD' | 'sumB' | 'colSum' | 'colMax', Buf<'i64'>, ('add' | 'max')?][],
+  ) => {
     const parts = Array.from({ length: participants }, (_, p) => scratchOf(p));
     for (const s of parts) for (const [which] of pairs) s[which].view.fill(0n);
     forkJoin(job, shards);
-    for (const [which, into] of pairs) {
+    for (const [which, into, own] of pairs) {
       into.view.fill(0n, 0, n);
-      for (const s of parts) (fold === 'add' ? range.addInto : range.maxInto)(into.ptr, s[which].ptr, n);
+      for (const s of parts) ((own ?? fold) === 'add' ? range.addInto : range.maxInto)(into.ptr, s[which].ptr, n);
     }
   };
 
@@ -196,7 +198,7 @@ export function splitKernels(
       forkJoin('consensusColumns', Math.min(shards, nn));
     },
 
-    emaOriginal(nn, rowPtr, col, val, C, a, beta, bPtr, bCol, bVal, recent, alpha, outPtr, outCol, outVal, colSum, sumD, sumB, sumDReady) {
+    emaOriginal(nn, rowPtr, col, val, C, a, beta, bPtr, bCol, bVal, recent, alpha, outPtr, outCol, outVal, colSum, colMax, sumD, sumB, sumDReady) {
       // rows cut by their W and B entries together
       const both = entriesBefore(rowPtr.view, bPtr.view);
       cutsFor(both);
@@ -205,21 +207,24 @@ export function splitKernels(
       x.rowPtr = rowPtr.ptr; x.col = col.ptr; x.val = val.ptr; x.C = C.ptr; x.a = a.ptr; x.beta = beta;
       x.bPtr = bPtr.ptr; x.bCol = bCol.ptr; x.bVal = bVal.ptr; x.recent = recent.ptr; x.sumDReady = sumDReady;
       withPartials('emaSums', 'add', sumDReady ? [['sumB', sumB]] : [['sumD', sumD], ['sumB', sumB]]);
-      // pass 2: the EMA rows from padded bases, then gathered; colSum from the partials
+      // pass 2: the EMA rows from padded bases, then gathered; colSum and colMax from the partials
       const y = jobs.emaRows;
       y.rowPtr = rowPtr.ptr; y.col = col.ptr; y.val = val.ptr; y.C = C.ptr; y.a = a.ptr; y.beta = beta;
       y.bPtr = bPtr.ptr; y.bCol = bCol.ptr; y.bVal = bVal.ptr; y.recent = recent.ptr; y.alpha = alpha;
       y.sumD = sumD.ptr; y.sumB = sumB.ptr; y.outPtr = outPtr.ptr;
       padded((r0) => both[r0]!);
-      withPartials('emaRows', 'add', [['colSum', colSum]]);
+      withPartials('emaRows', 'add', [['colSum', colSum], ['colMax', colMax, 'max']]);
       return gather(outPtr, outCol, outVal);
     },
 
-    emaDividends(nn, rowPtr, col, val, colSum, I, out, colMax) {
+    emaDividends(nn, rowPtr, col, val, colSum, I, out, colMax, u16) {
+      // the EMA's column maxima become N's first (n entries: on this thread), then the rows
+      range.emaColumnMaxima(nn, colMax.ptr, colSum.ptr);
       const x = jobs.emaDividendRows;
       x.rowPtr = rowPtr.ptr; x.col = col.ptr; x.val = val.ptr; x.colSum = colSum.ptr; x.I = I.ptr; x.out = out.ptr;
+      x.colMax = colMax.ptr; x.u16 = u16 ? u16.ptr : 0;
       cutsFor(rowPtr.view);
-      withPartials('emaDividendRows', 'max', [['colMax', colMax]]);
+      forkJoin('emaDividendRows', shards);
     },
 
     clip(nn, rowPtr, col, val, C, a, beta, VT, R, outPtr, outCol, outVal) {

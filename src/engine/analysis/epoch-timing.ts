@@ -122,12 +122,14 @@ export function stageBytes(c: EpochCounts, yuma3: boolean, commitReveal: boolean
       ? csr64(c.weightsForBonds) + csr64(c.bonds) + csr64(c.ema) + 2 * vec
       : c.bondsLoaded
         ? csr64(c.weightsForBonds) + 8 * c.weightsForBonds + csr64(c.bonds) + csr64(c.ema) + 2 * vec
-        : // original Yuma in one pass: W, C, a and the u16 bonds in, the EMA and three column sums out
-          csr64(c.weights) + 2 * vec + csr16(c.bondsIn) + n + csr64(c.ema) + 3 * vec,
-    dividends: csr64(c.ema) + (yuma3 ? 4 : 5) * vec,
+        : // original Yuma in one pass: W, C, a and the u16 bonds in, the EMA, three column sums
+          // and its column maxima out
+          csr64(c.weights) + 2 * vec + csr16(c.bondsIn) + n + csr64(c.ema) + 4 * vec,
+    // original Yuma: the EMA in, Div and the stored u16 bonds out
+    dividends: csr64(c.ema) + (yuma3 ? 4 * vec : 5 * vec + 2 * c.ema),
     emission: 4 * vec + 3 * vec,
-    // five u16 vectors, the emission copies, the stored bond rows
-    outputs: 5 * (vec + 2 * n) + 6 * vec + 10 * c.ema + ptr + csr16(c.stored) + 2 * n,
+    // five u16 vectors, the emission copies, (Yuma3) the EMA's u16, the stored bond rows
+    outputs: 5 * (vec + 2 * n) + 6 * vec + (yuma3 ? 10 * c.ema : 0) + ptr + csr16(c.stored) + 2 * n,
   };
 }
 
