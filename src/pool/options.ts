@@ -75,6 +75,19 @@ export interface PoolOptions {
    * worker ('throw', 'exit': the worker dies mid-task, 'hang': blocks it for `hangMs`).
    */
   faultInjection?: (input: EpochInput, index: number) => Fault | { fault: Fault; hangMs?: number } | undefined;
+  /**
+   * Each worker's V8 heap limits, MiB (default: Node's). A worker past its old-generation limit
+   * is stopped and replaced, and its task rejects (cause: ERR_WORKER_OUT_OF_MEMORY); WASM memory
+   * and typed arrays are outside the heap. `yuma serve` sets them: its workers parse request JSON.
+   */
+  heapLimits?: HeapLimits;
+}
+
+export interface HeapLimits {
+  /** the old generation (what survives) */
+  oldMb: number;
+  /** the young generation */
+  youngMb?: number;
 }
 
 export interface ResolvedPoolOptions {
@@ -84,6 +97,7 @@ export interface ResolvedPoolOptions {
   readonly minThreads: number;
   readonly idleTimeout: number;
   readonly maxQueue: number;
+  readonly heapLimits: HeapLimits | undefined;
 }
 
 /** The defaults (threads defaults to os.availableParallelism() and minThreads to threads). */
@@ -106,7 +120,7 @@ export interface RunOptions {
   trace?: boolean;
 }
 
-const OPTION_KEYS = new Set(['threads', 'allowOversubscription', 'minThreads', 'idleTimeout', 'maxQueue', 'splitMinEntries', 'mechanismMinEntries', 'faultInjection']);
+const OPTION_KEYS = new Set(['threads', 'allowOversubscription', 'minThreads', 'idleTimeout', 'maxQueue', 'splitMinEntries', 'mechanismMinEntries', 'faultInjection', 'heapLimits']);
 const RUN_KEYS = new Set(['signal', 'timeoutMs', 'trace']);
 
 /** A value as an error message shows it. */
@@ -154,7 +168,17 @@ export function resolveOptions(o: PoolOptions): ResolvedPoolOptions {
   if (o.faultInjection !== undefined && typeof o.faultInjection !== 'function') {
     throw new TypeError(`createPool: faultInjection must be a function, got ${show(o.faultInjection)}`);
   }
-  return Object.freeze({ threads, minThreads, idleTimeout, maxQueue, splitMinEntries, mechanismMinEntries });
+  const heapLimits = o.heapLimits;
+  if (heapLimits !== undefined) {
+    const mb = (v: unknown) => typeof v === 'number' && Number.isInteger(v) && v >= 1;
+    if (heapLimits === null || typeof heapLimits !== 'object' || !mb(heapLimits.oldMb) || (heapLimits.youngMb !== undefined && !mb(heapLimits.youngMb))) {
+      throw new RangeError(`createPool: heapLimits must be { oldMb, youngMb? } in whole MiB >= 1, got ${JSON.stringify(heapLimits) ?? show(heapLimits)}`);
+    }
+  }
+  return Object.freeze({
+    threads, minThreads, idleTimeout, maxQueue, splitMinEntries, mechanismMinEntries,
+    heapLimits: heapLimits && Object.freeze({ ...heapLimits }),
+  });
 }
 
 export function checkRunOptions(what: string, o: RunOptions): void {

@@ -66,6 +66,8 @@ export interface RunTaskOptions {
   signal?: AbortSignal;
   /** after the kind's name in a failure's message ('map: major stake 0.8: ...') */
   about?: string;
+  /** buffers of `data` handed to the worker by transfer, not copied (detached here after) */
+  transfer?: ArrayBuffer[];
 }
 
 const runners = new WeakMap<object, TaskRunner>();
