@@ -86,7 +86,7 @@ export interface PoolOptions {
 export interface HeapLimits {
   /** the old generation (what survives) */
   oldMb: number;
-  /** the young generation */
+  /** the young generation (default: Node's, from the old generation's size) */
   youngMb?: number;
 }
 
@@ -97,7 +97,7 @@ export interface ResolvedPoolOptions {
   readonly minThreads: number;
   readonly idleTimeout: number;
   readonly maxQueue: number;
-  readonly heapLimits: HeapLimits | undefined;
+  readonly heapLimits: Readonly<HeapLimits> | undefined;
 }
 
 /** The defaults (threads defaults to os.availableParallelism() and minThreads to threads). */

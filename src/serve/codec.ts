@@ -27,7 +27,10 @@ export const PARSE_HEAP_PER_BYTE = 10;
 /** a worker's heap beyond PARSE_HEAP_PER_BYTE x --max-body: its code and small requests */
 export const PARSE_HEAP_BASE_MB = 64;
 
-/** a worker's young generation, MiB (what a parse allocates survives: a small one costs no time) */
+/**
+ * a worker's young generation, MiB: a small one is faster for the common 256-uid document and
+ * slower for a 4096-uid one than Node's default (measured: bench/serve-heap.ab.ts)
+ */
 export const PARSE_YOUNG_MB = 16;
 
 /** The old-generation heap limit of one worker that parses requests, MiB. */
