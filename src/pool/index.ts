@@ -92,7 +92,12 @@ export function createPool(options: PoolOptions = {}): Pool {
   if (!existsSync(filename)) {
     throw missingBuildFile('createPool: the pool worker', filename);
   }
-  const config: WorkerConfig = { module: wasmModule(), faults: faultInjection !== undefined, sharedModule: sharedWasmModule() };
+  const config: WorkerConfig = {
+    module: wasmModule(),
+    faults: faultInjection !== undefined,
+    sharedModule: sharedWasmModule(),
+    preload: [...new Set((options.preload ?? []).map((k) => k.module))],
+  };
   const piscina = new Piscina({
     filename,
     minThreads: opts.minThreads,

@@ -3,6 +3,7 @@
 import { availableParallelism } from 'node:os';
 import type { EpochInput } from '../engine/types.js';
 import type { Fault } from './protocol.js';
+import type { TaskKind } from './tasks.js';
 
 /**
  * Weight entries from which runEpoch splits one subnet across the workers: where a pool of 2
@@ -81,6 +82,12 @@ export interface PoolOptions {
    * and typed arrays are outside the heap. `yuma serve` sets them: its workers parse request JSON.
    */
   heapLimits?: HeapLimits;
+  /**
+   * Task kinds (tasks.ts) whose modules every worker imports as it starts, replacements
+   * included, so that no task of theirs pays for the import (default: none; a kind's module is
+   * then imported on the worker's first task of it)
+   */
+  preload?: readonly TaskKind<never, unknown>[];
 }
 
 export interface HeapLimits {
@@ -120,7 +127,7 @@ export interface RunOptions {
   trace?: boolean;
 }
 
-const OPTION_KEYS = new Set(['threads', 'allowOversubscription', 'minThreads', 'idleTimeout', 'maxQueue', 'splitMinEntries', 'mechanismMinEntries', 'faultInjection', 'heapLimits']);
+const OPTION_KEYS = new Set(['threads', 'allowOversubscription', 'minThreads', 'idleTimeout', 'maxQueue', 'splitMinEntries', 'mechanismMinEntries', 'faultInjection', 'heapLimits', 'preload']);
 const RUN_KEYS = new Set(['signal', 'timeoutMs', 'trace']);
 
 /** A value as an error message shows it. */
@@ -164,6 +171,9 @@ export function resolveOptions(o: PoolOptions): ResolvedPoolOptions {
   const mechanismMinEntries = o.mechanismMinEntries ?? POOL_DEFAULTS.mechanismMinEntries;
   if (typeof mechanismMinEntries !== 'number' || !(mechanismMinEntries >= 0)) {
     throw new RangeError(`createPool: mechanismMinEntries must be a number >= 0 (or Infinity), got ${show(mechanismMinEntries)}`);
+  }
+  if (o.preload !== undefined && (!Array.isArray(o.preload) || o.preload.some((k) => typeof k?.module !== 'string'))) {
+    throw new TypeError(`createPool: preload must be an array of task kinds (defineTask), got ${show(o.preload)}`);
   }
   if (o.faultInjection !== undefined && typeof o.faultInjection !== 'function') {
     throw new TypeError(`createPool: faultInjection must be a function, got ${show(o.faultInjection)}`);

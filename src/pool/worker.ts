@@ -10,7 +10,7 @@ import { createWasmKernels, isWasmModule, sharedKernels } from '../engine/wasm.j
 import { runHelper, splitKernels, unstageInput } from './split.js';
 import { syntheticInput } from '../engine/synthetic.js';
 import type { EpochOutput } from '../engine/types.js';
-import { loadHandler } from './tasks.js';
+import { loadHandler, preloadModules } from './tasks.js';
 import type {
   EpochReply, EpochTask, FaultSpec, HandlerTask, SplitReply, SplitTask, Task, WarmupReply, WarmupTask, WorkerConfig,
 } from './protocol.js';
@@ -20,6 +20,8 @@ if (!isWasmModule(config?.module)) {
   throw new Error('yuma pool worker: workerData.module is not a WebAssembly.Module (start workers through createPool)');
 }
 const kernels = createWasmKernels(config.module);
+// task kinds the pool's owner wants ready before the first task (PoolOptions.preload)
+await preloadModules(config.preload ?? []);
 
 /** Every buffer the output owns outright: handed back by transfer, not copied. */
 function ownedBuffers(out: EpochOutput): ArrayBuffer[] {
