@@ -1,5 +1,5 @@
 // Is the build older than its sources? The tests run the BUILT code (dist/cli/main.js, the pool
-// and codec workers, build/*.wasm), so a source edited since the last build would be tested
+// workers, build/*.wasm), so a source edited since the last build would be tested
 // against stale code. Outputs are compared with their sources by modification time:
 //   assembly/**/*.ts, asconfig.json  ->  build/yuma.wasm, build/yuma-shared.wasm, build/yuma.d.ts (npm run build:wasm)
 //   src/**/*.ts, tsconfig.json       ->  dist/<same path>.js, one per source    (npm run build:ts)

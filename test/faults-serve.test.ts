@@ -1,6 +1,6 @@
 // `yuma serve` under hostile input and faults: admission at arrival with the server's peak RSS
 // under the bound README states, JSON too deep or too long refused before it is built, a
-// document that would take more heap than a codec worker has (413, the server goes on), the 401
+// document that would take more heap than a worker has (413, the server goes on), the 401
 // sent before a body is read, the token file reloaded on SIGHUP, and stdio lines that arrive
 // during a graceful shutdown answered `shutting_down`. Loopback only, a handful of servers,
 // every wait on an event or a condition. Run `npm run build` first (npm ci does).
@@ -119,7 +119,7 @@ describe.skipIf(!haveProc)('yuma serve --http: memory under concurrent large bod
   it('admitted at arrival against --max-buffered: 503 for the rest, peak RSS under the README bound', async () => {
     const maxBody = 8 * MiB;
     const maxBuffered = 16 * MiB;
-    const s = await startHttp(['--threads', '1', '--parse-threads', '1', '--max-body', '8m', '--max-buffered', '16m', '--quiet']);
+    const s = await startHttp(['--threads', '1', '--max-body', '8m', '--max-buffered', '16m', '--quiet']);
     try {
       const idle = memory(s.proc.pid!, 'VmRSS');
       // 40 bodies of 6 MB at once, each as costly to parse as the shape limits allow
@@ -128,12 +128,12 @@ describe.skipIf(!haveProc)('yuma serve --http: memory under concurrent large bod
       const peak = memory(s.proc.pid!, 'VmHWM');
       const count = (code: string) => replies.filter((r) => errorOf(r).error.code === code).length;
       // two fit in 16 MiB at a time; each admitted one is parsed (then refused: not an input
-      // object), or stopped at the codec worker's heap limit
+      // object), or stopped at the worker's heap limit
       expect(count('queue_full')).toBeGreaterThan(0);
       expect(count('bad_request') + count('too_large')).toBeGreaterThan(0);
       expect(count('queue_full') + count('bad_request') + count('too_large')).toBe(40);
       for (const r of replies) expect([400, 413, 503]).toContain(r.status);
-      // README "Memory": idle + 64 MiB + 3 x --max-buffered + parse threads x (10 x --max-body
+      // README "Memory": idle + 64 MiB + 3 x --max-buffered + threads x (10 x --max-body
       // + 128 MiB) (+ threads x the largest epoch's WASM memory: none ran here)
       const bound = idle + 64 * MiB + 3 * maxBuffered + 1 * (codec.PARSE_HEAP_PER_BYTE * maxBody + 128 * MiB);
       expect(peak, `peak RSS ${(peak / MiB).toFixed(0)} MiB, idle ${(idle / MiB).toFixed(0)} MiB`).toBeLessThanOrEqual(bound);
@@ -170,12 +170,12 @@ describe('yuma serve --http: hostile documents', () => {
     }
   }, 60_000);
 
-  it('a document that needs more heap than a codec worker may use: 413, the worker replaced, the server goes on', async () => {
-    const s = await startHttp(['--threads', '1', '--parse-threads', '1', '--max-body', '8m', '--quiet']);
+  it('a document that needs more heap than a worker may use: 413, the worker replaced, the server goes on', async () => {
+    const s = await startHttp(['--threads', '1', '--max-body', '8m', '--quiet']);
     try {
       const r = await call(s.port, '/v1/epoch', { body: emptyObjects(8 * MiB - 1024) });
       expect(r.status).toBe(413);
-      expect(errorOf(r).error).toMatchObject({ code: 'too_large', message: expect.stringMatching(/needs more than the 144 MiB a codec worker may use/) });
+      expect(errorOf(r).error).toMatchObject({ code: 'too_large', message: expect.stringMatching(/needs more than the 144 MiB a worker may use/) });
       const ok = await call(s.port, '/v1/epoch', { body: inputText(names[1]!) });
       expect(ok.status).toBe(200);
       expect(ok.text).toBe(exact(inputText(names[1]!)));
@@ -236,7 +236,7 @@ describe('yuma serve --http: the token', () => {
 
 describe('yuma serve --stdio: a graceful shutdown', () => {
   it('the request read before stop() is answered; lines that arrive after, and a line cut off, get shutting_down', async () => {
-    const service = new serve.Service({ mode: 'stdio', threads: 1, parseThreads: 1 });
+    const service = new serve.Service({ mode: 'stdio', threads: 1 });
     const input = new PassThrough();
     const output = new PassThrough();
     let text = '';

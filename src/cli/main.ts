@@ -164,7 +164,7 @@ function main(argv: string[]): void {
     .option('--max-buffered <size>', 'request bytes held at once (admitted, not yet answered); HTTP answers 503 beyond it (default 4 x --max-body)')
     .option('--timeout <ms>', 'per-request timeout, ms (default 60000)')
     .option('--max-queue <n>', 'epochs that may wait for a worker; HTTP answers 503 beyond it (default 64)')
-    .option('--parse-threads <N>', 'worker threads that parse/validate requests and write replies (default: --threads; 0: the main thread)')
+    .option('--parse-threads <N>', '0: parse requests and write replies on the main thread (default: in the --threads workers, in the task that runs the epochs)')
     .option('-q, --quiet', 'no status lines on stderr (HTTP still prints the one "listening on" line)')
     .option('--verbose', 'also a line on stderr per request read and answered')
     // imported on use: node:http and the pool stay out of the other commands' start-up

@@ -53,7 +53,14 @@ export async function serveCommand(opts: ServeCliOptions): Promise<void> {
   const threads = intOption(opts.threads, '--threads', 1, 256);
   const timeoutMs = intOption(opts.timeout, '--timeout', 1, 2 ** 31 - 1, 'ms') ?? SERVE_DEFAULTS.timeoutMs;
   const maxQueue = intOption(opts.maxQueue, '--max-queue', 0, 1_000_000) ?? SERVE_DEFAULTS.maxQueue;
-  const parseThreads = intOption(opts.parseThreads, '--parse-threads', 0, 256, '0: the main thread');
+  // requests are parsed in the --threads workers, in the one task that runs their epochs
+  const parseThreads = intOption(opts.parseThreads, '--parse-threads', 0, 256);
+  if (parseThreads !== undefined && parseThreads !== 0) {
+    throw new InputError(
+      `only 0 (the JSON on the main thread): requests are parsed in the --threads workers, in the task that runs their epochs; got ${parseThreads}`,
+      '--parse-threads',
+    );
+  }
   const maxBody = sizeOption(opts.maxBody ?? SERVE_CLI_DEFAULTS.maxBody, '--max-body')!;
   if (maxBody > MAX_INPUT_BYTES) {
     throw new InputError(`at most ${MAX_INPUT_BYTES} bytes (the largest input document any reader takes), got ${maxBody}`, '--max-body');
@@ -90,10 +97,10 @@ export async function serveCommand(opts: ServeCliOptions): Promise<void> {
     maxBodyBytes: maxBody,
     maxBufferedBytes: maxBuffered,
     ...(threads !== undefined ? { threads } : {}),
-    ...(parseThreads !== undefined ? { parseThreads } : {}),
+    ...(parseThreads === 0 ? { parseOnMainThread: true } : {}),
   });
   await service.warmup();
-  const shape = `${service.threads} thread(s), ${service.codec.threads} parse thread(s), queue ${service.capacity - service.threads}, timeout ${timeoutMs} ms, max body ${maxBody} bytes, max buffered ${maxBuffered} bytes`;
+  const shape = `${service.threads} thread(s), ${service.parseOnMainThread ? 'JSON on the main thread' : `JSON in the workers (heap ${service.workerHeapMb} MiB each)`}, queue ${service.capacity - service.threads}, timeout ${timeoutMs} ms, max body ${maxBody} bytes, max buffered ${maxBuffered} bytes`;
 
   // first SIGTERM/SIGINT: graceful (finish in-flight requests); a second one: at once
   let signals = 0;

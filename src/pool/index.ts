@@ -39,7 +39,7 @@ export type { Fault } from './protocol.js';
 export { PoolError, type PoolErrorKind } from './errors.js';
 export {
   MECHANISMS_MIN_ENTRIES, POOL_DEFAULTS, SPLIT_MIN_ENTRIES, THREADS_PER_CORE,
-  type PoolOptions, type ResolvedPoolOptions, type RunOptions,
+  type HeapLimits, type PoolOptions, type ResolvedPoolOptions, type RunOptions,
 } from './options.js';
 
 // From dist/pool/index.js this is dist/pool/worker.js (the same as '../pool/worker.js');
@@ -94,7 +94,12 @@ export function createPool(options: PoolOptions = {}): Pool {
   if (!existsSync(filename)) {
     throw missingBuildFile('createPool: the pool worker', filename);
   }
-  const config: WorkerConfig = { module: wasmModule(), faults: faultInjection !== undefined, sharedModule: sharedWasmModule() };
+  const config: WorkerConfig = {
+    module: wasmModule(),
+    faults: faultInjection !== undefined,
+    sharedModule: sharedWasmModule(),
+    preload: [...new Set((options.preload ?? []).map((k) => k.module))],
+  };
   const piscina = new Piscina({
     filename,
     minThreads: opts.minThreads,
@@ -108,6 +113,9 @@ export function createPool(options: PoolOptions = {}): Pool {
     // task it is running
     concurrentTasksPerWorker: 1,
     workerData: config,
+    ...(opts.heapLimits
+      ? { resourceLimits: { maxOldGenerationSizeMb: opts.heapLimits.oldMb, ...(opts.heapLimits.youngMb ? { maxYoungGenerationSizeMb: opts.heapLimits.youngMb } : {}) } }
+      : {}),
   });
   // A worker that dies while idle (no task to fail) is reported as an 'error' event; without a
   // listener it would crash the process. piscina replaces it; the next task is unaffected.
@@ -134,12 +142,12 @@ export function createPool(options: PoolOptions = {}): Pool {
   }
 
   /** A task of a registered kind (tasks.ts): one task, its result or a PoolError naming the kind. */
-  const runTask: TaskRunner = (kind, data, { signal, about }) =>
+  const runTask: TaskRunner = (kind, data, { signal, about, transfer }) =>
     calls.run(async () => {
       if (calls.closed) throw new PoolError(`${kind.name}: the pool is closed`, 'closed');
       const task: HandlerTask = { kind: 'handler', name: kind.name, module: kind.module, data };
       try {
-        return await piscina.run(task, signal ? { signal } : {});
+        return await piscina.run(task, { ...(signal ? { signal } : {}), ...(transfer ? { transferList: transfer } : {}) });
       } catch (err) {
         const what = about === undefined ? kind.name : `${kind.name}: ${about}`;
         throw new PoolError(`${what}: ${describeCause(err)}`, signal?.aborted ? 'aborted' : 'failed', null, null, { cause: err });

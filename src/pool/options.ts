@@ -3,6 +3,7 @@
 import { availableParallelism } from 'node:os';
 import type { EpochInput } from '../engine/types.js';
 import type { Fault } from './protocol.js';
+import type { TaskKind } from './tasks.js';
 
 /**
  * Weight entries from which runEpoch splits one subnet across the workers: where a pool of 2
@@ -75,6 +76,25 @@ export interface PoolOptions {
    * worker ('throw', 'exit': the worker dies mid-task, 'hang': blocks it for `hangMs`).
    */
   faultInjection?: (input: EpochInput, index: number) => Fault | { fault: Fault; hangMs?: number } | undefined;
+  /**
+   * Each worker's V8 heap limits, MiB (default: Node's). A worker past its old-generation limit
+   * is stopped and replaced, and its task rejects (cause: ERR_WORKER_OUT_OF_MEMORY); WASM memory
+   * and typed arrays are outside the heap. `yuma serve` sets them: its workers parse request JSON.
+   */
+  heapLimits?: HeapLimits;
+  /**
+   * Task kinds (tasks.ts) whose modules every worker imports as it starts, replacements
+   * included, so that no task of theirs pays for the import (default: none; a kind's module is
+   * then imported on the worker's first task of it)
+   */
+  preload?: readonly TaskKind<never, unknown>[];
+}
+
+export interface HeapLimits {
+  /** the old generation (what survives) */
+  oldMb: number;
+  /** the young generation (default: Node's, from the old generation's size) */
+  youngMb?: number;
 }
 
 export interface ResolvedPoolOptions {
@@ -84,6 +104,7 @@ export interface ResolvedPoolOptions {
   readonly minThreads: number;
   readonly idleTimeout: number;
   readonly maxQueue: number;
+  readonly heapLimits: Readonly<HeapLimits> | undefined;
 }
 
 /** The defaults (threads defaults to os.availableParallelism() and minThreads to threads). */
@@ -106,7 +127,7 @@ export interface RunOptions {
   trace?: boolean;
 }
 
-const OPTION_KEYS = new Set(['threads', 'allowOversubscription', 'minThreads', 'idleTimeout', 'maxQueue', 'splitMinEntries', 'mechanismMinEntries', 'faultInjection']);
+const OPTION_KEYS = new Set(['threads', 'allowOversubscription', 'minThreads', 'idleTimeout', 'maxQueue', 'splitMinEntries', 'mechanismMinEntries', 'faultInjection', 'heapLimits', 'preload']);
 const RUN_KEYS = new Set(['signal', 'timeoutMs', 'trace']);
 
 /** A value as an error message shows it. */
@@ -151,10 +172,23 @@ export function resolveOptions(o: PoolOptions): ResolvedPoolOptions {
   if (typeof mechanismMinEntries !== 'number' || !(mechanismMinEntries >= 0)) {
     throw new RangeError(`createPool: mechanismMinEntries must be a number >= 0 (or Infinity), got ${show(mechanismMinEntries)}`);
   }
+  if (o.preload !== undefined && (!Array.isArray(o.preload) || o.preload.some((k) => typeof k?.module !== 'string'))) {
+    throw new TypeError(`createPool: preload must be an array of task kinds (defineTask), got ${show(o.preload)}`);
+  }
   if (o.faultInjection !== undefined && typeof o.faultInjection !== 'function') {
     throw new TypeError(`createPool: faultInjection must be a function, got ${show(o.faultInjection)}`);
   }
-  return Object.freeze({ threads, minThreads, idleTimeout, maxQueue, splitMinEntries, mechanismMinEntries });
+  const heapLimits = o.heapLimits;
+  if (heapLimits !== undefined) {
+    const mb = (v: unknown) => typeof v === 'number' && Number.isInteger(v) && v >= 1;
+    if (heapLimits === null || typeof heapLimits !== 'object' || !mb(heapLimits.oldMb) || (heapLimits.youngMb !== undefined && !mb(heapLimits.youngMb))) {
+      throw new RangeError(`createPool: heapLimits must be { oldMb, youngMb? } in whole MiB >= 1, got ${JSON.stringify(heapLimits) ?? show(heapLimits)}`);
+    }
+  }
+  return Object.freeze({
+    threads, minThreads, idleTimeout, maxQueue, splitMinEntries, mechanismMinEntries,
+    heapLimits: heapLimits && Object.freeze({ ...heapLimits }),
+  });
 }
 
 export function checkRunOptions(what: string, o: RunOptions): void {

@@ -19,6 +19,8 @@ export interface WorkerConfig {
   faults: boolean;
   /** the same kernels over an imported shared memory (column-split epochs) */
   sharedModule: WebAssembly.Module;
+  /** modules of task kinds (relative to dist/) imported as the worker starts (PoolOptions.preload) */
+  preload: string[];
 }
 
 /** A fault to inject before one subnet of a task. */

@@ -46,12 +46,19 @@ export function defineTask<D, R>(
   return Object.freeze({ name, module });
 }
 
+const moduleUrl = (module: string) => new URL(`../${module}`, import.meta.url).href;
+
+/** In a worker: imports the modules of task kinds before any task comes (PoolOptions.preload). */
+export async function preloadModules(modules: readonly string[]): Promise<void> {
+  await Promise.all(modules.map((m) => import(moduleUrl(m))));
+}
+
 /** In a worker: the handler of `name`, importing `module` first when this thread has not yet. */
 export async function loadHandler(name: string, module: string): Promise<Handler> {
   let h = handlers.get(name);
   if (!h) {
     // from dist/pool/tasks.js: dist/<module>
-    await import(new URL(`../${module}`, import.meta.url).href);
+    await import(moduleUrl(module));
     h = handlers.get(name);
     if (!h) throw new Error(`pool worker: ${module} does not define task ${JSON.stringify(name)}`);
   }
@@ -66,6 +73,8 @@ export interface RunTaskOptions {
   signal?: AbortSignal;
   /** after the kind's name in a failure's message ('map: major stake 0.8: ...') */
   about?: string;
+  /** buffers of `data` handed to the worker by transfer, not copied (detached here after) */
+  transfer?: ArrayBuffer[];
 }
 
 const runners = new WeakMap<object, TaskRunner>();

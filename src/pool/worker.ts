@@ -12,7 +12,7 @@ import { runHelper } from './split-blocks.js';
 import { unstageInput } from './split-staging.js';
 import { syntheticInput } from '../engine/synthetic.js';
 import type { EpochOutput } from '../engine/types.js';
-import { loadHandler } from './tasks.js';
+import { loadHandler, preloadModules } from './tasks.js';
 import { awaitStaged, stagedInput } from './staged.js';
 import type {
   EpochReply, EpochTask, FaultSpec, HandlerTask, SplitReply, SplitTask, Task, WarmupReply, WarmupTask, WorkerConfig,
@@ -23,6 +23,8 @@ if (!isWasmModule(config?.module)) {
   throw new Error('yuma pool worker: workerData.module is not a WebAssembly.Module (start workers through createPool)');
 }
 const kernels = createWasmKernels(config.module);
+// task kinds the pool's owner wants ready before the first task (PoolOptions.preload)
+await preloadModules(config.preload ?? []);
 
 /** Every buffer the output owns outright: handed back by transfer, not copied. */
 function ownedBuffers(out: EpochOutput): ArrayBuffer[] {

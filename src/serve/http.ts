@@ -101,7 +101,7 @@ function readBody(req: IncomingMessage, limit: number, discardMax = DISCARD_MAX,
     let size = 0;
     let over = false;
     // a declared length within the limit: one buffer of its own, filled as the body arrives
-    // (no second copy at the end; a buffer of its own goes to a codec worker by transfer)
+    // (no second copy at the end; a buffer of its own goes to a worker by transfer)
     const declared = declaredLength(req);
     const into = limit > 0 && declared !== undefined && declared > 0 && declared <= limit ? Buffer.allocUnsafeSlow(declared) : undefined;
     req.on('data', (c: Buffer) => {
@@ -165,11 +165,11 @@ export async function startHttpServer(service: Service, options: HttpOptions): P
   setMaxListeners(0, cancelAll.signal);
 
   /** `end: false`: the reply is written whole but not ended (refuse() ends it) */
-  function send(res: ServerResponse, status: number, body: string, headers: Record<string, string> = {}, { end = true } = {}) {
+  function send(res: ServerResponse, status: number, body: string | Uint8Array, headers: Record<string, string> = {}, { end = true } = {}) {
     if (res.headersSent || res.destroyed) return;
     const h: Record<string, string | number> = {
       'Content-Type': 'application/json; charset=utf-8',
-      'Content-Length': Buffer.byteLength(body),
+      'Content-Length': typeof body === 'string' ? Buffer.byteLength(body) : body.byteLength,
       'Cache-Control': 'no-store',
       ...headers,
     };
@@ -200,7 +200,8 @@ export async function startHttpServer(service: Service, options: HttpOptions): P
     const query = new URLSearchParams((req.url ?? '').split('?')[1] ?? '');
     const route = ROUTES[path];
     const routeLabel = route ? path : 'other';
-    let id: RequestId = null;
+    // a request's id is known once parsed, in its worker: errors from there carry it
+    const id: RequestId = null;
     const n = ++requests;
     const done = (result: string) => {
       const seconds = (performance.now() - t0) / 1000;
@@ -314,14 +315,19 @@ export async function startHttpServer(service: Service, options: HttpOptions): P
       if (traceParam !== null && !['1', '0', 'true', 'false'].includes(traceParam)) {
         throw new ServeError('bad_request', `expected ?trace=true or ?trace=false, got ${JSON.stringify(traceParam)}`, 'trace');
       }
-      // parsed and validated in a codec worker; ?trace=true turns the trace on where the
+      // parsed, run and written in one pool task; ?trace=true turns the trace on where the
       // document does not say otherwise
-      const request = await service.codec.decode(bytes, route.kind!, { traceDefault: traceParam === '1' || traceParam === 'true', signal });
-      id = request.id;
-      const outs = await service.run(request, { admit: 'refuse', signal });
-      const text = await service.codec.encode(request.id, request.batch, outs, request.batch ? 'reply' : 'document');
+      const reply = await service.reply(bytes, {
+        expect: route.kind!,
+        traceDefault: traceParam === '1' || traceParam === 'true',
+        signal,
+        admit: 'refuse',
+        // POST /v1/epoch: the output document itself; /v1/epochs: {"id", "outputs"} and a newline
+        form: route.kind === 'batch' ? 'reply' : 'document',
+        newline: route.kind === 'batch',
+      });
       signal.throwIfAborted();
-      send(res, 200, request.batch ? `${text}\n` : text);
+      send(res, 200, reply);
       done('ok');
     } catch (err) {
       const reason: unknown = signal.aborted ? signal.reason : undefined;
@@ -330,7 +336,8 @@ export async function startHttpServer(service: Service, options: HttpOptions): P
       const headers: Record<string, string> = e.code === 'queue_full' ? { 'Retry-After': String(service.retryAfterSeconds()) } : {};
       // a body cut off (the deadline): the connection cannot carry another request
       if (!bodyRead) headers['Connection'] = 'close';
-      sendError(res, e.requestId ?? id, e, headers);
+      // the id, once the request was parsed: from the error (a signal's reason carries none)
+      sendError(res, e.requestId ?? (err instanceof ServeError ? err.requestId : undefined) ?? id, e, headers);
       done(e.code);
     } finally {
       admission.release();

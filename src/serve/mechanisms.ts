@@ -1,6 +1,6 @@
 // Multi-mechanism documents in `yuma serve` (docs/spec/mechanisms.md): a request's documents
-// are expanded into one epoch per mechanism for the pool (each counts as an epoch for
-// admission), and the outputs are folded back into one multi-mechanism output per document.
+// are expanded into one epoch per mechanism (each counts as an epoch for admission), and the
+// outputs are folded back into one multi-mechanism output per document.
 import type { EpochInput, EpochOutput } from '../engine/types.js';
 import { combineMechanisms, mechanismInputs } from '../engine/mechanisms/epoch.js';
 import type { MechanismsInput, MechanismsOutput } from '../engine/mechanisms/types.js';
@@ -40,25 +40,4 @@ export function expandMechanisms(docs: readonly ServeInput[], trace: readonly bo
     });
   };
   return { inputs, trace: epochTrace, doc, fold };
-}
-
-/** Every typed array of a multi-mechanism input (for transfer lists). */
-export function mechanismsInputViews(d: MechanismsInput): ArrayBufferView[] {
-  return [
-    ...Object.values(d.neurons),
-    ...d.mechanisms.flatMap((m) => [
-      m.last_update, m.commit_block, m.weights.rowPtr, m.weights.col, m.weights.val, m.bonds.rowPtr, m.bonds.col, m.bonds.val,
-    ].filter((v): v is NonNullable<typeof v> => v !== null)),
-  ];
-}
-
-/** Every typed array of a multi-mechanism output (for transfer lists). */
-export function mechanismsOutputViews(o: MechanismsOutput): ArrayBufferView[] {
-  return [
-    ...Object.values(o.neurons),
-    ...o.mechanisms.flatMap((m) => [
-      m.incentive, m.server_emission, m.validator_emission, m.bonds.rowPtr, m.bonds.col, m.bonds.val,
-      ...(m.trace ? Object.values(m.trace) : []),
-    ]),
-  ];
 }

@@ -4,8 +4,8 @@
 //
 // Latency percentiles are over a sliding window of the most recent observations (WINDOW), as a
 // Prometheus summary (quantile labels, plus _sum and _count over the whole uptime).
-// Pool utilisation: the time integral of the epochs running on workers (epochs in flight,
-// at most `threads`), as a counter of busy worker-seconds; `rate(busy[1m]) / threads` is the
+// Pool utilisation: the time integral of the workers busy (the requests' tasks on the pool, at
+// most `threads`), as a counter of busy worker-seconds; `rate(busy[1m]) / threads` is the
 // utilisation over a minute, and a gauge gives it over the uptime.
 
 const WINDOW = 2048;
@@ -50,11 +50,13 @@ export class Metrics {
   epochsFailed = 0;
   epochsCancelled = 0;
   inflightRequests = 0;
-  /** epochs submitted to the pool and not settled */
-  private epochsInFlight = 0;
+  /** tasks on the pool and not settled (one per request; with the JSON on the main thread, one per epoch) */
+  private tasksInFlight = 0;
   private busySeconds = 0;
   /** the admission ledger (service.ts): requests admitted and not answered, their bytes, the budget */
   admitted: () => { requests: number; bytes: number; maxBytes: number } = () => ({ requests: 0, bytes: 0, maxBytes: 0 });
+  /** epochs on the pool, running or waiting (service.ts: a request not yet parsed counts one) */
+  pendingEpochs: () => number = () => this.tasksInFlight;
   private lastChange = performance.now();
 
   constructor(
@@ -72,7 +74,7 @@ export class Metrics {
   }
 
   /**
-   * an epoch settled on the pool, `seconds` from its submission (queue wait included);
+   * an epoch settled on the pool, `seconds` its request's pool time per epoch (queue wait included);
    * 'cancelled': stopped by its request's timeout, client or another epoch's failure
    */
   epoch(seconds: number, result: 'ok' | 'failed' | 'cancelled'): void {
@@ -90,18 +92,14 @@ export class Metrics {
 
   private integrate(): void {
     const now = performance.now();
-    this.busySeconds += (Math.min(this.epochsInFlight, this.threads) * (now - this.lastChange)) / 1000;
+    this.busySeconds += (Math.min(this.tasksInFlight, this.threads) * (now - this.lastChange)) / 1000;
     this.lastChange = now;
   }
 
-  /** epochs handed to the pool (+k) or settled (-k) */
+  /** tasks handed to the pool (+k) or settled (-k) */
   inFlight(delta: number): void {
     this.integrate();
-    this.epochsInFlight += delta;
-  }
-
-  get epochsPending(): number {
-    return this.epochsInFlight;
+    this.tasksInFlight += delta;
   }
 
   /** Prometheus text format */
@@ -128,7 +126,7 @@ export class Metrics {
     };
     summary(
       'yuma_serve_epoch_latency_seconds',
-      `Epoch latency on the pool, from submission (queue wait included) to output; quantiles over the last ${WINDOW} epochs.`,
+      `Epoch latency on the pool: a request's time there (queue wait, parse and reply included) per epoch of it; quantiles over the last ${WINDOW} epochs.`,
       this.epochLatency,
     );
     summary(
@@ -143,8 +141,9 @@ export class Metrics {
     ]);
     metric('yuma_serve_pool_threads', 'gauge', 'Worker threads of the pool (the most).', [['', this.threads]]);
     metric('yuma_serve_pool_workers', 'gauge', 'Worker threads alive now.', [['', this.workers()]]);
-    metric('yuma_serve_pool_busy', 'gauge', 'Epochs running on workers now.', [['', Math.min(this.epochsInFlight, this.threads)]]);
-    metric('yuma_serve_queue_depth', 'gauge', 'Epochs waiting for a worker now.', [['', Math.max(0, this.epochsInFlight - this.threads)]]);
+    const busy = Math.min(this.tasksInFlight, this.threads);
+    metric('yuma_serve_pool_busy', 'gauge', 'Workers busy now.', [['', busy]]);
+    metric('yuma_serve_queue_depth', 'gauge', 'Epochs waiting for a worker now (a request not yet parsed counts one).', [['', Math.max(0, this.pendingEpochs() - busy)]]);
     metric('yuma_serve_queue_capacity', 'gauge', 'The most epochs in flight at once (threads + queue); beyond it HTTP answers 503.', [
       ['', this.queueCapacity],
     ]);

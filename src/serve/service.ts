@@ -1,16 +1,19 @@
 // The epoch service behind both modes of `yuma serve`: one warm worker pool, admission of
 // requests at arrival (a bounded number of requests and of their bytes, before a body is read),
-// a bounded number of epochs in flight, a per-request timeout from arrival, cancellation, and
-// metrics.
+// a per-request timeout from arrival, cancellation, and metrics.
 //
-// A request's epochs run as one pool call (pool.runEpochs: the pool cuts it into a few tasks
-// per worker), outputs in input order, all or nothing; the per-request timeout and a
-// cancellation (client gone, forced shutdown) abort it through one signal.
+// A request is ONE pool task (epoch-task.ts): its body's bytes go to a worker, which parses
+// them, runs the request's epochs one after another and writes the reply, whose bytes come
+// back; the per-request timeout and a cancellation (client gone, forced shutdown) stop it.
+// With the JSON on the main thread (--parse-threads 0), the request is parsed and its reply
+// written here, and its epochs run as one pool call (pool.runEpochs: a few tasks per worker).
 import { createPool, PoolError, type Pool } from '../pool/index.js';
+import { runTask } from '../pool/tasks.js';
 import type { EpochOutput } from '../engine/types.js';
 import { Metrics } from './metrics.js';
-import { createCodec, type Codec } from './codec.js';
-import { INPUT_MAX_LENGTH, REQUEST_MAX_DEPTH } from './json-shape.js';
+import { PARSE_HEAP_BASE_MB, PARSE_HEAP_PER_BYTE, PARSE_YOUNG_MB, decodeRequest, decodedError, encodeReply, parseHeapMb, type Expect, type ReplyForm } from './codec.js';
+import { DOC, DONE, EPOCHS, EPOCH_TASK, newProgress, progressId, type EpochTaskData, type EpochTaskResult } from './epoch-task.js';
+import { INPUT_MAX_LENGTH, REQUEST_MAX_DEPTH, type ShapeLimits } from './json-shape.js';
 import { ServeError, type EpochRequest } from './protocol.js';
 import { epochCount, expandMechanisms, type ServeInput, type ServeOutput } from './mechanisms.js';
 
@@ -25,14 +28,30 @@ export interface ServiceOptions {
   maxBodyBytes?: number;
   /** request bytes held at once: bodies admitted and not yet answered (default 4 x maxBodyBytes) */
   maxBufferedBytes?: number;
-  /** codec workers for JSON parsing/validation and reply text (default: threads; 0: the main thread) */
-  parseThreads?: number;
+  /**
+   * JSON parsing, validation and reply text on the main thread (--parse-threads 0), epochs on
+   * the pool; default false: all of a request in one pool task, the workers' heap bounded
+   * (PARSE_HEAP_PER_BYTE x maxBodyBytes)
+   */
+  parseOnMainThread?: boolean;
   mode: 'stdio' | 'http';
 }
 
 export const SERVE_DEFAULTS = Object.freeze({ maxQueue: 64, timeoutMs: 60_000, maxBodyBytes: 64 * 2 ** 20, bufferedPerBody: 4 });
 
 const FAILED = Symbol('failed');
+
+export interface ReplyOptions {
+  expect: Expect;
+  /** the trace where neither the epoch nor the batch says (HTTP ?trace=true) */
+  traceDefault?: boolean;
+  /** cancels the request (its deadline, a client gone, a forced shutdown) */
+  signal?: AbortSignal;
+  /** 'refuse': a batch of more than `capacity` epochs is batch_too_large (HTTP); 'always' (stdio) */
+  admit: 'refuse' | 'always';
+  form: ReplyForm;
+  newline: boolean;
+}
 
 /**
  * A request admitted at its arrival: it holds one of the server's `capacity` request places
@@ -49,8 +68,12 @@ export interface Admission {
 
 export class Service {
   readonly pool: Pool;
-  readonly codec: Codec;
   readonly metrics: Metrics;
+  readonly parseOnMainThread: boolean;
+  /** a worker's old-generation heap limit, MiB (undefined: Node's default, with parseOnMainThread) */
+  readonly workerHeapMb: number | undefined;
+  /** what a request's JSON may hold before it is parsed (json-shape.ts) */
+  private readonly shape: ShapeLimits;
   readonly threads: number;
   /** the most epochs in flight at once: threads + maxQueue */
   readonly capacity: number;
@@ -63,6 +86,14 @@ export class Service {
   private closing = false;
   /** requests admitted and not settled (graceful shutdown waits for them) */
   private readonly running = new Set<Promise<unknown>>();
+  /**
+   * requests on the pool: a task's progress (its epochs known once its worker has parsed it),
+   * or, with the JSON on the main thread, a count of epochs
+   */
+  private readonly flights = new Set<Int32Array | { epochs: number }>();
+  /** requests' tasks on the pool (at most `threads`), and the requests waiting for a place, in order */
+  private onPool = 0;
+  private readonly waiting: (() => void)[] = [];
 
   constructor(options: ServiceOptions) {
     const maxQueue = options.maxQueue ?? SERVE_DEFAULTS.maxQueue;
@@ -70,19 +101,33 @@ export class Service {
     this.maxBodyBytes = options.maxBodyBytes ?? SERVE_DEFAULTS.maxBodyBytes;
     this.maxBufferedBytes = options.maxBufferedBytes ?? SERVE_DEFAULTS.bufferedPerBody * this.maxBodyBytes;
     if (this.maxBufferedBytes < this.maxBodyBytes) throw new RangeError('maxBufferedBytes must be at least maxBodyBytes');
-    this.pool = createPool(options.threads === undefined ? {} : { threads: options.threads });
+    this.parseOnMainThread = options.parseOnMainThread ?? false;
+    this.workerHeapMb = this.parseOnMainThread ? undefined : parseHeapMb(this.maxBodyBytes);
+    this.pool = createPool({
+      ...(options.threads === undefined ? {} : { threads: options.threads }),
+      // every worker, a replacement too (a stopped request ends its worker), parses at once
+      ...(this.workerHeapMb === undefined ? {} : { heapLimits: { oldMb: this.workerHeapMb, youngMb: PARSE_YOUNG_MB }, preload: [EPOCH_TASK] }),
+    });
     this.threads = this.pool.options.threads;
     this.capacity = this.threads + maxQueue;
-    this.codec = createCodec({
-      threads: options.parseThreads ?? this.threads,
-      maxBodyBytes: this.maxBodyBytes,
-      // each admitted request has at most one codec task at a time
-      maxQueue: this.capacity,
-      // a batch may list up to `capacity` epochs
-      shape: { maxDepth: REQUEST_MAX_DEPTH, maxLength: Math.max(INPUT_MAX_LENGTH, this.capacity) },
-    });
+    // a batch may list up to `capacity` epochs
+    this.shape = { maxDepth: REQUEST_MAX_DEPTH, maxLength: Math.max(INPUT_MAX_LENGTH, this.capacity) };
     this.metrics = new Metrics(options.mode, this.threads, this.capacity, () => this.pool.workers);
     this.metrics.admitted = () => ({ requests: this.admittedRequests, bytes: this.admittedBytes, maxBytes: this.maxBufferedBytes });
+    this.metrics.pendingEpochs = () => this.epochsPending();
+  }
+
+  /** epochs on the pool, running or waiting: a request not yet parsed counts one */
+  private epochsPending(): number {
+    let sum = 0;
+    for (const f of this.flights) {
+      if (!(f instanceof Int32Array)) sum += f.epochs;
+      else {
+        const epochs = Atomics.load(f, EPOCHS);
+        sum += epochs === 0 ? 1 : epochs - Atomics.load(f, DONE);
+      }
+    }
+    return sum;
   }
 
   /** starts every worker and runs one small epoch on each (so the first request is warm) */
@@ -94,9 +139,9 @@ export class Service {
     return this.closing;
   }
 
-  /** epochs in flight now (running or waiting for a worker) */
+  /** epochs in flight now (running or waiting for a worker; a request not yet parsed counts one) */
   get inFlight(): number {
-    return this.metrics.epochsPending;
+    return this.epochsPending();
   }
 
   /** requests admitted and not answered, and the bytes they hold */
@@ -153,7 +198,7 @@ export class Service {
 
   /** whether `count` more epochs fit now */
   fits(count: number): boolean {
-    return this.metrics.epochsPending + count <= this.capacity;
+    return this.epochsPending() + count <= this.capacity;
   }
 
   /**
@@ -162,40 +207,175 @@ export class Service {
    */
   retryAfterSeconds(): number {
     const p50 = this.metrics.medianEpochSeconds() ?? 0.05;
-    return Math.max(1, Math.ceil((this.metrics.epochsPending / this.threads) * p50));
+    return Math.max(1, Math.ceil((this.epochsPending() / this.threads) * p50));
   }
 
   /**
-   * Runs a request's epochs; outputs in input order. Throws ServeError: 'queue_full' when
-   * `admit` is 'refuse' and they do not fit (stdio waits instead: it reads no further while
-   * full), 'batch_too_large', 'shutting_down', 'epoch_failed', or the signal's reason (a
-   * ServeError: 'timeout' at the admission's deadline). `signal` cancels (the deadline, a
-   * client gone): the pool stops the request's epochs.
+   * A request's body -> its reply, the bytes to write (a string with the JSON on the main
+   * thread): parsed, validated, run and written in ONE pool task (epoch-task.ts). `expect`
+   * restricts the shape (HTTP routes); `form`: the output document itself or the {"id", ...}
+   * reply; `newline`: end it with "\n". Throws ServeError, with the request's id once it was
+   * read: a decoding error (bad_json, bad_request, bad_input, ...), 'batch_too_large' (more
+   * epochs than `capacity`, when `admit` is 'refuse'), 'too_large' (a worker out of heap),
+   * 'shutting_down', 'epoch_failed', or the signal's reason (a ServeError: 'timeout' at the
+   * admission's deadline). `signal` cancels: its task is dropped from the queue, or stopped.
    */
-  run(req: EpochRequest, options: { signal?: AbortSignal; admit: 'refuse' | 'always' }): Promise<ServeOutput[]> {
-    // a multi-mechanism document is one epoch per mechanism
-    const count = epochCount(req.inputs);
-    if (this.closing) throw new ServeError('shutting_down', 'the server is shutting down; no new requests');
-    if (count > this.capacity && options.admit === 'refuse') {
-      throw new ServeError(
-        'batch_too_large',
-        `a batch of ${count} epochs is more than this server ever holds at once (${this.capacity} = threads ${this.threads} + queue ${this.capacity - this.threads}); split it`,
-        'epochs',
-      );
-    }
-    if (options.admit === 'refuse' && !this.fits(count)) {
-      throw new ServeError(
-        'queue_full',
-        `queue full: ${this.metrics.epochsPending} epochs in flight, ${count} more do not fit in ${this.capacity}; retry later`,
-      );
-    }
-    const p = this.runNow(req.inputs, req.trace, options.signal);
+  reply(bytes: Uint8Array, options: ReplyOptions): Promise<Uint8Array | string> {
+    if (this.closing) return Promise.reject(new ServeError('shutting_down', 'the server is shutting down; no new requests'));
+    const p = this.parseOnMainThread ? this.replyHere(bytes, options) : this.replyInWorker(bytes, options);
     const settled: Promise<unknown> = p.then(
       () => void this.running.delete(settled),
       () => void this.running.delete(settled),
     );
     this.running.add(settled);
     return p;
+  }
+
+  private async replyInWorker(bytes: Uint8Array, { expect, traceDefault = false, signal, admit, form, newline }: ReplyOptions): Promise<Uint8Array> {
+    signal?.throwIfAborted();
+    // transfer a buffer of its own: a view into a larger one (a stream chunk, Node's Buffer
+    // pool) is copied first (new Uint8Array copies; Buffer#slice would not)
+    const own = bytes.byteOffset === 0 && bytes.byteLength === bytes.buffer.byteLength && bytes.buffer instanceof ArrayBuffer ? bytes : new Uint8Array(bytes);
+    const progress = newProgress();
+    const data: EpochTaskData = {
+      bytes: own, expect, traceDefault, shape: this.shape, form, newline, progress,
+      maxEpochs: admit === 'refuse' ? this.capacity : Infinity,
+    };
+    this.flights.add(progress);
+    // one task on one worker: busy workers are min(tasks, threads)
+    this.metrics.inFlight(1);
+    const t0 = performance.now();
+    let result: EpochTaskResult | undefined;
+    let error: unknown;
+    try {
+      await this.takeWorker(signal);
+      try {
+        result = await runTask(this.pool, EPOCH_TASK, data, { transfer: [own.buffer as ArrayBuffer], about: 'a request', ...(signal ? { signal } : {}) });
+      } finally {
+        this.giveWorker();
+      }
+    } catch (err) {
+      error = err;
+    } finally {
+      this.flights.delete(progress);
+      this.metrics.inFlight(-1);
+    }
+    // epoch latency: a request's pool time (queue wait, parse and reply included) per epoch of it
+    const epochs = Atomics.load(progress, EPOCHS);
+    const done = Atomics.load(progress, DONE);
+    const perEpoch = (performance.now() - t0) / 1000 / Math.max(1, epochs);
+    /** the epochs' results: those run ok, then the one that failed (if any), the rest cancelled */
+    const count = (failed: boolean) => {
+      for (let k = 0; k < epochs; k++) this.metrics.epoch(perEpoch, k < done ? 'ok' : k === done && failed ? 'failed' : 'cancelled');
+    };
+    if (result?.ok) {
+      count(false);
+      return result.reply;
+    }
+    if (result) {
+      count(true);
+      throw decodedError(result);
+    }
+    /** the error with the id the worker read (a copy: a signal's reason may be shared) */
+    const withId = (e: ServeError) => {
+      const copy = new ServeError(e.code, e.message, e.field);
+      copy.requestId = progressId(progress);
+      return copy;
+    };
+    if (signal?.aborted) {
+      count(false);
+      const reason: unknown = signal.reason;
+      throw reason instanceof ServeError ? withId(reason) : reason;
+    }
+    count(true);
+    if (error instanceof PoolError && error.kind === 'closed') {
+      throw withId(new ServeError('shutting_down', 'the server shut down before the request finished'));
+    }
+    const cause = error instanceof Error ? error.cause : undefined;
+    if ((cause as NodeJS.ErrnoException | undefined)?.code === 'ERR_WORKER_OUT_OF_MEMORY') {
+      const what = epochs === 0 ? 'parsing this document' : 'this request';
+      throw withId(new ServeError('too_large', `${what} needs more than the ${this.workerHeapMb} MiB a worker may use (${PARSE_HEAP_PER_BYTE} x --max-body + ${PARSE_HEAP_BASE_MB} MiB)`));
+    }
+    if (epochs > 0) {
+      const doc = Atomics.load(progress, DOC);
+      const why = error instanceof PoolError ? String(error.message).replace(/^serve\.epoch: a request: /, '') : String(error);
+      throw withId(new ServeError('epoch_failed', `the epoch failed: ${why}`, doc >= 0 ? `epochs[${doc}]` : ''));
+    }
+    throw withId(new ServeError('internal', `the request failed: ${error instanceof Error ? error.message : String(error)}`));
+  }
+
+  /**
+   * A place on the pool for one request's task: at most `threads` at once, the others wait
+   * here, first come first served. Handed an abortable task while every worker is busy, piscina
+   * parks it where a task that comes later, to a worker just freed, can pass it, again and again
+   * (seconds, under load); given only when a worker is free, a task starts at once.
+   */
+  private takeWorker(signal: AbortSignal | undefined): Promise<void> {
+    if (this.onPool < this.threads && this.waiting.length === 0) {
+      this.onPool++;
+      return Promise.resolve();
+    }
+    return new Promise<void>((resolve, reject) => {
+      if (signal?.aborted) return reject(signal.reason);
+      const onAbort = () => {
+        const at = this.waiting.indexOf(go);
+        if (at >= 0) this.waiting.splice(at, 1);
+        reject(signal!.reason);
+      };
+      const go = () => {
+        signal?.removeEventListener('abort', onAbort);
+        resolve();
+      };
+      signal?.addEventListener('abort', onAbort, { once: true });
+      this.waiting.push(go);
+    });
+  }
+
+  /** gives the place back: to the request that has waited longest, if any */
+  private giveWorker(): void {
+    const next = this.waiting.shift();
+    if (next) next();
+    else this.onPool--;
+  }
+
+  /** --parse-threads 0: parsed and written on the main thread, the epochs on the pool */
+  private async replyHere(bytes: Uint8Array, { expect, traceDefault = false, signal, admit, form, newline }: ReplyOptions): Promise<string> {
+    signal?.throwIfAborted();
+    const d = decodeRequest(bytes, expect, traceDefault, this.shape);
+    if (!d.ok) throw decodedError(d);
+    const req = d.request;
+    try {
+      const text = encodeReply(req.id, req.batch, await this.run(req, { admit, ...(signal ? { signal } : {}) }), form);
+      return newline ? `${text}\n` : text;
+    } catch (err) {
+      if (err instanceof ServeError) err.requestId ??= req.id;
+      throw err;
+    }
+  }
+
+  /**
+   * Runs a request's epochs on the pool (the JSON on the main thread); outputs in input order.
+   * Throws ServeError: 'queue_full' when `admit` is 'refuse' and they do not fit (stdio waits
+   * instead: it reads no further while full), 'batch_too_large', 'shutting_down',
+   * 'epoch_failed', or the signal's reason.
+   */
+  private run(req: EpochRequest, options: { signal?: AbortSignal; admit: 'refuse' | 'always' }): Promise<ServeOutput[]> {
+    // a multi-mechanism document is one epoch per mechanism
+    const count = epochCount(req.inputs);
+    if (count > this.capacity && options.admit === 'refuse') {
+      throw new ServeError(
+        'batch_too_large',
+        `a batch of ${count} epochs is more than this server ever holds at once (${this.capacity}); split it`,
+        'epochs',
+      );
+    }
+    if (options.admit === 'refuse' && !this.fits(count)) {
+      throw new ServeError(
+        'queue_full',
+        `queue full: ${this.epochsPending()} epochs in flight, ${count} more do not fit in ${this.capacity}; retry later`,
+      );
+    }
+    return this.runNow(req.inputs, req.trace, options.signal);
   }
 
   private async runNow(docs: ServeInput[], docTrace: boolean[], signal: AbortSignal | undefined): Promise<ServeOutput[]> {
@@ -218,6 +398,8 @@ export class Service {
     /** the request index of the epoch that failed (a PoolError of kind 'failed') */
     let failedAt = -1;
     this.metrics.inFlight(count);
+    const flight = { epochs: count };
+    this.flights.add(flight);
     try {
       await Promise.all(
         groups.map(async (g) => {
@@ -238,6 +420,7 @@ export class Service {
       );
     } finally {
       signal?.removeEventListener('abort', onAbort);
+      this.flights.delete(flight);
     }
     // epoch latency: a request's pool time (queue wait included) per epoch of it
     const perEpoch = (performance.now() - t0) / 1000 / count;
@@ -266,10 +449,10 @@ export class Service {
   async close(options: { force?: boolean } = {}): Promise<void> {
     this.closing = true;
     if (options.force) {
-      await Promise.all([this.pool.close({ force: true }), this.codec.close()]);
+      await this.pool.close({ force: true });
       return;
     }
     await Promise.allSettled([...this.running]);
-    await Promise.all([this.pool.close(), this.codec.close()]);
+    await this.pool.close();
   }
 }

@@ -36,7 +36,8 @@ export interface StdioServer {
 }
 
 interface Slot {
-  text: string | undefined;
+  /** the reply line, newline included */
+  line: string | Uint8Array | undefined;
 }
 
 const shuttingDown = () => new ServeError('shutting_down', 'the server is shutting down; this request was not run');
@@ -60,9 +61,9 @@ export function serveStdio(service: Service, options: StdioOptions): StdioServer
   const done = new Promise<void>((resolve) => (finish = resolve));
 
   const write = () => {
-    while (slots.length > 0 && slots[0]!.text !== undefined) {
+    while (slots.length > 0 && slots[0]!.line !== undefined) {
       const slot = slots.shift()!;
-      if (!outputBroken) output.write(`${slot.text}\n`);
+      if (!outputBroken) output.write(slot.line!);
     }
     flowControl();
     // after the rest of the chunk being read is answered (a line cut off then is, too)
@@ -82,52 +83,49 @@ export function serveStdio(service: Service, options: StdioOptions): StdioServer
   };
   output.on('drain', flowControl);
 
-  const reply = (slot: Slot, text: string) => {
-    slot.text = text;
+  const reply = (slot: Slot, line: string | Uint8Array) => {
+    slot.line = line;
     write();
   };
 
   function errorSlot(id: RequestId, err: ServeError) {
     metrics.request('stdio', err.code);
-    const slot: Slot = { text: undefined };
+    const slot: Slot = { line: undefined };
     slots.push(slot);
-    reply(slot, errorReply(id, err));
+    reply(slot, `${errorReply(id, err)}\n`);
   }
 
   function request(line: Buffer, n: number) {
-    const slot: Slot = { text: undefined };
+    const slot: Slot = { line: undefined };
     slots.push(slot);
     const t0 = performance.now();
-    let id: RequestId = null;
     metrics.inflightRequests++;
     // the line is read: it is admitted whatever the budget (no more is read while full), and
     // its timeout starts now
     const admission = service.admit(line.length, { force: true });
     const onForce = () => admission.abort(cancel.signal.reason);
     cancel.signal.addEventListener('abort', onForce, { once: true });
-    const answer = (text: string, result: string) => {
+    const answer = (line: string | Uint8Array, result: string) => {
       cancel.signal.removeEventListener('abort', onForce);
       admission.release();
       metrics.inflightRequests--;
       const seconds = (performance.now() - t0) / 1000;
       metrics.request('stdio', result, seconds);
       log?.(`request ${n}: ${result} in ${(seconds * 1000).toFixed(1)} ms`);
-      reply(slot, text);
+      reply(slot, line);
     };
     const fail = (err: unknown) => {
       const e = toServeError(admission.signal.aborted ? admission.signal.reason : err);
-      answer(errorReply(e.requestId ?? id, e), e.code);
+      // the id, once the request was parsed: from the error itself (service.reply)
+      answer(`${errorReply(e.requestId ?? (err instanceof ServeError ? err.requestId : undefined) ?? null, e)}\n`, e.code);
     };
     const signal = admission.signal;
-    // parsed and validated in a codec worker, run on the pool, written out in a codec worker
+    // parsed, run and written in one pool task
     (async () => {
       // a yuma scenario request (src/serve/scenario.ts)
       const scenario = scenarioDocument(line);
-      if (scenario) return answer(await scenarioReply(service, scenario, signal), 'ok');
-      const req = await service.codec.decode(line, 'auto', { signal });
-      id = req.id;
-      const outs = await service.run(req, { admit: 'always', signal });
-      answer(await service.codec.encode(req.id, req.batch, outs, 'reply'), 'ok');
+      if (scenario) return answer(`${await scenarioReply(service, scenario, signal)}\n`, 'ok');
+      answer(await service.reply(line, { expect: 'auto', signal, admit: 'always', form: 'reply', newline: true }), 'ok');
     })().catch(fail);
   }
 
