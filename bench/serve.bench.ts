@@ -183,31 +183,17 @@ async function runCase(server: Server, threads: number, c: (typeof CASES)[number
     // warm-up: a few rounds on every connection; the first answer must be exact
     const first = await post(agent, server.port, '/v1/epoch', body);
     if (first.status !== 200 || first.text !== want) throw new Error(`${c.name}: the answer differs from runEpoch (status ${first.status})`);
-    const warm = Date.now() + 1000;
-    await Promise.all(
-      Array.from({ length: concurrency }, async () => {
-        for (let k = 0; k < 5 && Date.now() < warm; k++) await post(agent, server.port, '/v1/epoch', body);
-      }),
-    );
+    await warmUp(() => post(agent, server.port, '/v1/epoch', body));
     const before = await get(server.port, '/metrics');
     const cpu0 = cpuSeconds(server.proc.pid!);
     const latencies: number[] = [];
     let errors = 0;
-    let issued = 0;
-    const t0 = performance.now();
-    const deadline = t0 + seconds * 1000;
-    await Promise.all(
-      Array.from({ length: concurrency }, async () => {
-        while (issued < maxRequests && performance.now() < deadline) {
-          issued++;
-          const s = performance.now();
-          const r = await post(agent, server.port, '/v1/epoch', body);
-          latencies.push(performance.now() - s);
-          if (r.status !== 200 || r.text.length !== want.length) errors++;
-        }
-      }),
-    );
-    const elapsed = (performance.now() - t0) / 1000;
+    const elapsed = await closedLoop(async () => {
+      const s = performance.now();
+      const r = await post(agent, server.port, '/v1/epoch', body);
+      latencies.push(performance.now() - s);
+      if (r.status !== 200 || r.text.length !== want.length) errors++;
+    });
     const cpu1 = cpuSeconds(server.proc.pid!);
     const after = await get(server.port, '/metrics');
     const sorted = latencies.slice().sort((a, b) => a - b);
@@ -237,6 +223,36 @@ async function runCase(server: Server, threads: number, c: (typeof CASES)[number
   }
 }
 
+/** Up to 5 calls of `call` on each of `concurrency` clients, for at most a second. */
+async function warmUp(call: () => Promise<unknown>): Promise<void> {
+  const until = Date.now() + 1000;
+  await Promise.all(
+    Array.from({ length: concurrency }, async () => {
+      for (let k = 0; k < 5 && Date.now() < until; k++) await call();
+    }),
+  );
+}
+
+/**
+ * `concurrency` clients calling `call` one after another until `maxRequests` calls were issued
+ * or `seconds` passed (a closed loop: a call starts when that client's last one ended); returns
+ * the seconds it took.
+ */
+async function closedLoop(call: () => Promise<void>): Promise<number> {
+  let issued = 0;
+  const t0 = performance.now();
+  const deadline = t0 + seconds * 1000;
+  await Promise.all(
+    Array.from({ length: concurrency }, async () => {
+      while (issued < maxRequests && performance.now() < deadline) {
+        issued++;
+        await call();
+      }
+    }),
+  );
+  return (performance.now() - t0) / 1000;
+}
+
 /**
  * The pool's own epochs/s on `c`'s input: `concurrency` calls of pool.runEpochs([input]) in
  * flight, bounded in count and time as a case is, after the same warm-up.
@@ -246,26 +262,13 @@ async function poolRate(threads: number, c: (typeof CASES)[number]): Promise<num
   const pool = createPool({ threads });
   try {
     await pool.warmup(input);
-    const warm = Date.now() + 1000;
-    await Promise.all(
-      Array.from({ length: concurrency }, async () => {
-        for (let k = 0; k < 5 && Date.now() < warm; k++) await pool.runEpochs([input]);
-      }),
-    );
+    await warmUp(() => pool.runEpochs([input]));
     let done = 0;
-    let issued = 0;
-    const t0 = performance.now();
-    const deadline = t0 + seconds * 1000;
-    await Promise.all(
-      Array.from({ length: concurrency }, async () => {
-        while (issued < maxRequests && performance.now() < deadline) {
-          issued++;
-          await pool.runEpochs([input]);
-          done++;
-        }
-      }),
-    );
-    return done / ((performance.now() - t0) / 1000);
+    const elapsed = await closedLoop(async () => {
+      await pool.runEpochs([input]);
+      done++;
+    });
+    return done / elapsed;
   } finally {
     await pool.close();
   }
