@@ -16,6 +16,7 @@ import { DOC, DONE, EPOCHS, EPOCH_TASK, newProgress, progressId, type EpochTaskD
 import { INPUT_MAX_LENGTH, REQUEST_MAX_DEPTH, type ShapeLimits } from './json-shape.js';
 import { ServeError, type EpochRequest } from './protocol.js';
 import { epochCount, expandMechanisms, type ServeInput, type ServeOutput } from './mechanisms.js';
+import { Places } from './places.js';
 
 export interface ServiceOptions {
   /** worker threads (default: the machine's parallelism) */
@@ -91,9 +92,8 @@ export class Service {
    * or, with the JSON on the main thread, a count of epochs
    */
   private readonly flights = new Set<Int32Array | { epochs: number }>();
-  /** requests' tasks on the pool (at most `threads`), and the requests waiting for a place, in order */
-  private onPool = 0;
-  private readonly waiting: (() => void)[] = [];
+  /** requests' tasks on the pool: at most `threads`, the others wait in arrival order (places.ts) */
+  private readonly places: Places;
 
   constructor(options: ServiceOptions) {
     const maxQueue = options.maxQueue ?? SERVE_DEFAULTS.maxQueue;
@@ -109,6 +109,7 @@ export class Service {
       ...(this.workerHeapMb === undefined ? {} : { heapLimits: { oldMb: this.workerHeapMb, youngMb: PARSE_YOUNG_MB }, preload: [EPOCH_TASK] }),
     });
     this.threads = this.pool.options.threads;
+    this.places = new Places(this.threads);
     this.capacity = this.threads + maxQueue;
     // a batch may list up to `capacity` epochs
     this.shape = { maxDepth: REQUEST_MAX_DEPTH, maxLength: Math.max(INPUT_MAX_LENGTH, this.capacity) };
@@ -248,11 +249,11 @@ export class Service {
     let result: EpochTaskResult | undefined;
     let error: unknown;
     try {
-      await this.takeWorker(signal);
+      await this.places.take(signal);
       try {
         result = await runTask(this.pool, EPOCH_TASK, data, { transfer: [own.buffer as ArrayBuffer], about: 'a request', ...(signal ? { signal } : {}) });
       } finally {
-        this.giveWorker();
+        this.places.give();
       }
     } catch (err) {
       error = err;
@@ -302,40 +303,6 @@ export class Service {
       throw withId(new ServeError('epoch_failed', `the epoch failed: ${why}`, doc >= 0 ? `epochs[${doc}]` : ''));
     }
     throw withId(new ServeError('internal', `the request failed: ${error instanceof Error ? error.message : String(error)}`));
-  }
-
-  /**
-   * A place on the pool for one request's task: at most `threads` at once, the others wait
-   * here, first come first served. Handed an abortable task while every worker is busy, piscina
-   * parks it where a task that comes later, to a worker just freed, can pass it, again and again
-   * (seconds, under load); given only when a worker is free, a task starts at once.
-   */
-  private takeWorker(signal: AbortSignal | undefined): Promise<void> {
-    if (this.onPool < this.threads && this.waiting.length === 0) {
-      this.onPool++;
-      return Promise.resolve();
-    }
-    return new Promise<void>((resolve, reject) => {
-      if (signal?.aborted) return reject(signal.reason);
-      const onAbort = () => {
-        const at = this.waiting.indexOf(go);
-        if (at >= 0) this.waiting.splice(at, 1);
-        reject(signal!.reason);
-      };
-      const go = () => {
-        signal?.removeEventListener('abort', onAbort);
-        resolve();
-      };
-      signal?.addEventListener('abort', onAbort, { once: true });
-      this.waiting.push(go);
-    });
-  }
-
-  /** gives the place back: to the request that has waited longest, if any */
-  private giveWorker(): void {
-    const next = this.waiting.shift();
-    if (next) next();
-    else this.onPool--;
   }
 
   /** --parse-threads 0: parsed and written on the main thread, the epochs on the pool */
