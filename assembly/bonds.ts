@@ -312,11 +312,6 @@ export function yuma3DividendRows(
   }
 }
 
-/** The stored u16 of original Yuma's bonds: toU16 of the column max-upscaled EMA (val kept). */
-export function upscaleToU16(nnz: i32, col: usize, val: usize, colMax: usize, out: usize): void {
-  for (let q = 0; q < nnz; q++) setU16(out, q, <u16>toU16(divUnlessZero(i64At(val, q), i64At(colMax, u32At(col, q)))));
-}
-
 /** Storage form of original Yuma: column max-upscale (max becomes ONE), in place. */
 export function colMaxUpscale(n: i32, nnz: i32, col: usize, val: usize, maxes: usize): void {
   zeroI64(maxes, n);

@@ -8,7 +8,7 @@ export { consensus, consensusStakeInto, consensusColumns } from './consensus';
 export { clip, clipRows } from './clip';
 export {
   loadBonds, colSums, divideColumns, colnorm, scaleRows, emaFixed, emaFixedRows, emaLiquid, emaLiquidRows, rowDotIncentive,
-  emaDividends, emaColumnMaxima, emaDividendRows, yuma3Dividends, yuma3DividendRows, upscaleToU16, colMaxUpscale, toU16Array,
+  emaDividends, emaColumnMaxima, emaDividendRows, yuma3Dividends, yuma3DividendRows, colMaxUpscale, toU16Array,
 } from './bonds';
 export { emaOriginal, emaSums, emaRows } from './emaBonds';
 export { emission } from './emission';

@@ -1008,24 +1008,6 @@ describe('WASM kernels == reference kernels', () => {
     );
   });
 
-  it('upscaleToU16 (the stored u16 of the column max-upscaled EMA, val untouched)', () =>
-    property(
-      size.chain((n) => fc.record({ n: fc.constant(n), w: csr(n, fc.oneof(frac, anyI64, fc.constant(0n))), maxes: vec(n, fc.oneof(frac, anyI64, fc.constant(0n))) })),
-      ({ n, w, maxes }) => {
-        const nnz = w.col.length;
-        sameOnBoth(
-          { ...csrLayout(n, nnz, 'i64'), maxes: ['i64', n], out: ['u16', nnz] } as const,
-          (m) => {
-            fillCsr(m, w);
-            m.val.view.set(w.val);
-            m.maxes.view.set(maxes);
-          },
-          (k, m) => k.upscaleToU16(nnz, m.col, m.val, m.maxes, m.out),
-          (m) => ({ out: head(m.out.view, nnz), val: head(m.val.view, nnz) }),
-        );
-      },
-    ));
-
   it('toU16Array', () =>
     property(
       fc.array(fc.oneof(anyI64, frac), { maxLength: 200 }),

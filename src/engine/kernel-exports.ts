@@ -262,12 +262,6 @@ export interface WasmExports {
    */
   yuma3DividendRows(r0: number, r1: number, rowPtr: number, col: number, val: number, colSum: number, I: number, a: number, out: number): void;
   /**
-   * The stored u16 of original Yuma's bonds: toU16 of the column max-upscaled EMA (val kept).
-   *
-   * assembly/bonds.ts: `upscaleToU16(nnz: i32, col: usize, val: usize, colMax: usize, out: usize): void`
-   */
-  upscaleToU16(nnz: number, col: number, val: number, colMax: number, out: number): void;
-  /**
    * Storage form of original Yuma: column max-upscale (max becomes ONE), in place.
    *
    * assembly/bonds.ts: `colMaxUpscale(n: i32, nnz: i32, col: usize, val: usize, maxes: usize): void`
@@ -358,7 +352,6 @@ export const WASM_ARITY = {
   emaDividendRows: 10,
   yuma3Dividends: 8,
   yuma3DividendRows: 9,
-  upscaleToU16: 5,
   colMaxUpscale: 5,
   toU16Array: 3,
   emaOriginal: 20,

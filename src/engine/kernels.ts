@@ -147,12 +147,6 @@ export interface Kernels {
    */
   yuma3Dividends(n: number, rowPtr: U32, col: U32, val: I64, colSum: I64, I: I64, a: I64, out: I64): void;
   /**
-   * yuma.md 2.12f + 2.15 for original Yuma's stored bonds in one pass: out_q = toU16(divF(v,
-   * colMax_j)) where colMax_j != 0, else toU16(v); val is not modified.
-   * @see {@link WasmExports.upscaleToU16} (the AssemblyScript side)
-   */
-  upscaleToU16(nnz: number, col: U32, val: I64, colMax: I64, out: U16): void;
-  /**
    * yuma.md 2.12f: column max-upscale in place; maxes is scratch.
    * @see {@link WasmExports.colMaxUpscale} (the AssemblyScript side)
    */
@@ -199,6 +193,5 @@ type _KernelsMatchWasm = KernelsMatchWasm<{ [K in KernelName]: SameSignature<Low
 export type RangeKernels = Pick<
   WasmExports,
   | 'prepareWeightRows' | 'consensusStakeInto' | 'consensusColumns' | 'emaSums' | 'emaRows' | 'emaColumnMaxima' | 'emaDividendRows'
-  | 'upscaleToU16'
   | 'emaFixedRows' | 'emaLiquidRows' | 'yuma3DividendRows' | 'clipRows' | 'addInto' | 'maxInto'
 >;
