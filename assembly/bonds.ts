@@ -49,8 +49,8 @@ export function loadBonds(
   return k;
 }
 
-/** Column sums of a matrix's entries. */
-export function colSums(n: i32, nnz: i32, col: usize, val: usize, sums: usize): void {
+/** Column sums (plain, wrapping) of a matrix's entries: the first half of colnorm. */
+function colSums(n: i32, nnz: i32, col: usize, val: usize, sums: usize): void {
   zeroI64(sums, n);
   for (let q = 0; q < nnz; q++) addI64(sums, u32At(col, q), i64At(val, q));
 }

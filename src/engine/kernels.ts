@@ -77,17 +77,12 @@ export interface Kernels {
     outPtr: U32, outCol: U32, outVal: I64, colSum: I64,
   ): number;
   /**
-   * Column sums (plain, wrapping) of a matrix's entries.
-   * @see {@link WasmExports.colSums} (the AssemblyScript side)
-   */
-  colSums(n: number, nnz: number, col: U32, val: I64, sums: I64): void;
-  /**
    * Second half of colnorm: out = divF(v, colSum_j) where colSum_j != 0, else v (out may be val).
    * @see {@link WasmExports.divideColumns} (the AssemblyScript side)
    */
   divideColumns(nnz: number, col: U32, val: I64, out: I64, colSum: I64): void;
   /**
-   * yuma.md 2.12 colnorm (colSums + divideColumns), into `out` (may equal `val`).
+   * yuma.md 2.12 colnorm (the plain column sums, then divideColumns), into `out` (may equal `val`).
    * @see {@link WasmExports.colnorm} (the AssemblyScript side)
    */
   colnorm(n: number, nnz: number, col: U32, val: I64, out: I64, sums: I64): void;

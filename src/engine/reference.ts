@@ -363,7 +363,6 @@ export function createReferenceKernels(): Kernels {
       return nnz;
     },
 
-    colSums: columnSums,
     divideColumns,
 
     // yuma.md 2.12 colnorm: s_j = column sum; entries divF(v, s_j) where s_j != 0.
