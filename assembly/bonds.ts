@@ -49,8 +49,8 @@ export function loadBonds(
   return k;
 }
 
-/** Column sums of a matrix's entries. */
-export function colSums(n: i32, nnz: i32, col: usize, val: usize, sums: usize): void {
+/** Column sums (plain, wrapping) of a matrix's entries: the first half of colnorm. */
+function colSums(n: i32, nnz: i32, col: usize, val: usize, sums: usize): void {
   zeroI64(sums, n);
   for (let q = 0; q < nnz; q++) addI64(sums, u32At(col, q), i64At(val, q));
 }
@@ -310,11 +310,6 @@ export function yuma3DividendRows(
     }
     setI64(out, i, mulChecked(s, i64At(a, i)));
   }
-}
-
-/** The stored u16 of original Yuma's bonds: toU16 of the column max-upscaled EMA (val kept). */
-export function upscaleToU16(nnz: i32, col: usize, val: usize, colMax: usize, out: usize): void {
-  for (let q = 0; q < nnz; q++) setU16(out, q, <u16>toU16(divUnlessZero(i64At(val, q), i64At(colMax, u32At(col, q)))));
 }
 
 /** Storage form of original Yuma: column max-upscale (max becomes ONE), in place. */

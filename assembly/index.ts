@@ -1,14 +1,14 @@
 // The WASM module's exports: kernels over flat arrays in linear memory (JS-owned, imported).
 // Nothing here allocates: src/engine/wasm.ts hands every kernel its buffers as byte offsets.
 export { mulF, mulChecked, divF, divSat, expSafe, mulShr32U, quotShift32, quotShift32Pair, oneOverF, quotientBelowF } from './fixed';
-export { sum, normalize, addInto, maxInto } from './vector';
+export { normalize, addInto, maxInto } from './vector';
 export { combineStake } from './stake';
 export { prepareWeights, prepareWeightRows } from './weights';
 export { consensus, consensusStakeInto, consensusColumns } from './consensus';
 export { clip, clipRows } from './clip';
 export {
-  loadBonds, colSums, divideColumns, colnorm, scaleRows, emaFixed, emaFixedRows, emaLiquid, emaLiquidRows, rowDotIncentive,
-  emaDividends, emaColumnMaxima, emaDividendRows, yuma3Dividends, yuma3DividendRows, upscaleToU16, colMaxUpscale, toU16Array,
+  loadBonds, divideColumns, colnorm, scaleRows, emaFixed, emaFixedRows, emaLiquid, emaLiquidRows, rowDotIncentive,
+  emaDividends, emaColumnMaxima, emaDividendRows, yuma3Dividends, yuma3DividendRows, colMaxUpscale, toU16Array,
 } from './bonds';
 export { emaOriginal, emaSums, emaRows } from './emaBonds';
 export { emission } from './emission';

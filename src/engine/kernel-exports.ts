@@ -71,12 +71,6 @@ export interface WasmExports {
    */
   quotientBelowF(v: bigint, s: bigint): bigint;
   /**
-   * Plain (wrapping) sum of n raws.
-   *
-   * assembly/vector.ts: `sum(v: usize, n: i32): i64`
-   */
-  sum(v: number, n: number): bigint;
-  /**
    * normalize: S = sum(v); S == 0 leaves v unchanged; else v_i = divF(v_i, S) (same S for all).
    *
    * assembly/vector.ts: `normalize(v: usize, n: i32): void`
@@ -165,12 +159,6 @@ export interface WasmExports {
    * assembly/bonds.ts: `loadBonds(n: i32, rowPtr: usize, col: usize, b: usize, recent: usize, proportion: bool, outPtr: usize, outCol: usize, outVal: usize, colSum: usize): i32`
    */
   loadBonds(n: number, rowPtr: number, col: number, b: number, recent: number, proportion: boolean, outPtr: number, outCol: number, outVal: number, colSum: number): number;
-  /**
-   * Column sums of a matrix's entries.
-   *
-   * assembly/bonds.ts: `colSums(n: i32, nnz: i32, col: usize, val: usize, sums: usize): void`
-   */
-  colSums(n: number, nnz: number, col: number, val: number, sums: number): void;
   /**
    * Second half of colnorm: out = divF(v, colSum[j]) where that sum is non-zero, else v.
    *
@@ -262,12 +250,6 @@ export interface WasmExports {
    */
   yuma3DividendRows(r0: number, r1: number, rowPtr: number, col: number, val: number, colSum: number, I: number, a: number, out: number): void;
   /**
-   * The stored u16 of original Yuma's bonds: toU16 of the column max-upscaled EMA (val kept).
-   *
-   * assembly/bonds.ts: `upscaleToU16(nnz: i32, col: usize, val: usize, colMax: usize, out: usize): void`
-   */
-  upscaleToU16(nnz: number, col: number, val: number, colMax: number, out: number): void;
-  /**
    * Storage form of original Yuma: column max-upscale (max becomes ONE), in place.
    *
    * assembly/bonds.ts: `colMaxUpscale(n: i32, nnz: i32, col: usize, val: usize, maxes: usize): void`
@@ -331,7 +313,6 @@ export const WASM_ARITY = {
   quotShift32Pair: 3,
   oneOverF: 1,
   quotientBelowF: 2,
-  sum: 2,
   normalize: 2,
   addInto: 3,
   maxInto: 3,
@@ -344,7 +325,6 @@ export const WASM_ARITY = {
   clip: 12,
   clipRows: 9,
   loadBonds: 10,
-  colSums: 5,
   divideColumns: 5,
   colnorm: 6,
   scaleRows: 7,
@@ -358,7 +338,6 @@ export const WASM_ARITY = {
   emaDividendRows: 10,
   yuma3Dividends: 8,
   yuma3DividendRows: 9,
-  upscaleToU16: 5,
   colMaxUpscale: 5,
   toU16Array: 3,
   emaOriginal: 20,

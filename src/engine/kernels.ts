@@ -77,17 +77,12 @@ export interface Kernels {
     outPtr: U32, outCol: U32, outVal: I64, colSum: I64,
   ): number;
   /**
-   * Column sums (plain, wrapping) of a matrix's entries.
-   * @see {@link WasmExports.colSums} (the AssemblyScript side)
-   */
-  colSums(n: number, nnz: number, col: U32, val: I64, sums: I64): void;
-  /**
    * Second half of colnorm: out = divF(v, colSum_j) where colSum_j != 0, else v (out may be val).
    * @see {@link WasmExports.divideColumns} (the AssemblyScript side)
    */
   divideColumns(nnz: number, col: U32, val: I64, out: I64, colSum: I64): void;
   /**
-   * yuma.md 2.12 colnorm (colSums + divideColumns), into `out` (may equal `val`).
+   * yuma.md 2.12 colnorm (the plain column sums, then divideColumns), into `out` (may equal `val`).
    * @see {@link WasmExports.colnorm} (the AssemblyScript side)
    */
   colnorm(n: number, nnz: number, col: U32, val: I64, out: I64, sums: I64): void;
@@ -147,12 +142,6 @@ export interface Kernels {
    */
   yuma3Dividends(n: number, rowPtr: U32, col: U32, val: I64, colSum: I64, I: I64, a: I64, out: I64): void;
   /**
-   * yuma.md 2.12f + 2.15 for original Yuma's stored bonds in one pass: out_q = toU16(divF(v,
-   * colMax_j)) where colMax_j != 0, else toU16(v); val is not modified.
-   * @see {@link WasmExports.upscaleToU16} (the AssemblyScript side)
-   */
-  upscaleToU16(nnz: number, col: U32, val: I64, colMax: I64, out: U16): void;
-  /**
    * yuma.md 2.12f: column max-upscale in place; maxes is scratch.
    * @see {@link WasmExports.colMaxUpscale} (the AssemblyScript side)
    */
@@ -199,6 +188,5 @@ type _KernelsMatchWasm = KernelsMatchWasm<{ [K in KernelName]: SameSignature<Low
 export type RangeKernels = Pick<
   WasmExports,
   | 'prepareWeightRows' | 'consensusStakeInto' | 'consensusColumns' | 'emaSums' | 'emaRows' | 'emaColumnMaxima' | 'emaDividendRows'
-  | 'upscaleToU16'
   | 'emaFixedRows' | 'emaLiquidRows' | 'yuma3DividendRows' | 'clipRows' | 'addInto' | 'maxInto'
 >;

@@ -363,7 +363,6 @@ export function createReferenceKernels(): Kernels {
       return nnz;
     },
 
-    colSums: columnSums,
     divideColumns,
 
     // yuma.md 2.12 colnorm: s_j = column sum; entries divF(v, s_j) where s_j != 0.
@@ -449,7 +448,10 @@ export function createReferenceKernels(): Kernels {
         out.view[i] = sum(row(i, rowPtr, col, N).map(({ j, v }) => mulF(I.view[j]!, v)));
       }
       columnMaxima(n, nnz, col, N, colMax);
-      if (u16) this.upscaleToU16(nnz, col, N, colMax, u16);
+      if (u16) {
+        upscaleColumns(nnz, col, N, colMax); // N is this kernel's own copy
+        for (let q = 0; q < nnz; q++) u16.view[q] = toU16(N.view[q]!);
+      }
     },
 
     // yuma.md 2.13c: N = EMA / column sums; tb_i = sum mulF(N_ij, I_j); out_i = checked mulF(tb_i, a_i).
@@ -461,14 +463,6 @@ export function createReferenceKernels(): Kernels {
         });
         const tb = sum(N.map(({ j, v }) => mulF(v, I.view[j]!)));
         out.view[i] = mulChecked(tb, a.view[i]!);
-      }
-    },
-
-    // yuma.md 2.12f then 2.15: the storage u16 of each upscaled entry (val kept).
-    upscaleToU16(nnz, col, val, colMax, out) {
-      for (let q = 0; q < nnz; q++) {
-        const m = colMax.view[col.view[q]!]!;
-        out.view[q] = toU16(m !== 0n ? divF(val.view[q]!, m) : val.view[q]!);
       }
     },
 

@@ -92,9 +92,9 @@ export function createWasmKernels(module: WebAssembly.Module = wasmModule()): Ke
 
 /** Every kernel, bound to the export of its name (the compiler checks the list is exactly KernelName). */
 const KERNEL_NAMES = Object.keys({
-  normalize: 0, combineStake: 0, prepareWeights: 0, consensus: 0, clip: 0, loadBonds: 0, colSums: 0, divideColumns: 0,
+  normalize: 0, combineStake: 0, prepareWeights: 0, consensus: 0, clip: 0, loadBonds: 0, divideColumns: 0,
   colnorm: 0, scaleRows: 0, emaOriginal: 0, emaFixed: 0, emaLiquid: 0, rowDotIncentive: 0, emaDividends: 0,
-  yuma3Dividends: 0, upscaleToU16: 0, colMaxUpscale: 0, toU16Array: 0, emission: 0,
+  yuma3Dividends: 0, colMaxUpscale: 0, toU16Array: 0, emission: 0,
 } satisfies Record<KernelName, 0>) as KernelName[];
 
 function kernelsOver(x: WasmExports, memory: WebAssembly.Memory, from = 0): Kernels {

@@ -1,5 +1,5 @@
 // What one block of each split job does (split.ts), on whichever thread claimed it: the
-// range kernel over its rows, columns or entries, on that thread's own WASM instance and
+// range kernel over its rows or columns, on that thread's own WASM instance and
 // scratch over the shared memory; and a helper's task, which runs blocks until the leader quits.
 import { MEDIAN_SCRATCH, type RangeKernels } from '../engine/kernels.js';
 import { carve } from '../engine/memory.js';
@@ -40,7 +40,7 @@ export function blockRunner(range: RangeKernels, memory: WebAssembly.Memory, ctl
     const b = memory.buffer;
     // a row job's shard: its rows (SPLIT.cuts), its padded base (SPLIT.bases, set by the
     // leader), and where its entry count goes (SPLIT.counts)
-    const [r0, r1] = job === 'consensusColumns' || job === 'upscaleToU16' ? [0, 0] : cutsAt(b, split.cuts, nb, block);
+    const [r0, r1] = job === 'consensusColumns' ? [0, 0] : cutsAt(b, split.cuts, nb, block);
     const base = () => new Uint32Array(b, split.bases, nb)[block]!;
     const counted = (k: number) => void (new Int32Array(b, split.counts, nb)[block] = k);
     switch (job) {
@@ -76,12 +76,6 @@ export function blockRunner(range: RangeKernels, memory: WebAssembly.Memory, ctl
       case 'emaDividendRows': {
         const a = jobs.emaDividendRows;
         range.emaDividendRows(r0, r1, a.rowPtr, a.col, a.val, a.colSum, a.I, a.out, a.colMax, a.u16);
-        break;
-      }
-      case 'upscaleToU16': {
-        const a = jobs.upscaleToU16;
-        const [q0, q1] = blockSpan(block, nb, a.nnz);
-        range.upscaleToU16(q1 - q0, a.col + 4 * q0, a.val + 8 * q0, a.colMax, a.out + 2 * q0);
         break;
       }
       case 'emaFixedRows': {

@@ -47,7 +47,7 @@ export const SPLIT = {
  * Every job, by the range kernel its blocks run (`move`: a row job's entries to their final
  * place), with its arguments by name. A row job runs the rows of its shard (SPLIT.cuts); one
  * that writes entries writes them to SPLIT.tmpCol/tmpVal from its padded base (SPLIT.bases).
-export  */
+ */
 const JOBS = {
   prepareWeightRows: {
     rowPtr: 'f64', col: 'f64', w: 'f64', forbid: 'f64', lastUpdate: 'f64', registered: 'f64', commit: 'f64', owner: 'f64', outPtr: 'f64',
@@ -62,7 +62,6 @@ const JOBS = {
     alpha: 'i64', sumD: 'f64', sumB: 'f64', outPtr: 'f64',
   },
   emaDividendRows: { rowPtr: 'f64', col: 'f64', val: 'f64', colSum: 'f64', I: 'f64', out: 'f64', colMax: 'f64', u16: 'f64' },
-  upscaleToU16: { nnz: 'f64', col: 'f64', val: 'f64', colMax: 'f64', out: 'f64' },
   emaFixedRows: {
     alpha: 'i64', newPtr: 'f64', newCol: 'f64', newVal: 'f64', oldPtr: 'f64', oldCol: 'f64', oldVal: 'f64', outPtr: 'f64',
   },

@@ -254,12 +254,6 @@ export function splitKernels(
       cutsFor(rowPtr.view);
       forkJoin('yuma3DividendRows', shards);
     },
-
-    upscaleToU16(nnz, col, val, colMax, out) {
-      const x = jobs.upscaleToU16;
-      x.nnz = nnz; x.col = col.ptr; x.val = val.ptr; x.colMax = colMax.ptr; x.out = out.ptr;
-      forkJoin('upscaleToU16', Math.min(shards, Math.max(1, nnz)));
-    },
   };
 
   return { kernels, quit: leader.quit, blocks: leader.blocks };
