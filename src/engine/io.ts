@@ -451,20 +451,18 @@ export function hyperparametersJson(h: EpochInput['hyperparameters']): string {
   );
 }
 
-/** The input document in the golden layout (one field per line, one matrix row per line). */
-export function epochInputToJson(inp: EpochInput): string {
-  const h = inp.hyperparameters;
-  const nr = inp.neurons;
-  const hp = hyperparametersJson(h);
-  let neurons =
-    `{"alpha_stake":${u64List(nr.alpha_stake)},"tao_stake":${u64List(nr.tao_stake)},` +
-    `"last_update":${numList(nr.last_update)},"block_at_registration":${numList(nr.block_at_registration)},` +
-    `"validator_permit":${boolList(nr.validator_permit)}`;
-  if (h.commit_reveal) {
-    // a commit_reveal input without commit_block has no commits: all null
-    neurons += `,"commit_block":${blockOrNullList(nr.commit_block ?? new Float64Array(inp.n).fill(Infinity))}`;
-  }
-  neurons += '}';
+/** The fields every input document carries at the top level, single- or multi-mechanism. */
+type InputHead = Pick<
+  EpochInput,
+  'netuid' | 'n' | 'current_block' | 'last_mechanism_step_block' | 'rao_emission' | 'owner_uid' | 'hyperparameters' | 'tao_weight'
+>;
+
+/**
+ * An input document in the golden layout, one field per line: the subnet's own fields with
+ * `extra` after rao_emission (a multi-mechanism document's emission_split), the `neurons`
+ * object, then `rest` (the matrices, or the mechanisms).
+ */
+export function inputDocumentJson(inp: InputHead, neurons: string, rest: string[], extra: string[] = []): string {
   const lines = [
     `{"format":"${FORMAT}"`,
     '"kind":"input"',
@@ -473,14 +471,31 @@ export function epochInputToJson(inp: EpochInput): string {
     `"current_block":${inp.current_block}`,
     `"last_mechanism_step_block":${inp.last_mechanism_step_block}`,
     `"rao_emission":"${inp.rao_emission}"`,
+    ...extra,
     `"owner_uid":${inp.owner_uid === null ? 'null' : inp.owner_uid}`,
-    `"hyperparameters":${hp}`,
+    `"hyperparameters":${hyperparametersJson(inp.hyperparameters)}`,
     `"tao_weight":"${inp.tao_weight}"`,
     `"neurons":${neurons}`,
-    `"weights":[\n${matrixBody(inp.weights)}]`,
-    `"bonds":[\n${matrixBody(inp.bonds)}]}`,
+    ...rest,
   ];
-  return lines.join(',\n') + '\n';
+  return lines.join(',\n') + '}\n';
+}
+
+/** The commit blocks in the golden layout; a commit_reveal input without them has no commits: all null. */
+export function commitBlockJson(commit: Float64Array | null | undefined, n: number): string {
+  return blockOrNullList(commit ?? new Float64Array(n).fill(Infinity));
+}
+
+/** The input document in the golden layout (one field per line, one matrix row per line). */
+export function epochInputToJson(inp: EpochInput): string {
+  const nr = inp.neurons;
+  let neurons =
+    `{"alpha_stake":${u64List(nr.alpha_stake)},"tao_stake":${u64List(nr.tao_stake)},` +
+    `"last_update":${numList(nr.last_update)},"block_at_registration":${numList(nr.block_at_registration)},` +
+    `"validator_permit":${boolList(nr.validator_permit)}`;
+  if (inp.hyperparameters.commit_reveal) neurons += `,"commit_block":${commitBlockJson(nr.commit_block, inp.n)}`;
+  neurons += '}';
+  return inputDocumentJson(inp, neurons, [`"weights":[\n${matrixBody(inp.weights)}]`, `"bonds":[\n${matrixBody(inp.bonds)}]`]);
 }
 
 /** The `neurons` object's members of an output document, one per line (the golden layout). */

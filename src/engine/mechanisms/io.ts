@@ -5,8 +5,8 @@ import {
   WHAT_N, Reader, checkArray, checkInt, checkObject, fail,
 } from '../json-check.js';
 import {
-  NULL_BOND_ROW, TRACE_KEYS, boolList, blockOrNullList, header, matrixBody, numList, parseSequenceEpochs, parseSparse,
-  hyperparametersJson, outputNeuronsJson, readHyperparameters, readOutputNeurons, readOwnerUid, readTrace, u64List,
+  NULL_BOND_ROW, TRACE_KEYS, boolList, commitBlockJson, header, inputDocumentJson, matrixBody, numList, parseSequenceEpochs,
+  parseSparse, outputNeuronsJson, readHyperparameters, readOutputNeurons, readOwnerUid, readTrace, u64List,
   type SequenceEpochOf,
 } from '../io.js';
 import { FORMAT, type EpochTrace } from '../types.js';
@@ -178,34 +178,16 @@ function traceJson(t: EpochTrace): string {
 
 /** The multi-mechanism input document in the golden layout. */
 export function mechanismsInputToJson(inp: MechanismsInput): string {
-  const h = inp.hyperparameters;
   const nr = inp.neurons;
-  const hp = hyperparametersJson(h);
   const neurons =
     `{"alpha_stake":${u64List(nr.alpha_stake)},"tao_stake":${u64List(nr.tao_stake)},` +
     `"block_at_registration":${numList(nr.block_at_registration)},"validator_permit":${boolList(nr.validator_permit)}}`;
   const mechs = inp.mechanisms.map((m) => {
-    const commit = h.commit_reveal
-      ? `,\n"commit_block":${blockOrNullList(m.commit_block ?? new Float64Array(inp.n).fill(Infinity))}`
-      : '';
+    const commit = inp.hyperparameters.commit_reveal ? `,\n"commit_block":${commitBlockJson(m.commit_block, inp.n)}` : '';
     return `{"last_update":${numList(m.last_update)}${commit},\n"weights":[\n${matrixBody(m.weights)}],\n"bonds":[\n${matrixBody(m.bonds)}]}`;
   });
-  const lines = [
-    `{"format":"${FORMAT}"`,
-    '"kind":"input"',
-    `"netuid":${inp.netuid}`,
-    `"n":${inp.n}`,
-    `"current_block":${inp.current_block}`,
-    `"last_mechanism_step_block":${inp.last_mechanism_step_block}`,
-    `"rao_emission":"${inp.rao_emission}"`,
-    `"emission_split":${inp.emission_split === null ? 'null' : `[${inp.emission_split.join(',')}]`}`,
-    `"owner_uid":${inp.owner_uid === null ? 'null' : inp.owner_uid}`,
-    `"hyperparameters":${hp}`,
-    `"tao_weight":"${inp.tao_weight}"`,
-    `"neurons":${neurons}`,
-    `"mechanisms":[\n${mechs.join(',\n')}]}`,
-  ];
-  return lines.join(',\n') + '\n';
+  const split = `"emission_split":${inp.emission_split === null ? 'null' : `[${inp.emission_split.join(',')}]`}`;
+  return inputDocumentJson(inp, neurons, [`"mechanisms":[\n${mechs.join(',\n')}]`], [split]);
 }
 
 /** The multi-mechanism output document in the golden layout; a mechanism's `trace` only when present. */
