@@ -14,7 +14,7 @@ import { runEpoch } from '../src/engine/epoch.js';
 import { InputError, type EpochOutput } from '../src/engine/types.js';
 import {
   aggregate, compareMechanismsOutputs, mechanismInputs, mechanismWeights, mechanismsInputToJson, mechanismsOutputToJson,
-  parseMechanismsInput, parseMechanismsOutput, runMechanismsEpoch, splitEmissions, type MechanismsInput,
+  parseMechanismsInput, parseMechanismsOutput, parseMechanismsSequence, runMechanismsEpoch, splitEmissions, type MechanismsInput,
 } from '../src/engine/mechanisms/index.js';
 import { U64F64_ONE } from '../src/engine/mechanisms/split.js';
 
@@ -285,6 +285,38 @@ describe('documents', () => {
     expect(() => parseEpochInput({ ...single, emission_split: [65535] })).toThrow(/only allowed beside "mechanisms"/);
     expect(() => parseEpochInput(base())).toThrow(/parseMechanismsInput/);
   });
+});
+
+describe('bad multi-mechanism sequences', () => {
+  const base = () => JSON.parse(readFileSync(fixture('mseq00_c2_yuma2.json'), 'utf8'));
+  const oneMechanism = (doc: any) => {
+    doc.mechanisms = doc.mechanisms.slice(0, 1);
+    if (doc.emission_split) doc.emission_split = doc.emission_split.slice(0, 1);
+  };
+  const bad: [string, (d: any) => void, string, RegExp][] = [
+    ['a registered uid at n', (d) => (d.epochs[2].registered = [d.epochs[2].input.n]), 'epochs[2].registered[0]', /below this epoch's n = \d+\), got \d+/],
+    ['another netuid expected', (d) => (d.epochs[1].expected.netuid += 1), 'epochs[1].expected.netuid', /expected netuid 78 \(the input's\)/],
+    ['one expected mechanism of two', (d) => oneMechanism(d.epochs[1].expected), 'epochs[1].expected.mechanisms', /mechanism count of 2 \(the input's\), got 1/],
+    ['one mechanism from epoch 3 on', (d) => (oneMechanism(d.epochs[3].input), oneMechanism(d.epochs[3].expected)), 'epochs[3].input.mechanisms', /expected 2 mechanisms \(the count stays fixed/],
+  ];
+  it('has a base that parses', () => {
+    expect(parseMechanismsSequence(base(), 'seq.json').epochs).toHaveLength(10);
+  });
+  for (const [what, edit, field, message] of bad) {
+    it(`rejects ${what} (field ${field})`, () => {
+      const d = base();
+      edit(d);
+      let err: unknown;
+      try {
+        parseMechanismsSequence(d, 'seq.json');
+      } catch (e) {
+        err = e;
+      }
+      expect(err).toBeInstanceOf(InputError);
+      expect((err as InputError).field).toBe(field);
+      expect((err as InputError).message).toMatch(message);
+    });
+  }
 });
 
 // ---------------------------------------------------------------------------------------

@@ -11,6 +11,7 @@ import {
   applyOverrides,
   defaultScenario,
   parseScenario,
+  setIfDefined,
   type Scenario,
   type ScenarioOverrides,
 } from '../engine/network/run-spec.js';
@@ -69,9 +70,7 @@ export async function simulateCommand(file: string | undefined, f: SimulateFlags
     const profile = choiceOption<ProfileName>(f.profile, '--profile', ['bittensor', 'commune']);
     const base = file !== undefined ? parseScenario(readJsonFile(file), file) : defaultScenario(profile ?? 'bittensor');
     const o: ScenarioOverrides = {};
-    const set = <K extends keyof ScenarioOverrides>(k: K, v: ScenarioOverrides[K] | undefined) => {
-      if (v !== undefined) o[k] = v;
-    };
+    const set = setIfDefined(o);
     set('profile', file !== undefined ? profile : undefined);
     set('subnets', intOption(f.subnets, '--subnets', 1, 256));
     set('neurons', intOption(f.neurons, '--neurons', 1));

@@ -2,7 +2,7 @@
 // (spec/yuma.md section 2). Vector stages run here; every O(nnz) stage is a kernel.
 import type { EpochInput, EpochOutput, SparseU16 } from './types.js';
 import { MEDIAN_SCRATCH, type Kernels } from './kernels.js';
-import { layoutBytes, type Buf, type Layout } from './memory.js';
+import { layoutBytes, placeSparse, type Buf, type Layout } from './memory.js';
 import { EpochTooLargeError, WASM_MAX_BYTES, WASM_RESERVED_BYTES, largestFitting } from './limits.js';
 import { validateEpochInput } from './validate.js';
 import { defaultKernels } from './wasm.js';
@@ -220,11 +220,7 @@ function epochStages(
   mark('active_stake');
 
   // 2.5 weights: masks and row normalization
-  if (!placed) {
-    m.wPtr.view.set(input.weights.rowPtr);
-    m.wCol.view.set(input.weights.col);
-    m.wVal.view.set(input.weights.val);
-  }
+  if (!placed) placeSparse(input.weights, m.wPtr, m.wCol, m.wVal);
   m.forbid.view.set(forbid);
   m.lastUpdate.view.set(input.neurons.last_update);
   m.registered.view.set(input.neurons.block_at_registration);
@@ -258,11 +254,7 @@ function epochStages(
   mark('clip_trust_ranks');
 
   // 2.11 stored bonds, recently registered columns dropped
-  if (!placed) {
-    m.bPtr.view.set(input.bonds.rowPtr);
-    m.bCol.view.set(input.bonds.col);
-    m.bVal.view.set(input.bonds.val);
-  }
+  if (!placed) placeSparse(input.bonds, m.bPtr, m.bCol, m.bVal);
   m.recent.view.set(recent);
   mark('bonds_load');
 

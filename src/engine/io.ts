@@ -296,28 +296,40 @@ export function parseEpochOutput(json: unknown, file = ''): EpochOutput {
 // ---------------------------------------------------------------------------------------
 // sequence
 
-export interface SequenceEpoch {
+/** One epoch of a `kind: "sequence"` document: its index, the uids registered before it, its input and expected output. */
+export interface SequenceEpochOf<I, O> {
   epoch: number;
   registered: number[];
-  input: EpochInput;
-  expected: EpochOutput;
+  input: I;
+  expected: O;
 }
+
+export type SequenceEpoch = SequenceEpochOf<EpochInput, EpochOutput>;
 
 export interface EpochSequence {
   epochs: SequenceEpoch[];
 }
 
+type EpochDoc = { n: number; netuid: number };
+
 /**
- * Validates a parsed `kind: "sequence"` document: every epoch's input and expected output
- * as their own parsers do (fields like `epochs[3].input.neurons.last_update[2]`), each
- * `registered` uid below that epoch's n, and expected n / netuid equal to the input's.
- * The carry rule itself is not checked here.
+ * The epochs of a `kind: "sequence"` document: every epoch's input and expected output as
+ * `parseInputAt` / `parseOutputAt` read them at their field path (like
+ * `epochs[3].input.neurons.last_update[2]`), each `registered` uid below that epoch's n, and
+ * expected n / netuid equal to the input's; `check` adds the document's own checks of an epoch
+ * (`at`: the field path of its expected output). The carry rule itself is not checked here.
  */
-export function parseSequence(json: unknown, file = ''): EpochSequence {
+export function parseSequenceEpochs<I extends EpochDoc, O extends EpochDoc>(
+  json: unknown,
+  file: string,
+  parseInputAt: (json: unknown, base: string, file: string) => I,
+  parseOutputAt: (json: unknown, base: string, file: string) => O,
+  check?: (input: I, expected: O, at: string) => void,
+): SequenceEpochOf<I, O>[] {
   const r = header(json, 'sequence', '', file);
   const raw = r.get('epochs');
   if (!Array.isArray(raw)) fail(`expected an array of epochs, got ${show(raw)}`, 'epochs', file);
-  const epochs: SequenceEpoch[] = new Array(raw.length);
+  const epochs: SequenceEpochOf<I, O>[] = new Array(raw.length);
   for (let k = 0; k < raw.length; k++) {
     const base = `epochs[${k}]`;
     const e = new Reader(checkObject(raw[k], base, file), base, file);
@@ -336,16 +348,22 @@ export function parseSequence(json: unknown, file = ''): EpochSequence {
         file,
       );
     }
-    const expected = parseOutputAt(e.get('expected'), e.at('expected'), file);
-    if (expected.n !== input.n) {
-      fail(`expected n = ${input.n} (the input's n), got ${expected.n}`, `${e.at('expected')}.n`, file);
-    }
-    if (expected.netuid !== input.netuid) {
-      fail(`expected netuid ${input.netuid} (the input's), got ${expected.netuid}`, `${e.at('expected')}.netuid`, file);
-    }
+    const at = e.at('expected');
+    const expected = parseOutputAt(e.get('expected'), at, file);
+    if (expected.n !== input.n) fail(`expected n = ${input.n} (the input's n), got ${expected.n}`, `${at}.n`, file);
+    if (expected.netuid !== input.netuid) fail(`expected netuid ${input.netuid} (the input's), got ${expected.netuid}`, `${at}.netuid`, file);
+    check?.(input, expected, at);
     epochs[k] = { epoch, registered, input, expected };
   }
-  return { epochs };
+  return epochs;
+}
+
+/**
+ * Validates a parsed `kind: "sequence"` document of single-mechanism epochs (parseSequenceEpochs
+ * over parseEpochInput's and parseEpochOutput's readers).
+ */
+export function parseSequence(json: unknown, file = ''): EpochSequence {
+  return { epochs: parseSequenceEpochs(json, file, parseInputAt, parseOutputAt) };
 }
 
 // ---------------------------------------------------------------------------------------
@@ -433,20 +451,18 @@ export function hyperparametersJson(h: EpochInput['hyperparameters']): string {
   );
 }
 
-/** The input document in the golden layout (one field per line, one matrix row per line). */
-export function epochInputToJson(inp: EpochInput): string {
-  const h = inp.hyperparameters;
-  const nr = inp.neurons;
-  const hp = hyperparametersJson(h);
-  let neurons =
-    `{"alpha_stake":${u64List(nr.alpha_stake)},"tao_stake":${u64List(nr.tao_stake)},` +
-    `"last_update":${numList(nr.last_update)},"block_at_registration":${numList(nr.block_at_registration)},` +
-    `"validator_permit":${boolList(nr.validator_permit)}`;
-  if (h.commit_reveal) {
-    // a commit_reveal input without commit_block has no commits: all null
-    neurons += `,"commit_block":${blockOrNullList(nr.commit_block ?? new Float64Array(inp.n).fill(Infinity))}`;
-  }
-  neurons += '}';
+/** The fields every input document carries at the top level, single- or multi-mechanism. */
+type InputHead = Pick<
+  EpochInput,
+  'netuid' | 'n' | 'current_block' | 'last_mechanism_step_block' | 'rao_emission' | 'owner_uid' | 'hyperparameters' | 'tao_weight'
+>;
+
+/**
+ * An input document in the golden layout, one field per line: the subnet's own fields with
+ * `extra` after rao_emission (a multi-mechanism document's emission_split), the `neurons`
+ * object, then `rest` (the matrices, or the mechanisms).
+ */
+export function inputDocumentJson(inp: InputHead, neurons: string, rest: string[], extra: string[] = []): string {
   const lines = [
     `{"format":"${FORMAT}"`,
     '"kind":"input"',
@@ -455,14 +471,31 @@ export function epochInputToJson(inp: EpochInput): string {
     `"current_block":${inp.current_block}`,
     `"last_mechanism_step_block":${inp.last_mechanism_step_block}`,
     `"rao_emission":"${inp.rao_emission}"`,
+    ...extra,
     `"owner_uid":${inp.owner_uid === null ? 'null' : inp.owner_uid}`,
-    `"hyperparameters":${hp}`,
+    `"hyperparameters":${hyperparametersJson(inp.hyperparameters)}`,
     `"tao_weight":"${inp.tao_weight}"`,
     `"neurons":${neurons}`,
-    `"weights":[\n${matrixBody(inp.weights)}]`,
-    `"bonds":[\n${matrixBody(inp.bonds)}]}`,
+    ...rest,
   ];
-  return lines.join(',\n') + '\n';
+  return lines.join(',\n') + '}\n';
+}
+
+/** The commit blocks in the golden layout; a commit_reveal input without them has no commits: all null. */
+export function commitBlockJson(commit: Float64Array | null | undefined, n: number): string {
+  return blockOrNullList(commit ?? new Float64Array(n).fill(Infinity));
+}
+
+/** The input document in the golden layout (one field per line, one matrix row per line). */
+export function epochInputToJson(inp: EpochInput): string {
+  const nr = inp.neurons;
+  let neurons =
+    `{"alpha_stake":${u64List(nr.alpha_stake)},"tao_stake":${u64List(nr.tao_stake)},` +
+    `"last_update":${numList(nr.last_update)},"block_at_registration":${numList(nr.block_at_registration)},` +
+    `"validator_permit":${boolList(nr.validator_permit)}`;
+  if (inp.hyperparameters.commit_reveal) neurons += `,"commit_block":${commitBlockJson(nr.commit_block, inp.n)}`;
+  neurons += '}';
+  return inputDocumentJson(inp, neurons, [`"weights":[\n${matrixBody(inp.weights)}]`, `"bonds":[\n${matrixBody(inp.bonds)}]`]);
 }
 
 /** The `neurons` object's members of an output document, one per line (the golden layout). */

@@ -1,5 +1,6 @@
 // Epoch buffers: one declaration sizes and carves every flat array an epoch needs, so memory
 // grows at most once per epoch and typed views never go stale while the epoch runs.
+import type { SparseU16 } from './types.js';
 
 export type Kind = 'i64' | 'u64' | 'f64' | 'u32' | 'u16' | 'u8';
 type ViewOf = {
@@ -50,4 +51,11 @@ export function carve<L extends Layout>(buffer: ArrayBufferLike, base: number, l
     off += roundUp(len * CTOR[kind].BYTES_PER_ELEMENT);
   }
   return out as Bufs<L>;
+}
+
+/** Copies a sparse u16 matrix into its buffers: row pointers, columns, values. */
+export function placeSparse(m: SparseU16, ptr: Buf<'u32'>, col: Buf<'u32'>, val: Buf<'u16'>): void {
+  ptr.view.set(m.rowPtr);
+  col.view.set(m.col);
+  val.view.set(m.val);
 }

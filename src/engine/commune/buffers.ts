@@ -2,7 +2,7 @@
 // and the stages both consensus types share before they part: weight preparation and the
 // stake vectors. Kernels are used only where their contract is commune.md's bit for bit.
 import { MEDIAN_SCRATCH, type Kernels } from '../kernels.js';
-import type { Bufs, Layout } from '../memory.js';
+import { placeSparse, type Bufs, type Layout } from '../memory.js';
 import { activity } from './activity.js';
 import { maskActiveStake, normalizedStake } from './stake.js';
 import type { Csr } from './csr.js';
@@ -55,9 +55,7 @@ export const csrOf = (
 export function prepareWeights(input: CommuneEpochInput, m: CommuneBufs, k: Kernels): number {
   const { n } = input;
   const capped = input.hyperparameters.max_allowed_validators !== null;
-  m.wPtr.view.set(input.weights.rowPtr);
-  m.wCol.view.set(input.weights.col);
-  m.wVal.view.set(input.weights.val);
+  placeSparse(input.weights, m.wPtr, m.wCol, m.wVal);
   const permit = input.neurons.validator_permit;
   for (let i = 0; i < n; i++) m.forbid.view[i] = capped && !permit[i] ? 1 : 0;
   m.lastUpdate.view.set(input.neurons.last_update);

@@ -2,6 +2,7 @@
 // math is subtensor's run on the WASM kernels; Commune's own stages (activity, permits,
 // old-bond mask, trust, liquid alpha, weight-delegation fee) are TypeScript over flat arrays.
 import type { Kernels } from '../kernels.js';
+import { placeSparse } from '../memory.js';
 import { ONE, u16Fraction } from './fixed.js';
 import { maskStoredBonds, sparseU16 } from './csr.js';
 import { communeLayout, csrOf, prepareStake, prepareWeights, resultVectors, trustOf, unclippedRanks } from './buffers.js';
@@ -51,9 +52,7 @@ export function communeYuma(input: CommuneEpochInput, k: Kernels): ConsensusRun 
 
   // 1.6.1-2 old bonds: raw integers, column-normalized
   const nnzB = stored.col.length;
-  m.bPtr.view.set(stored.rowPtr);
-  m.bCol.view.set(stored.col);
-  m.bVal.view.set(stored.val);
+  placeSparse(stored, m.bPtr, m.bCol, m.bVal);
   m.noRecent.view.fill(0); // the per-entry mask already ran (maskStoredBonds)
   k.loadBonds(n, m.bPtr, m.bCol, m.bVal, m.noRecent, false, m.BPtr, m.BCol, m.BVal, m.sums);
   k.divideColumns(nnzB, m.BCol, m.BVal, m.BVal, m.sums);

@@ -2,11 +2,12 @@
 // parse and validate into ./types.ts, write back in the layout of the golden files. Errors are
 // InputErrors naming the file, the field path with its indexes, and what was expected.
 import {
-  BLOCK_MAX, WHAT_N, Reader, checkArray, checkInt, checkObject, fail, show,
+  WHAT_N, Reader, checkArray, checkInt, checkObject, fail,
 } from '../json-check.js';
 import {
-  NULL_BOND_ROW, TRACE_KEYS, boolList, blockOrNullList, header, matrixBody, numList, parseSparse,
-  hyperparametersJson, outputNeuronsJson, readHyperparameters, readOutputNeurons, readOwnerUid, readTrace, u64List,
+  NULL_BOND_ROW, TRACE_KEYS, boolList, commitBlockJson, header, inputDocumentJson, matrixBody, numList, parseSequenceEpochs,
+  parseSparse, outputNeuronsJson, readHyperparameters, readOutputNeurons, readOwnerUid, readTrace, u64List,
+  type SequenceEpochOf,
 } from '../io.js';
 import { FORMAT, type EpochTrace } from '../types.js';
 import {
@@ -146,40 +147,18 @@ export function parseMechanismsOutput(json: unknown, file = ''): MechanismsOutpu
   return parseOutputAt(json, '', file);
 }
 
-export interface MechanismsSequenceEpoch {
-  epoch: number;
-  registered: number[];
-  input: MechanismsInput;
-  expected: MechanismsOutput;
-}
+export type MechanismsSequenceEpoch = SequenceEpochOf<MechanismsInput, MechanismsOutput>;
 
 /**
  * A `kind: "sequence"` document of multi-mechanism epochs (docs/spec/mechanisms.md 7): each
- * epoch's input and expected output as their parsers read them, `registered` uids below n,
- * expected n / netuid / mechanism count equal to the input's, and one mechanism count for the
- * whole file. The carry rule itself is not checked here.
+ * epoch as parseSequenceEpochs reads it, its expected mechanism count equal to the input's,
+ * and one mechanism count for the whole file. The carry rule itself is not checked here.
  */
 export function parseMechanismsSequence(json: unknown, file = ''): { epochs: MechanismsSequenceEpoch[] } {
-  const r = header(json, 'sequence', '', file);
-  const raw = r.get('epochs');
-  if (!Array.isArray(raw)) fail(`expected an array of epochs, got ${show(raw)}`, 'epochs', file);
-  const epochs = raw.map((x, k): MechanismsSequenceEpoch => {
-    const base = `epochs[${k}]`;
-    const e = new Reader(checkObject(x, base, file), base, file);
-    const epoch = e.int('epoch', 0, BLOCK_MAX, 'an integer 0..2^53-1 (the epoch index)');
-    const regRaw = checkArray(e.get('registered'), 'uids', e.at('registered'), file);
-    const input = parseInputAt(e.get('input'), e.at('input'), file);
-    const registered = regRaw.map((u, i) =>
-      checkInt(u, 0, input.n - 1, `a uid: an integer 0..${input.n - 1} (below this epoch's n = ${input.n})`, `${e.at('registered')}[${i}]`, file),
-    );
-    const expected = parseOutputAt(e.get('expected'), e.at('expected'), file);
-    const same = (what: string, want: number, got: number, field: string) => {
-      if (want !== got) fail(`expected ${what} ${want} (the input's), got ${got}`, field, file);
-    };
-    same('n =', input.n, expected.n, `${e.at('expected')}.n`);
-    same('netuid', input.netuid, expected.netuid, `${e.at('expected')}.netuid`);
-    same('a mechanism count of', input.mechanisms.length, expected.mechanisms.length, `${e.at('expected')}.mechanisms`);
-    return { epoch, registered, input, expected };
+  const epochs = parseSequenceEpochs(json, file, parseInputAt, parseOutputAt, (input, expected, at) => {
+    if (expected.mechanisms.length !== input.mechanisms.length) {
+      fail(`expected a mechanism count of ${input.mechanisms.length} (the input's), got ${expected.mechanisms.length}`, `${at}.mechanisms`, file);
+    }
   });
   const count = epochs[0]?.input.mechanisms.length;
   epochs.forEach((e, k) => {
@@ -199,34 +178,16 @@ function traceJson(t: EpochTrace): string {
 
 /** The multi-mechanism input document in the golden layout. */
 export function mechanismsInputToJson(inp: MechanismsInput): string {
-  const h = inp.hyperparameters;
   const nr = inp.neurons;
-  const hp = hyperparametersJson(h);
   const neurons =
     `{"alpha_stake":${u64List(nr.alpha_stake)},"tao_stake":${u64List(nr.tao_stake)},` +
     `"block_at_registration":${numList(nr.block_at_registration)},"validator_permit":${boolList(nr.validator_permit)}}`;
   const mechs = inp.mechanisms.map((m) => {
-    const commit = h.commit_reveal
-      ? `,\n"commit_block":${blockOrNullList(m.commit_block ?? new Float64Array(inp.n).fill(Infinity))}`
-      : '';
+    const commit = inp.hyperparameters.commit_reveal ? `,\n"commit_block":${commitBlockJson(m.commit_block, inp.n)}` : '';
     return `{"last_update":${numList(m.last_update)}${commit},\n"weights":[\n${matrixBody(m.weights)}],\n"bonds":[\n${matrixBody(m.bonds)}]}`;
   });
-  const lines = [
-    `{"format":"${FORMAT}"`,
-    '"kind":"input"',
-    `"netuid":${inp.netuid}`,
-    `"n":${inp.n}`,
-    `"current_block":${inp.current_block}`,
-    `"last_mechanism_step_block":${inp.last_mechanism_step_block}`,
-    `"rao_emission":"${inp.rao_emission}"`,
-    `"emission_split":${inp.emission_split === null ? 'null' : `[${inp.emission_split.join(',')}]`}`,
-    `"owner_uid":${inp.owner_uid === null ? 'null' : inp.owner_uid}`,
-    `"hyperparameters":${hp}`,
-    `"tao_weight":"${inp.tao_weight}"`,
-    `"neurons":${neurons}`,
-    `"mechanisms":[\n${mechs.join(',\n')}]}`,
-  ];
-  return lines.join(',\n') + '\n';
+  const split = `"emission_split":${inp.emission_split === null ? 'null' : `[${inp.emission_split.join(',')}]`}`;
+  return inputDocumentJson(inp, neurons, [`"mechanisms":[\n${mechs.join(',\n')}]`], [split]);
 }
 
 /** The multi-mechanism output document in the golden layout; a mechanism's `trace` only when present. */

@@ -37,31 +37,24 @@ function bytesOf(b64: string, elementSize: number, what: string): Buffer {
   return out;
 }
 
+/** A typed array over a fresh copy of the base64 bytes (element size from the constructor). */
+function typedFrom<T>(C: { new (buffer: ArrayBuffer): T; readonly BYTES_PER_ELEMENT: number }) {
+  return (s: string, what: string): T => {
+    const b = bytesOf(s, C.BYTES_PER_ELEMENT, what);
+    return new C(b.buffer.slice(b.byteOffset, b.byteOffset + b.length) as ArrayBuffer);
+  };
+}
+
 export const b64 = {
   u8: (s: string, what: string) => {
     const b = bytesOf(s, 1, what);
     return new Uint8Array(b.buffer, b.byteOffset, b.length);
   },
-  u16: (s: string, what: string) => {
-    const b = bytesOf(s, 2, what);
-    return new Uint16Array(b.buffer.slice(b.byteOffset, b.byteOffset + b.length));
-  },
-  u32: (s: string, what: string) => {
-    const b = bytesOf(s, 4, what);
-    return new Uint32Array(b.buffer.slice(b.byteOffset, b.byteOffset + b.length));
-  },
-  i32: (s: string, what: string) => {
-    const b = bytesOf(s, 4, what);
-    return new Int32Array(b.buffer.slice(b.byteOffset, b.byteOffset + b.length));
-  },
-  f64: (s: string, what: string) => {
-    const b = bytesOf(s, 8, what);
-    return new Float64Array(b.buffer.slice(b.byteOffset, b.byteOffset + b.length));
-  },
-  u64: (s: string, what: string) => {
-    const b = bytesOf(s, 8, what);
-    return new BigUint64Array(b.buffer.slice(b.byteOffset, b.byteOffset + b.length));
-  },
+  u16: typedFrom(Uint16Array),
+  u32: typedFrom(Uint32Array),
+  i32: typedFrom(Int32Array),
+  f64: typedFrom(Float64Array),
+  u64: typedFrom(BigUint64Array),
 };
 
 function isTyped(v: unknown): v is Typed {

@@ -118,6 +118,13 @@ export interface Scenario {
 
 const U64_MAX = (1n << 64n) - 1n;
 
+/** A setter of `target`'s fields that leaves a field as it is when the value is undefined (not given). */
+export function setIfDefined<T extends object>(target: T) {
+  return <K extends keyof T>(k: K, v: T[K] | undefined): void => {
+    if (v !== undefined) target[k] = v;
+  };
+}
+
 /**
  * The scenario's fields on the engine's JSON reader (json-check.ts): every field of a scenario
  * is optional (absent: the default), so each `opt*` accessor returns undefined for an absent
@@ -338,9 +345,7 @@ export function parseScenario(json: unknown, file = ''): Scenario {
   const network: NetworkOverrides = {};
   if (net) {
     net.allow(NETWORK_KEYS[profile]);
-    const set = <K extends keyof NetworkOverrides>(k: K, v: NetworkOverrides[K] | undefined) => {
-      if (v !== undefined) network[k] = v;
-    };
+    const set = setIfDefined(network);
     set('scheduler', net.optOneOf('scheduler', ['stateful', 'legacy'] as const));
     set('maxEpochsPerBlock', net.optInt('maxEpochsPerBlock', 1, 256));
     set('taoWeight', net.optAmount('taoWeight'));
@@ -377,9 +382,7 @@ export function parseScenario(json: unknown, file = ''): Scenario {
   const w = r.optChild('workload');
   if (w) {
     w.allow(WORKLOAD_KEYS);
-    const set = <K extends keyof Workload>(k: K, v: Workload[K] | undefined) => {
-      if (v !== undefined) workload[k] = v;
-    };
+    const set = setIfDefined(workload);
     set('qualityDrift', w.optInt('qualityDrift', 0, 65535));
     set('observationNoise', w.optInt('observationNoise', 0, 65535));
     set('copierFraction', w.optRatio('copierFraction'));
@@ -441,9 +444,7 @@ function parseGroup(r: ScenarioReader, g: unknown, i: number, profile: ProfileNa
     stakeEventsPerDay: s.optInt('stakeEventsPerDay', 0, 1_000_000) ?? 48,
     hyperparameters: {},
   };
-  const opt = <K extends keyof SubnetGroup>(k: K, v: SubnetGroup[K] | undefined) => {
-    if (v !== undefined) group[k] = v;
-  };
+  const opt = setIfDefined(group);
   opt('tempo', s.optInt('tempo', 0, 65535));
   opt('immunityPeriod', s.optInt('immunityPeriod', 0, 1_000_000));
   opt('registrationCost', s.optAmount('registrationCost'));
@@ -460,9 +461,7 @@ function parseGroup(r: ScenarioReader, g: unknown, i: number, profile: ProfileNa
   if (hp) {
     hp.allow(HP_KEYS[profile]);
     const h = group.hyperparameters;
-    const set = <K extends keyof HyperparameterOverrides>(k: K, v: HyperparameterOverrides[K] | undefined) => {
-      if (v !== undefined) h[k] = v;
-    };
+    const set = setIfDefined(h);
     set('activity_cutoff', hp.optInt('activity_cutoff', 0, 2 ** 40));
     set('kappa', hp.optInt('kappa', 0, 65535));
     set('bonds_penalty', hp.optInt('bonds_penalty', 0, 65535));

@@ -224,8 +224,7 @@ export class WorkloadModel {
 
   private stakeEvent(s: SubnetState, block: number, host: WorkloadHost): void {
     if (this.w.nominators === 0) return;
-    const validators: number[] = [];
-    for (let uid = 0; uid < s.n; uid++) if (isValidator(s.role[uid]!)) validators.push(uid);
+    const validators = validatorsOf(s);
     if (validators.length === 0) return;
     const uid = validators[s.rng.below(validators.length)]!;
     const nominator = nominatorName(s.rng.below(this.w.nominators));
@@ -289,6 +288,13 @@ function keyOffset(key: string, k: number): number {
 }
 
 export const isValidator = (role: number) => role === ROLE.honest || role === ROLE.copier || role === ROLE.selfDealer;
+
+/** The subnet's validator uids, ascending. */
+export function validatorsOf(s: SubnetState): number[] {
+  const out: number[] = [];
+  for (let uid = 0; uid < s.n; uid++) if (isValidator(s.role[uid]!)) out.push(uid);
+  return out;
+}
 
 /**
  * The k uids with the highest score (integer 0..65535, > 0 counts; ties: lower uid first),

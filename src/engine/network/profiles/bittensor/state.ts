@@ -4,9 +4,9 @@ import { InputError } from '../../../types.js';
 import { bittensorBlockEmission, bittensorHalvings } from '../../emission.js';
 import { Rng } from '../../rng.js';
 import type { SharePool } from '../../sharepool.js';
-import { ROLE, ROLE_NAMES, subnetToJson, type SubnetState } from '../../subnet.js';
+import { ROLE, ROLE_NAMES, subnetToJson } from '../../subnet.js';
 import { TOKEN } from '../../token.js';
-import { coldkeyName, isValidator, nominatorName } from '../../workload.js';
+import { coldkeyName, isValidator, nominatorName, validatorsOf } from '../../workload.js';
 import { topEarners } from '../common.js';
 import { big, bigFields, bigMap, byNetuidKey, pad3 } from '../state-json.js';
 import type { Earner, ProfileSummary } from '../types.js';
@@ -226,9 +226,3 @@ export function summary(L: BittensorLedger): ProfileSummary {
     },
   };
 }
-
-const validatorsOf = (s: SubnetState) => {
-  const out: number[] = [];
-  for (let uid = 0; uid < s.n; uid++) if (isValidator(s.role[uid]!)) out.push(uid);
-  return out;
-};

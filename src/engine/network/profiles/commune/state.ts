@@ -4,7 +4,7 @@ import { InputError } from '../../../types.js';
 import { communeBlockEmission } from '../../emission.js';
 import { Rng } from '../../rng.js';
 import { ROLE_NAMES, subnetToJson } from '../../subnet.js';
-import { coldkeyName, isValidator, nominatorName } from '../../workload.js';
+import { coldkeyName, isValidator, nominatorName, validatorsOf } from '../../workload.js';
 import { topEarners } from '../common.js';
 import { big, bigMap, pad3 } from '../state-json.js';
 import type { Earner, ProfileSummary } from '../types.js';
@@ -40,8 +40,7 @@ export function genesis(L: CommuneLedger): void {
     L.creditFree(ck, r.bigint(...w.nominatorBalance));
     for (let k = 0; k < w.nominationsPerNominator && L.subnets.length > 0; k++) {
       const s = L.subnets[r.below(L.subnets.length)]!;
-      const vals: number[] = [];
-      for (let uid = 0; uid < s.n; uid++) if (isValidator(s.role[uid]!)) vals.push(uid);
+      const vals = validatorsOf(s);
       if (vals.length === 0) continue;
       const amount = r.bigint(...w.nominationAmount);
       if (amount > 0n) L.addStake(s.hotkeys[vals[r.below(vals.length)]!]!, ck, amount);
