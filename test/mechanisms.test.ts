@@ -27,6 +27,19 @@ const U64_MAX = (1n << 64n) - 1n;
 const fixture = (name: string) => join(FIXTURES, name);
 const loadInput = (name: string) => parseMechanismsInput(readJsonFile(fixture(`${name}.input.json`)), name);
 
+
+/** `parse` throws an InputError naming `field`, its message matching `message`. */
+function expectInputError(parse: () => unknown, field: string, message: RegExp): void {
+  let err: unknown;
+  try {
+    parse();
+  } catch (e) {
+    err = e;
+  }
+  expect(err).toBeInstanceOf(InputError);
+  expect((err as InputError).field).toBe(field);
+  expect((err as InputError).message).toMatch(message);
+}
 describe('golden mechanisms (60 cases, 4 sequences of 10 epochs)', () => {
   const cases = findCases([FIXTURES]);
   it('has 60 pairs and 4 sequences', () => {
@@ -268,15 +281,7 @@ describe('documents', () => {
     it(`rejects ${what} (field ${field})`, () => {
       const d = base();
       edit(d);
-      let err: unknown;
-      try {
-        parseMechanismsInput(d, 'x.json');
-      } catch (e) {
-        err = e;
-      }
-      expect(err).toBeInstanceOf(InputError);
-      expect((err as InputError).field).toBe(field);
-      expect((err as InputError).message).toMatch(message);
+      expectInputError(() => parseMechanismsInput(d, 'x.json'), field, message);
     });
   }
 
@@ -306,15 +311,7 @@ describe('bad multi-mechanism sequences', () => {
     it(`rejects ${what} (field ${field})`, () => {
       const d = base();
       edit(d);
-      let err: unknown;
-      try {
-        parseMechanismsSequence(d, 'seq.json');
-      } catch (e) {
-        err = e;
-      }
-      expect(err).toBeInstanceOf(InputError);
-      expect((err as InputError).field).toBe(field);
-      expect((err as InputError).message).toMatch(message);
+      expectInputError(() => parseMechanismsSequence(d, 'seq.json'), field, message);
     });
   }
 });
