@@ -9,7 +9,7 @@ import type { Kernels } from '../engine/kernels.js';
 import { defineTask } from '../pool/tasks.js';
 import { decodeRequest, encodeReply, type Decoded, type Expect, type ReplyForm } from './codec.js';
 import { epochCount, expandMechanisms } from './mechanisms.js';
-import { ServeError, toServeError, type RequestId } from './protocol.js';
+import { ServeError, batchTooLarge, toServeError, type RequestId } from './protocol.js';
 import type { ShapeLimits } from './json-shape.js';
 
 /** progress[EPOCHS]: the request's epochs once decoded (0 before) */
@@ -81,11 +81,7 @@ export function runEpochTask(data: EpochTaskData, kernels: Kernels): EpochTaskRe
   writeId(progress, req.id);
   const count = epochCount(req.inputs);
   if (count > data.maxEpochs) {
-    return failure(req.id, new ServeError(
-      'batch_too_large',
-      `a batch of ${count} epochs is more than this server ever holds at once (${data.maxEpochs}); split it`,
-      'epochs',
-    ));
+    return failure(req.id, batchTooLarge(count, data.maxEpochs));
   }
   // a multi-mechanism document is one epoch per mechanism, folded back at the end
   const { inputs, trace, doc, fold } = expandMechanisms(req.inputs, req.trace);

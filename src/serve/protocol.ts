@@ -74,6 +74,11 @@ export class ServeError extends Error {
   }
 }
 
+/** A request of `count` epochs where the server never holds more than `capacity` at once. */
+export function batchTooLarge(count: number, capacity: number): ServeError {
+  return new ServeError('batch_too_large', `a batch of ${count} epochs is more than this server ever holds at once (${capacity}); split it`, 'epochs');
+}
+
 /** A request id: echoed as given. */
 export type RequestId = string | number | null;
 

@@ -14,7 +14,7 @@ import { Metrics } from './metrics.js';
 import { PARSE_HEAP_BASE_MB, PARSE_HEAP_PER_BYTE, PARSE_YOUNG_MB, decodeRequest, decodedError, encodeReply, parseHeapMb, type Expect, type ReplyForm } from './codec.js';
 import { DOC, DONE, EPOCHS, EPOCH_TASK, newProgress, progressId, type EpochTaskData, type EpochTaskResult } from './epoch-task.js';
 import { INPUT_MAX_LENGTH, REQUEST_MAX_DEPTH, type ShapeLimits } from './json-shape.js';
-import { ServeError, type EpochRequest } from './protocol.js';
+import { ServeError, batchTooLarge, type EpochRequest } from './protocol.js';
 import { epochCount, expandMechanisms, type ServeInput, type ServeOutput } from './mechanisms.js';
 import { Places } from './places.js';
 
@@ -329,13 +329,7 @@ export class Service {
   private run(req: EpochRequest, options: { signal?: AbortSignal; admit: 'refuse' | 'always' }): Promise<ServeOutput[]> {
     // a multi-mechanism document is one epoch per mechanism
     const count = epochCount(req.inputs);
-    if (count > this.capacity && options.admit === 'refuse') {
-      throw new ServeError(
-        'batch_too_large',
-        `a batch of ${count} epochs is more than this server ever holds at once (${this.capacity}); split it`,
-        'epochs',
-      );
-    }
+    if (count > this.capacity && options.admit === 'refuse') throw batchTooLarge(count, this.capacity);
     if (options.admit === 'refuse' && !this.fits(count)) {
       throw new ServeError(
         'queue_full',
