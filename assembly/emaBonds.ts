@@ -106,6 +106,7 @@ export function emaRows(
   outPtr: usize, outCol: usize, outVal: usize, outBase: i32, colSum: usize, colMax: usize,
 ): i32 {
   const om = ONE - alpha;
+  const fast = alpha > 0 && alpha < ONE && beta >= 0 && beta <= ONE;
   let k = outBase;
   for (let i = r0; i < r1; i++) {
     const ai = i64At(a, i);
@@ -113,6 +114,18 @@ export function emaRows(
     const xe = rowEnd(rowPtr, i);
     let y = rowStart(bPtr, i);
     const ye = rowEnd(bPtr, i);
+    if (fast && <u64>ai < <u64>ONE) {
+      // walk the bond row while it covers W's (the common case: bonds grow from these weights);
+      // at the first W entry it lacks, the union loop below goes on from there
+      for (; y < ye; y++) {
+        const j = u32At(bCol, y);
+        const jx: u32 = x < xe ? u32At(col, x) : 0xffff_ffff;
+        if (jx < j) break;
+        let v: i64 = 0; // no W entry: a new side of 0, as the union gives it
+        if (jx == j) { v = i64At(val, x); x++; }
+        k = keep(outCol, outVal, colSum, colMax, k, j, emaCovered(v, i64At(C, j), ai, beta, <i64>u16At(bVal, y), recent, j, alpha, om, i64At(sumD, j), i64At(sumB, j)));
+      }
+    }
     if (y == ye) {
       // no stored bonds in this row (every row at a subnet's first epoch): alpha * D/sumD alone
       for (; x < xe; x++) {
@@ -139,4 +152,36 @@ export function emaRows(
     endRow(outPtr, i, k);
   }
   return k - outBase;
+}
+
+/** One entry of the union loop (W entry v, 0 if absent; stored bond b). */
+function emaEntry(v: i64, c: i64, ai: i64, beta: i64, b: i64, isRecent: bool, alpha: i64, sD: i64, sB: i64): i64 {
+  const dn = deltaNormalized(weightForBonds(v, c, beta), ai, sD);
+  const bo: i64 = isRecent ? 0 : bondNormalized(b, sB);
+  return mulF(alpha, dn) + mulF(ONE - alpha, bo);
+}
+
+/**
+ * emaEntry for 0 < alpha < ONE, 0 <= beta <= ONE, 0 <= a_i < ONE, from 64-bit unsigned
+ * products and quotients that cannot overflow or trap whatever the input; where the W entry is
+ * past ONE or a column sum is out of the range that makes them exact (never, with the sums
+ * emaSums takes from these same entries), emaEntry gives the entry instead.
+ */
+// @ts-ignore: decorator
+@inline function emaCovered(
+  v: i64, c: i64, ai: i64, beta: i64, b: i64, recent: usize, j: u32, alpha: i64, om: i64, sD: i64, sB: i64,
+): i64 {
+  const wc: i64 = c < v ? (c > 0 ? c : 0) : v; // clipped at consensus: in [0, v]
+  // v + mulF(beta, wc - v): the floor of a product <= 0 is minus a ceiling
+  const wb: i64 = beta == ONE ? wc : v - <i64>((<u64>beta * <u64>(v - wc) + 0xffff_ffff) >>> 32);
+  const d = <i64>((<u64>wb * <u64>ai) >>> 32); // < ONE for wb <= ONE, a_i < ONE
+  // divF(d, sD) = floor(d * 2^32 / sD) <= ONE for 0 <= d <= sD; d itself where sD is 0
+  const dn: i64 = sD != 0 ? <i64>((<u64>d << 32) / <u64>sD) : d;
+  // B / sumB <= ONE: sumB sums this column's b's (emaSums), below 2^31 here; a recent column's
+  // bonds are left out of it (0 there): they count 0, as an all-zero column's do
+  const bo: i64 = sB != 0 ? <i64>((<u64>b << 32) / <u64>sB) : 0;
+  if ((<u64>v > <u64>ONE) | (sD < 0) | (d > sD) | (<u64>sB >= 0x8000_0000)) {
+    return emaEntry(v, c, ai, beta, b, u8At(recent, j) != 0, alpha, sD, sB);
+  }
+  return <i64>((<u64>alpha * <u64>dn) >>> 32) + <i64>((<u64>om * <u64>bo) >>> 32); // products < 2^64
 }

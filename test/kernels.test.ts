@@ -118,6 +118,22 @@ interface Csr<T> {
   col: number[];
   val: T[];
 }
+/** Rows whose columns are w's and b's together: b's value where b has one, else one from w's. */
+function coveringRows(n: number, w: Csr<bigint>, b: Csr<number>): Csr<number> {
+  const rowPtr = [0], col: number[] = [], val: number[] = [];
+  for (let i = 0; i < n; i++) {
+    const row = new Map<number, number>();
+    for (let q = w.rowPtr[i]!; q < w.rowPtr[i + 1]!; q++) row.set(w.col[q]!, Number(w.val[q]! % 65536n));
+    for (let q = b.rowPtr[i]!; q < b.rowPtr[i + 1]!; q++) row.set(b.col[q]!, b.val[q]!);
+    for (const j of [...row.keys()].sort((x, y) => x - y)) {
+      col.push(j);
+      val.push(row.get(j)!);
+    }
+    rowPtr.push(col.length);
+  }
+  return { rowPtr, col, val };
+}
+
 /** n rows over n columns, ascending distinct columns per row; empty rows and empty columns likely. */
 function csr<T>(n: number, value: fc.Arbitrary<T>): fc.Arbitrary<Csr<T>> {
   const cols = Array.from({ length: n }, (_, j) => j);
@@ -630,19 +646,27 @@ describe('WASM kernels == reference kernels', () => {
       size.chain((n) =>
         fc.record({
           n: fc.constant(n),
-          // kept zeros, entries above and below consensus, zero consensus columns
-          w: csr(n, fc.oneof({ weight: 4, arbitrary: frac }, { weight: 1, arbitrary: fc.constant(0n) })),
+          // kept zeros, entries above and below consensus, zero consensus columns (and, rarely,
+          // entries past ONE, which no weights stage hands on)
+          w: csr(n, fc.oneof(
+            { weight: 8, arbitrary: frac }, { weight: 2, arbitrary: fc.constant(0n) },
+            { weight: 1, arbitrary: fc.bigInt({ min: ONE + 1n, max: 3n * ONE }) },
+          )),
           C: vec(n, fc.oneof({ weight: 3, arbitrary: frac }, { weight: 1, arbitrary: fc.constant(0n) })),
           a: stakeVec(n),
           beta: fc.oneof(fc.constantFrom(0n, ONE, 1n, ONE - 1n), u16.map(u16p)),
           b: csr(n, u16),
+          // the bond rows: their own pattern, or covering W's (W's columns and b's), as bonds
+          // grown from these weights do
+          cover: fc.boolean(),
           recent: vec(n, flag),
           alpha: fc.oneof(fc.constantFrom(0n, ONE, 429496730n, ONE - 1n), fc.bigInt({ min: -ONE, max: 2n * ONE })),
           ready1: fc.boolean(),
           I: stakeVec(n),
         }),
       ),
-      ({ n, w, C, a, beta, b, recent, alpha, ready1, I }) => {
+      ({ n, w, C, a, beta, b: own, cover, recent, alpha, ready1, I }) => {
+        const b = cover ? coveringRows(n, w, own) : own;
         const nnzW = w.col.length;
         const nnzB = b.col.length;
         sameOnBoth(
