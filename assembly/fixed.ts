@@ -178,26 +178,6 @@ export function quotShift32Pair(a: u64, b: u64, d: u64): u64 {
 }
 
 /**
- * divF(v, s) = floor(v * 2^32 / s) for 0 <= v < s < 2^53 and v < 2^32 (an entry of a column
- * below the column's positive sum or maximum) from one f64 division instead of an integer one:
- * v and s are exact in f64 and the correctly rounded quotient lies in [U, U + 1] (U, the true
- * floor, and U + 1 are exact, and rounding is monotone), so rounding it to an integer (adding
- * 2^52: the quotient is below 2^32) gives U or U + 1, and the sign of the remainder
- * v * 2^32 - t * s (exact in wrapping i64: its magnitude is below s) says which.
- */
-// @ts-ignore: decorator
-@inline export function quotientBelow(v: i64, s: i64): i64 {
-  const MAGIC: f64 = 4503599627370496.0; // 2^52
-  const t = reinterpret<i64>(<f64>v / (<f64>s * 2.3283064365386963e-10) + MAGIC) - reinterpret<i64>(MAGIC);
-  return t - <i64>((v << 32) - t * s < 0);
-}
-
-/** quotientBelow's test hook. */
-export function quotientBelowF(v: i64, s: i64): i64 {
-  return quotientBelow(v, s);
-}
-
-/**
  * divF(ONE, s): floor(2^64 / s) for s >= ONE (the sigmoid's 1 / (1 + e^x), exp of a negative
  * argument) in one 64-bit division instead of the 128-bit one: (2^64 - 1) / s, plus one
  * exactly when s divides 2^64 (the remainder of 2^64 - 1 is then s - 1).

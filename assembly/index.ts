@@ -1,6 +1,6 @@
 // The WASM module's exports: kernels over flat arrays in linear memory (JS-owned, imported).
 // Nothing here allocates: src/engine/wasm.ts hands every kernel its buffers as byte offsets.
-export { mulF, mulChecked, divF, divSat, expSafe, mulShr32U, quotShift32, quotShift32Pair, oneOverF, quotientBelowF } from './fixed';
+export { mulF, mulChecked, divF, divSat, expSafe, mulShr32U, quotShift32, quotShift32Pair, oneOverF } from './fixed';
 export { normalize, addInto, maxInto } from './vector';
 export { combineStake } from './stake';
 export { prepareWeights, prepareWeightRows } from './weights';

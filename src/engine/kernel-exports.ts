@@ -65,12 +65,6 @@ export interface WasmExports {
    */
   oneOverF(s: bigint): bigint;
   /**
-   * quotientBelow's test hook.
-   *
-   * assembly/fixed.ts: `quotientBelowF(v: i64, s: i64): i64`
-   */
-  quotientBelowF(v: bigint, s: bigint): bigint;
-  /**
    * normalize: S = sum(v); S == 0 leaves v unchanged; else v_i = divF(v_i, S) (same S for all).
    *
    * assembly/vector.ts: `normalize(v: usize, n: i32): void`
@@ -312,7 +306,6 @@ export const WASM_ARITY = {
   quotShift32: 2,
   quotShift32Pair: 3,
   oneOverF: 1,
-  quotientBelowF: 2,
   normalize: 2,
   addInto: 3,
   maxInto: 3,

@@ -167,7 +167,5 @@ export function fixedPoint() {
     /** the same two at a time (a, b < 2^32, 1 <= d < 2^31): a's quotient, or 2^64 - 1 when b's lane differs from quotShift32 */
     quotShift32Pair: (a: bigint, b: bigint, d: bigint) =>
       BigInt.asUintN(64, x.quotShift32Pair(BigInt.asIntN(64, a), BigInt.asIntN(64, b), BigInt.asIntN(64, d))),
-    /** floor(v * 2^32 / s) by one f64 division (0 <= v < s < 2^53, v < 2^32) */
-    quotientBelow: (v: bigint, s: bigint) => x.quotientBelowF(v, s),
   };
 }
