@@ -12,6 +12,7 @@ export {
 } from './bonds';
 export { emaOriginal, emaSums, emaRows } from './emaBonds';
 export { emission } from './emission';
+export { csrRowsCheck } from './csr';
 export { streamFloor } from './floor';
 
 /** First byte JS may use: everything below holds the module's static data. */

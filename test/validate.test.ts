@@ -18,6 +18,7 @@ import { compareCommuneOutputs } from '../src/engine/commune/compare.js';
 import { syntheticInput, rng } from '../src/engine/synthetic.js';
 import { EpochTooLargeError, WASM_MAX_BYTES, WASM_RESERVED_BYTES, largestFitting } from '../src/engine/limits.js';
 import { wasmModule } from '../src/engine/wasm.js';
+import { createReferenceKernels } from '../src/engine/reference.js';
 import { CHAIN_DEFAULT_HYPERPARAMETERS, InputError, type EpochInput, type EpochOutput, type SparseU16 } from '../src/engine/types.js';
 import type { CommuneEpochInput, CommuneEpochOutput } from '../src/engine/commune/types.js';
 
@@ -231,25 +232,32 @@ describe('validateEpochInput', () => {
     }
   });
 
-  it('every bad column of rows 0 to 20 entries long is named, wherever it falls in the row (the check reads eight at a time)', () => {
+  it('every bad column of rows 0 to 20 entries long is named, wherever it falls in the row, by the validator and by runEpoch (which checks the columns in its kernels: eight or four at a time)', () => {
     const n = 40;
-    for (let len = 1; len <= 20; len++) {
-      // row 1 holds columns 1, 3, 5, ...; rows 0 and 2 one entry each
-      const col = Uint32Array.from([7, ...Array.from({ length: len }, (_, q) => 2 * q + 1), 9]);
-      const base = syntheticInput({ n, validators: 0 });
-      const good: EpochInput = { ...base, weights: { rowPtr: Uint32Array.from({ length: n + 1 }, (_, i) => [0, 1, len + 1][i] ?? len + 2), col, val: new Uint16Array(len + 2) } };
-      expect(thrown(() => validateEpochInput(good)), `row of ${len}`).toBeUndefined();
-      for (let q = 0; q < len; q++) {
-        const k = q + 1;
-        const cases: [number, RegExp][] = [[n, /out of range/], [2 ** 32 - 1, /out of range/]];
-        if (q > 0) cases.push([col[k - 1]!, /duplicate uid_j/], [col[k - 1]! - 1, /unsorted row 1/]);
-        for (const [v, re] of cases) {
-          const bad = { ...good, weights: { ...good.weights, col: col.slice() } };
-          bad.weights.col[k] = v;
-          const e = thrown(() => validateEpochInput(bad));
-          expectInputError(e, `row of ${len}, col[${k}] = ${v}`);
-          expect(e.field).toBe(`weights.col[${k}]`);
-          expect(e.message).toMatch(re);
+    const reference = createReferenceKernels();
+    for (const which of ['weights', 'bonds'] as const) {
+      for (let len = 1; len <= 20; len++) {
+        // row 1 holds columns 1, 3, 5, ...; rows 0 and 2 one entry each
+        const col = Uint32Array.from([7, ...Array.from({ length: len }, (_, q) => 2 * q + 1), 9]);
+        const base = syntheticInput({ n, validators: 0 });
+        const good: EpochInput = { ...base, [which]: { rowPtr: Uint32Array.from({ length: n + 1 }, (_, i) => [0, 1, len + 1][i] ?? len + 2), col, val: new Uint16Array(len + 2) } };
+        expect(thrown(() => validateEpochInput(good)), `row of ${len}`).toBeUndefined();
+        expect(thrown(() => runEpoch(good)), `row of ${len}`).toBeUndefined();
+        for (let q = 0; q < len; q++) {
+          const k = q + 1;
+          const cases: [number, RegExp][] = [[n, /out of range/], [2 ** 32 - 1, /out of range/], [2 ** 31, /out of range/]];
+          if (q > 0) cases.push([col[k - 1]!, /duplicate uid_j/], [col[k - 1]! - 1, /unsorted row 1/]);
+          for (const [v, re] of cases) {
+            const bad = { ...good, [which]: { ...good[which], col: col.slice() } };
+            bad[which].col[k] = v;
+            const runs = [() => validateEpochInput(bad), () => runEpoch(bad), () => runEpoch(bad, { kernels: reference })];
+            for (const [r, run] of runs.entries()) {
+              const e = thrown(run);
+              expectInputError(e, `${which}, row of ${len}, col[${k}] = ${v}, run ${r}`);
+              expect(e.field).toBe(`${which}.col[${k}]`);
+              expect(e.message).toMatch(re);
+            }
+          }
         }
       }
     }
@@ -267,8 +275,11 @@ describe('validateEpochInput', () => {
         applied++;
         kinds.add(kind);
         const what = `${kind} on ${base.name}`;
-        expectInputError(thrown(() => validateEpochInput(bad)), what);
-        expectInputError(thrown(() => runEpoch(bad)), `${what} (runEpoch)`);
+        const e = thrown(() => validateEpochInput(bad));
+        expectInputError(e, what);
+        const r = thrown(() => runEpoch(bad));
+        expectInputError(r, `${what} (runEpoch)`);
+        expect([r.field, r.message], `${what}: runEpoch names what the validator names`).toEqual([e.field, e.message]);
         const mm = compareOutputs(base.expected, runEpoch(base.input));
         expect(mm, mm ? `${what}: then ${describeMismatch(mm)}` : what).toBeNull();
       }),

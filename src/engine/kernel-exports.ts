@@ -289,6 +289,16 @@ export interface WasmExports {
    */
   emission(n: number, I: number, D: number, a: number, stake: number, rao: bigint, server: number, validator: number, combined: number): void;
   /**
+   * The first row of a CSR matrix (rowPtr from 0, never decreasing, ending at nnz: checked by
+   * the caller) whose columns are not strictly ascending or reach n; -1 when every row is
+   * well-formed. Four adjacent pairs per step (col[q..q+3] < col[q+1..q+4], unsigned): the
+   * input check of runEpoch's weights and bonds (spec/epoch-io.md), faster than the scalar
+   * loop in JS (measured: bench/validate.ab.ts).
+   *
+   * assembly/csr.ts: `csrRowsCheck(n: i32, rowPtr: usize, col: usize): i32`
+   */
+  csrRowsCheck(n: number, rowPtr: number, col: number): number;
+  /**
    * assembly/floor.ts: `streamFloor(src: usize, dst: usize, words: i32): void`
    */
   streamFloor(src: number, dst: number, words: number): void;
@@ -337,5 +347,6 @@ export const WASM_ARITY = {
   emaSums: 15,
   emaRows: 21,
   emission: 9,
+  csrRowsCheck: 3,
   streamFloor: 3,
 } as const satisfies Record<keyof WasmExports, number>;

@@ -147,6 +147,12 @@ export interface Kernels {
    */
   colMaxUpscale(n: number, nnz: number, col: U32, val: I64, maxes: I64): void;
   /**
+   * epoch-io.md, weights and bonds: the first row whose columns are not strictly ascending or
+   * reach n (-1: none), rowPtr already checked (from 0, never decreasing, ending at nnz).
+   * @see {@link WasmExports.csrRowsCheck} (the AssemblyScript side)
+   */
+  csrRowsCheck(n: number, rowPtr: U32, col: U32): number;
+  /**
    * yuma.md 1.2 toU16 of len raws.
    * @see {@link WasmExports.toU16Array} (the AssemblyScript side)
    */

@@ -472,6 +472,17 @@ export function createReferenceKernels(): Kernels {
       upscaleColumns(nnz, col, val, maxes);
     },
 
+    // epoch-io.md: each row's columns strictly ascending, below n.
+    csrRowsCheck(n, rowPtr, col) {
+      for (let i = 0; i < n; i++) {
+        for (let q = rowPtr.view[i]!; q < rowPtr.view[i + 1]!; q++) {
+          const j = col.view[q]!;
+          if (j >= n || (q > rowPtr.view[i]! && j <= col.view[q - 1]!)) return i;
+        }
+      }
+      return -1;
+    },
+
     // yuma.md 1.2 toU16 (fixed_proportion_to_u16) of each raw.
     toU16Array(len, val, out) {
       for (let q = 0; q < len; q++) out.view[q] = toU16(val.view[q]!);

@@ -94,7 +94,7 @@ export function createWasmKernels(module: WebAssembly.Module = wasmModule()): Ke
 const KERNEL_NAMES = Object.keys({
   normalize: 0, combineStake: 0, prepareWeights: 0, consensus: 0, clip: 0, loadBonds: 0, divideColumns: 0,
   colnorm: 0, scaleRows: 0, emaOriginal: 0, emaFixed: 0, emaLiquid: 0, rowDotIncentive: 0, emaDividends: 0,
-  yuma3Dividends: 0, colMaxUpscale: 0, toU16Array: 0, emission: 0,
+  yuma3Dividends: 0, colMaxUpscale: 0, toU16Array: 0, emission: 0, csrRowsCheck: 0,
 } satisfies Record<KernelName, 0>) as KernelName[];
 
 function kernelsOver(x: WasmExports, memory: WebAssembly.Memory, from = 0): Kernels {
