@@ -139,6 +139,25 @@ describe('pool calls', () => {
     got.forEach((o, k) => expectSame(expected[k]!, o, `after a bad input, ${k}`));
   });
 
+  it('a batch subnet whose columns are out of order (checked by the worker that runs it) gives the validator\'s InputError; the pool goes on', async () => {
+    const batch = [inputs[0]!, inputs[1]!, syntheticInput({ n: 64, validators: 8, rowLen: 9, seed: 5 }), inputs[2]!];
+    for (const which of ['weights', 'bonds'] as const) {
+      const m = batch[2]![which];
+      const q = Array.from(m.rowPtr).findIndex((p, i) => i > 0 && p - m.rowPtr[i - 1]! >= 2);
+      expect(q, 'a row of two entries or more').toBeGreaterThan(0);
+      const col = m.col.slice();
+      const at = m.rowPtr[q]! - 1; // the last entry of that row: now equal to the one before it
+      col[at] = col[at - 1]!;
+      const bad = batch.map((x, k) => (k === 2 ? { ...x, [which]: { ...m, col } } : x));
+      const err = (await pool.runEpochs(bad).catch((e: unknown) => e)) as InstanceType<typeof InputError>;
+      expect(err, which).toBeInstanceOf(InputError);
+      expect(err.field).toBe(`inputs[2].${which}.col[${at}]`);
+      expect(err.message).toMatch(/duplicate uid_j/);
+    }
+    const got = await pool.runEpochs(inputs.slice(0, 2), { trace: true });
+    got.forEach((o, k) => expectSame(expected[k]!, o, `after a bad batch, ${k}`));
+  });
+
   it('an already-aborted signal runs nothing', async () => {
     const c = new AbortController();
     c.abort(new Error('not wanted'));

@@ -26,7 +26,9 @@ async function runEpochsNow(core: PoolCore, inputs: readonly EpochInput[], runOp
   const { piscina, opts, faultInjection, calls } = core;
   checkRunOptions('runEpochs', runOptions);
   if (!Array.isArray(inputs)) throw new TypeError(`runEpochs: inputs must be an array of EpochInput, got ${show(inputs)}`);
-  if (!checked) inputs.forEach((inp, i) => checkInput(inp, `inputs[${i}]`));
+  // the column order of each subnet's weights and bonds is checked by the worker that runs it
+  // (a bad one fails the call; its InputError is then the validator's, below)
+  if (!checked) inputs.forEach((inp, i) => checkInput(inp, `inputs[${i}]`, false));
   const count = inputs.length;
   if (calls.closed) throw new PoolError('runEpochs: the pool is closed', 'closed');
   if (count === 0) return [];
@@ -57,7 +59,8 @@ async function runEpochsNow(core: PoolCore, inputs: readonly EpochInput[], runOp
       })
     : undefined;
   const tasks: EpochTask[] = Array.from({ length: parts }, (_, task) => ({
-    kind: 'epoch', staged, trace: runOptions.trace === true, cancel, claim, progress, task, ...(faults ? { faults } : {}),
+    kind: 'epoch', staged, trace: runOptions.trace === true, cancel, claim, progress, task, checkColumns: !checked,
+    ...(faults ? { faults } : {}),
   }));
   // Skip what has not started: the flag for tasks already posted (checked before every
   // subnet), and nothing to clone for tasks still in the queue (piscina posts the task
@@ -114,6 +117,8 @@ async function runEpochsNow(core: PoolCore, inputs: readonly EpochInput[], runOp
   if (f) {
     if (f.kind === 'failed') {
       const i = f.index!;
+      // a subnet whose columns the worker refused: the InputError the validator gives it
+      if (!checked) checkInput(inputs[i], `inputs[${i}]`);
       const netuid = inputs[i]!.netuid;
       throw new PoolError(
         `subnet netuid ${netuid} (input ${i + 1} of ${count}) failed: ${describeCause(f.cause)}; nothing was returned`,

@@ -49,6 +49,11 @@ export interface EpochTask {
    */
   progress: Int32Array;
   task: number;
+  /**
+   * the main thread checked the subnets' shape only: the worker checks the weights' and bonds'
+   * column order where it places them (runEpoch's csrRowsCheck)
+   */
+  checkColumns: boolean;
   /** per subnet of the call (tests only) */
   faults?: (FaultSpec | undefined)[];
 }

@@ -74,8 +74,9 @@ function epochs(task: EpochTask): EpochReply {
     Atomics.store(progress, task.task, i + 1);
     const fault = config.faults ? task.faults?.[i] : undefined;
     if (fault) injectFault(fault);
-    // checked on the main thread before it was staged (pool/input.ts checkInput)
-    outputs.push(_runCheckedEpoch(stagedInput(staged, i), { kernels, trace: task.trace }));
+    // checked on the main thread before it was staged (pool/input.ts checkInput), its columns
+    // here unless the main thread checked them too
+    outputs.push(_runCheckedEpoch(stagedInput(staged, i), { kernels, trace: task.trace }, undefined, task.checkColumns));
     indices.push(i);
   }
   const reply: EpochReply = { kind: 'epoch', outputs, indices, threadId, ms: performance.now() - t0 };
