@@ -26,22 +26,6 @@ const kernels = createWasmKernels(config.module);
 // task kinds the pool's owner wants ready before the first task (PoolOptions.preload)
 await preloadModules(config.preload ?? []);
 
-/** Every buffer the output owns outright: handed back by transfer, not copied. */
-function ownedBuffers(out: EpochOutput): ArrayBuffer[] {
-  const views: ArrayBufferView[] = [
-    ...Object.values(out.neurons),
-    out.bonds.rowPtr, out.bonds.col, out.bonds.val,
-    ...(out.trace ? Object.values(out.trace) : []),
-  ];
-  const seen = new Set<ArrayBuffer>();
-  for (const v of views) {
-    const b = v.buffer;
-    // a view over part of a larger (or shared) buffer is left to structured clone
-    if (b instanceof ArrayBuffer && v.byteOffset === 0 && v.byteLength === b.byteLength) seen.add(b);
-  }
-  return [...seen];
-}
-
 function injectFault(task: FaultSpec): void {
   switch (task.fault) {
     case 'throw':
@@ -79,8 +63,12 @@ function epochs(task: EpochTask): EpochReply {
     outputs.push(_runCheckedEpoch(stagedInput(staged, i), { kernels, trace: task.trace }, undefined, task.checkColumns));
     indices.push(i);
   }
+  // by structured clone, not by transfer: once a reply had transferred (so detached) its
+  // buffers, this worker's later epochs ran 1.12-1.17x slower (V8's optimized typed-array code
+  // then guards against detached buffers, by our reading), and the copy costs less than that
+  // (a 1-thread pool's call on 64 x n=256: 0.90-0.91x; measured: bench/pool.bench.ts)
   const reply: EpochReply = { kind: 'epoch', outputs, indices, threadId, ms: performance.now() - t0 };
-  return movable(reply, outputs.flatMap(ownedBuffers));
+  return reply;
 }
 
 function warmup(task: WarmupTask): WarmupReply {
@@ -139,7 +127,7 @@ function split(task: SplitTask): SplitReply {
     sp.quit();
   }
   const reply: SplitReply = { kind: 'split', role: 'leader', output, blocks: sp.blocks(), threadId, ms: performance.now() - t0 };
-  return movable(reply, ownedBuffers(output));
+  return reply; // by structured clone, as epochs' replies
 }
 
 export default function handle(task: Task): EpochReply | WarmupReply | SplitReply | Promise<unknown> {
