@@ -45,7 +45,7 @@ async function runEpochsNow(core: PoolCore, inputs: readonly EpochInput[], runOp
   }
 
   // Inputs cross to the workers STAGED (copied once into a shared buffer; the caller's arrays
-  // are never detached); outputs come back by TRANSFER (the worker's own fresh buffers).
+  // are never detached); outputs come back by structured clone (worker.ts says why not transfer).
   const cancel = new Int32Array(new SharedArrayBuffer(4));
   const claim = new Int32Array(new SharedArrayBuffer(4));
   const parts = Math.min(count, batches ?? opts.threads);

@@ -66,7 +66,7 @@ function epochs(task: EpochTask): EpochReply {
   // by structured clone, not by transfer: once a reply had transferred (so detached) its
   // buffers, this worker's later epochs ran 1.12-1.17x slower (V8's optimized typed-array code
   // then guards against detached buffers, by our reading), and the copy costs less than that
-  // (a 1-thread pool's call on 64 x n=256: 0.90-0.91x; measured: bench/pool.bench.ts)
+  // (measured on a 1-thread pool, runs of each form alternating: a call on 64 x n=256 0.90-0.91x)
   const reply: EpochReply = { kind: 'epoch', outputs, indices, threadId, ms: performance.now() - t0 };
   return reply;
 }
