@@ -117,7 +117,9 @@ export function assertEpochFits(
 /**
  * One epoch of one subnet. The input is checked first (validateEpochInput: an InputError naming
  * the field and index) and so is its size (EpochTooLargeError when its buffers exceed the
- * WebAssembly memory); nothing runs on a bad input, and the next good one runs as usual.
+ * WebAssembly memory); a bad input gives no output (the weights' and bonds' column order is
+ * checked as each lands in the kernels' memory, before any kernel reads it), and the next good
+ * one runs as usual.
  */
 export function runEpoch(input: EpochInput, options: EpochOptions = {}): EpochOutput {
   // the weights' and bonds' column order is checked where they land in the kernels' memory
@@ -230,13 +232,8 @@ function epochStages(
 
   // 2.5 weights: masks and row normalization
   if (!placed) placeSparse(input.weights, m.wPtr, m.wCol, m.wVal);
-  if (checkColumns) {
-    // runEpoch's input check of both matrices' columns, before any kernel reads either (the
-    // bonds then land here, not at 2.11)
-    if (k.csrRowsCheck(n, m.wPtr, m.wCol) >= 0) csrRowError(input.weights, n, 'weights');
-    if (!placed) placeSparse(input.bonds, m.bPtr, m.bCol, m.bVal);
-    if (k.csrRowsCheck(n, m.bPtr, m.bCol) >= 0) csrRowError(input.bonds, n, 'bonds');
-  }
+  // runEpoch's input check of each matrix's columns, where it lands, before any kernel reads it
+  if (checkColumns && k.csrRowsCheck(n, m.wPtr, m.wCol) >= 0) csrRowError(input.weights, n, 'weights');
   m.forbid.view.set(forbid);
   m.lastUpdate.view.set(input.neurons.last_update);
   m.registered.view.set(input.neurons.block_at_registration);
@@ -270,7 +267,8 @@ function epochStages(
   mark('clip_trust_ranks');
 
   // 2.11 stored bonds, recently registered columns dropped
-  if (!placed && !checkColumns) placeSparse(input.bonds, m.bPtr, m.bCol, m.bVal);
+  if (!placed) placeSparse(input.bonds, m.bPtr, m.bCol, m.bVal);
+  if (checkColumns && k.csrRowsCheck(n, m.bPtr, m.bCol) >= 0) csrRowError(input.bonds, n, 'bonds');
   m.recent.view.set(recent);
   mark('bonds_load');
 
