@@ -137,15 +137,26 @@ function badRow(col: Uint32Array, a: number, b: number, i: number, n: number, fi
  * runEpoch and the pool calls run it first. O(n + nnz).
  */
 export function validateEpochInput(input: unknown): asserts input is EpochInput {
-  _validateEpochShape(input, true);
+  checkEpochInput(input, true);
 }
 
 /**
- * validateEpochInput; without `columns`, the order and range of the weights' and bonds' columns
- * are left unchecked (runEpoch checks them in its kernels' memory: csrRowsCheck).
+ * validateEpochInput without the order and range of the weights' and bonds' columns (runEpoch
+ * and the pool's workers check them where they land in the kernels' memory: csrRowsCheck). On a
+ * bad input it throws what validateEpochInput would: its first problem may be a column before
+ * the one this check found.
  * @internal
  */
-export function _validateEpochShape(input: unknown, columns: boolean): asserts input is EpochInput {
+export function _validateEpochShape(input: unknown): asserts input is EpochInput {
+  try {
+    checkEpochInput(input, false);
+  } catch (e) {
+    checkEpochInput(input, true);
+    throw e;
+  }
+}
+
+function checkEpochInput(input: unknown, columns: boolean): asserts input is EpochInput {
   const o = object(input, '');
   int(o['netuid'], 0, 65535, WHAT_U16, 'netuid');
   const n = int(o['n'], 0, 65535, WHAT_N, 'n');

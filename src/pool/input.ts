@@ -13,12 +13,8 @@ import { EpochTooLargeError } from '../engine/limits.js';
  */
 export function checkInput(input: unknown, at: string, columns = true): asserts input is EpochInput {
   try {
-    try {
-      _validateEpochShape(input, columns);
-    } catch (e) {
-      if (!columns) validateEpochInput(input); // the validator's own first problem (a bad column may come before)
-      throw e;
-    }
+    if (columns) validateEpochInput(input);
+    else _validateEpochShape(input);
     assertEpochFits(input.n, input.weights.col.length, input.bonds.col.length, input.hyperparameters);
   } catch (e) {
     if (!(e instanceof InputError) || at === '') throw e;
