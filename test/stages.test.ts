@@ -75,7 +75,7 @@ describe('keepRows (the stored bonds of the output)', () => {
           expect({ rowPtr: [...got.rowPtr], col: [...got.col], val: [...got.val] }).toEqual(want);
           for (const a of [got.rowPtr, got.col, got.val]) {
             expect(a.byteOffset).toBe(0);
-            expect(a.byteLength).toBe(a.buffer.byteLength); // transferable whole (pool/worker.ts ownedBuffers)
+            expect(a.byteLength).toBe(a.buffer.byteLength); // its buffer whole: a structured clone (the pool worker's reply) copies all of a view's buffer
           }
         },
       ),
