@@ -196,7 +196,8 @@ function launch(bin: string, profileDir: string): Cdp {
       '--disable-dev-shm-usage', '--hide-scrollbars', '--window-size=1400,1000', `--user-data-dir=${profileDir}`,
       '--remote-debugging-pipe', 'about:blank',
     ],
-    { stdio: ['ignore', 'ignore', 'pipe', 'pipe', 'pipe'] },
+    // its own process group, so close() can end the helpers (zygote, crashpad) that write the profile too
+    { stdio: ['ignore', 'ignore', 'pipe', 'pipe', 'pipe'], detached: true },
   );
   const toBrowser = proc.stdio[3] as Writable;
   const fromBrowser = proc.stdio[4] as Readable;
@@ -258,7 +259,12 @@ function launch(bin: string, profileDir: string): Cdp {
         // already gone
       }
       if (proc.exitCode === null) proc.kill();
-      await Promise.race([exited, new Promise((r) => setTimeout(r, 3000))]);
+      await Promise.race([exited, new Promise((r) => setTimeout(r, 10_000))]);
+      try {
+        process.kill(-proc.pid!, 'SIGKILL');
+      } catch {
+        // the whole group is gone already
+      }
     },
   };
 }
@@ -278,7 +284,12 @@ describe.skipIf(!browser.bin)('in headless Chromium', () => {
   });
   afterAll(async () => {
     await cdp?.close();
-    rmSync(profileDir, { recursive: true, force: true });
+    // a helper the browser left can still be writing its last files: retry (ENOTEMPTY is retried)
+    try {
+      rmSync(profileDir, { recursive: true, force: true, maxRetries: 10, retryDelay: 200 });
+    } catch (e) {
+      console.warn(`report.test: could not remove the browser profile ${profileDir}: ${(e as Error).message}`);
+    }
   });
 
   it('loads without console errors and every chart has drawn', async () => {
