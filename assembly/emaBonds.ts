@@ -134,18 +134,34 @@ export function emaRows(
         k = keep(outCol, outVal, colSum, colMax, k, j, mulF(alpha, dn)); // + mulF(1 - alpha, 0)
       }
     }
-    while (x < xe || y < ye) {
-      const jx: u32 = x < xe ? u32At(col, x) : 0xffff_ffff;
+    // the union of the rest: W entries whose delta is 0 (clipped away where consensus is 0) are
+    // skipped as they come, since they add only mulF(alpha, 0) = 0 (where the patterns part ways
+    // and such entries abound, the merge then mostly walks the bond row alone)
+    let jx: u32 = 0xffff_ffff, dx: i64 = 0;
+    for (; x < xe; ) {
+      const j = u32At(col, x);
+      dx = mulF(weightForBonds(i64At(val, x), i64At(C, j), beta), ai);
+      x++;
+      if (dx != 0) { jx = j; break; }
+    }
+    while (jx != 0xffff_ffff || y < ye) {
       const jy: u32 = y < ye ? u32At(bCol, y) : 0xffff_ffff;
       const j = min(jx, jy);
       let dn: i64 = 0, bo: i64 = 0;
-      if (jx == j) {
-        dn = deltaNormalized(weightForBonds(i64At(val, x), i64At(C, j), beta), ai, i64At(sumD, j));
-        x++;
-      }
       if (jy == j) {
         if (u8At(recent, j) == 0) bo = bondNormalized(<i64>u16At(bVal, y), i64At(sumB, j));
         y++;
+      }
+      if (jx == j) {
+        const s = i64At(sumD, j);
+        dn = s != 0 ? divF(dx, s) : dx;
+        jx = 0xffff_ffff;
+        for (; x < xe; ) {
+          const jn = u32At(col, x);
+          dx = mulF(weightForBonds(i64At(val, x), i64At(C, jn), beta), ai);
+          x++;
+          if (dx != 0) { jx = jn; break; }
+        }
       }
       k = keep(outCol, outVal, colSum, colMax, k, j, mulF(alpha, dn) + mulF(om, bo));
     }
