@@ -120,8 +120,12 @@ const rows: Row[] = [];
 
 for (const c of CASES.filter((c) => c.name.includes(only))) {
   const { entries, run: epoch } = c.make();
+  // warm-up by time, not by a count: V8 runs a new module's kernels on its baseline compiler
+  // and swaps in optimized code in steps, by work done (at n=16384 1024/row the first ~25 epochs
+  // of a process, about 0.7 s, ran 2.5x then 1.5x slower than the steady state; measured:
+  // bench/epoch.bench.ts with 5 warm-up runs, against a loop of 40 epochs)
   const run = async (kernels: Kernels, time: number, iterations: number, warmup = true) => {
-    const bench = new Bench({ time, iterations, warmup, warmupIterations: 5, throws: true });
+    const bench = new Bench({ time, iterations, warmup, warmupIterations: 5, warmupTime: quick ? 300 : 2000, throws: true });
     bench.add(kernels.name, () => epoch(kernels));
     await bench.run();
     return bench.tasks[0]!.result as unknown as { latency: { p50: number; p99: number; samplesCount: number } };
