@@ -6,8 +6,9 @@
 // stake-holding row keeps a cursor that advances through its sorted columns), and every
 // column of a block is solved by a weighted three-way quickselect while it is hot.
 
-import { divF } from './fixed';
-import { addI64, i64At, rowEnd, rowStart, setI64, setU32, u32At } from './csr';
+import { ONE, divF, mulF } from './fixed';
+import { addI64, i64At, rowEnd, rowStart, setI64, setU32, u32At, zeroI64 } from './csr';
+import { clipRows } from './clip';
 
 /** Entries gathered per block: 2 x 8 bytes each, sized to stay in L2 (256 KiB). */
 const BLOCK_ENTRIES: u32 = 16384;
@@ -16,14 +17,21 @@ const BLOCK_ENTRIES: u32 = 16384;
  * In: W CSR (rowPtr, col, val), active stake a i64[n], kappa raw.
  * Scratch: u i64[n], colPtr u32[n+1], cursor u32[n], score i64[max(n, BLOCK)], weight (same),
  * hist i64[256].
- * Out: C i64[n].
+ * Out: C i64[n]; and where VT is not 0 and the matrix is dense with no negative entry, also
+ * clip's VT i64[n] and R i64[n] (2.7-2.9, clipRows' sums), taken from each column's run while it
+ * is hot: returns 1 then, else 0 (VT and R then hold nothing of use).
  */
 export function consensus(
   n: i32, rowPtr: usize, col: usize, val: usize, a: usize, kappa: i64,
-  u: usize, colPtr: usize, cursor: usize, score: usize, weight: usize, hist: usize, C: usize,
-): void {
+  u: usize, colPtr: usize, cursor: usize, score: usize, weight: usize, hist: usize, C: usize, VT: usize, R: usize,
+): i32 {
   const T = consensusStake(n, a, kappa, u);
+  if (VT != 0 && _countU != 0) {
+    const done = denseColumns(n, 0, n, rowPtr, col, val, u, T, _minority, _countU, colPtr, cursor, score, weight, hist, C, a, VT, R);
+    if (done != SPARSE) return done == CLIPPED ? 1 : 0;
+  }
   consensusColumns(n, 0, n, rowPtr, col, val, u, T, _minority, _countU, colPtr, cursor, score, weight, hist, C);
+  return 0;
 }
 
 let _minority: i64 = 0;
@@ -82,7 +90,7 @@ export function consensusColumns(
     for (let j = j0; j < j1; j++) setI64(C, j, 0);
     return;
   }
-  if (denseColumns(n, j0, j1, rowPtr, col, val, u, T, minority, countU, colPtr, cursor, score, weight, hist, C)) return;
+  if (denseColumns(n, j0, j1, rowPtr, col, val, u, T, minority, countU, colPtr, cursor, score, weight, hist, C, 0, 0, 0) != SPARSE) return;
   // positive entries per column among rows with stake; each such row's cursor at column j0
   for (let j = j0; j <= j1; j++) setU32(colPtr, j, 0);
   for (let i = 0; i < n; i++) {
@@ -138,6 +146,9 @@ export function consensusColumns(
   }
 }
 
+/** denseColumns' outcomes: not dense (nothing touched), C written, C and clip's VT and R written. */
+const SPARSE = 0, DENSE = 1, CLIPPED = 2;
+
 /**
  * The columns of a dense matrix (its staked rows hold at least half of all n columns, counting
  * empty rows as none), in blocks of B columns: every staked non-empty row r writes its entries
@@ -146,20 +157,23 @@ export function consensusColumns(
  * column's median reads one contiguous run and every row's weight u_i is kept once, in
  * weight[0, S). Rows are read in order, a block's worth at a time: reading a column at a time
  * strides a whole row between loads, and the larger the block the faster (measured:
- * bench/ab.bench.ts). Returns false, touching nothing else, when the matrix is sparser or the
+ * bench/ab.bench.ts). Returns SPARSE, touching nothing else, when the matrix is sparser or the
  * scratch (max(n, BLOCK) entries each) cannot hold two runs of S; the blocked gather then serves.
+ * With VT not 0 (all columns, j0 = 0 and j1 = n), clip's sums too (clipColumn, then the rows
+ * outside the runs by clipRows): CLIPPED, unless the weight scratch cannot hold two more runs of
+ * S or an entry is negative (a run holds max(W, 0)): DENSE.
  */
 function denseColumns(
   n: i32, j0: i32, j1: i32, rowPtr: usize, col: usize, val: usize, u: usize, T: i64, minority: i64, countU: i32,
-  rowOf: usize, cursor: usize, score: usize, weight: usize, hist: usize, C: usize,
-): bool {
+  rowOf: usize, cursor: usize, score: usize, weight: usize, hist: usize, C: usize, a: usize, VT: usize, R: usize,
+): i32 {
   const cap = max(<u32>n, BLOCK_ENTRIES);
   let S: u32 = 0, entries: u64 = 0;
   for (let i = 0; i < n; i++) {
     const len = rowEnd(rowPtr, i) - rowStart(rowPtr, i);
     if (i64At(u, i) > 0 && len > 0) { S++; entries += len; }
   }
-  if (2 * entries < <u64>S * <u64>n || S > cap - S) return false;
+  if (2 * entries < <u64>S * <u64>n || S > cap - S) return SPARSE;
   // the staked non-empty rows, their cursors at column j0, their weights and its total P
   let r: u32 = 0, P: i64 = 0;
   for (let i = 0; i < n; i++) {
@@ -177,6 +191,19 @@ function denseColumns(
   const run = S + 8 <= cap - S ? S + 8 : S;
   const B = <i32>max<u32>(1, min<u32>(BLOCK_ENTRIES, cap - S) / run);
   const keepScore = score + (<usize>B * run << 3), keepWeight = weight + (<usize>S << 3);
+  // clip's scratch after the weights and the median's keep: VT and a_i per run slot
+  let clip = VT != 0 && S * 4 <= cap;
+  const vtSlots = weight + (<usize>(2 * S) << 3), aSlots = weight + (<usize>(3 * S) << 3);
+  let aSmall = true;
+  if (clip) {
+    zeroI64(vtSlots, <i32>S);
+    for (r = 0; r < S; r++) {
+      const ar = i64At(a, <i32>u32At(rowOf, r));
+      setI64(aSlots, r, ar);
+      aSmall &= <u64>ar < <u64>ONE;
+    }
+  }
+  let any: i64 = 0; // every entry or-ed: negative when one is
   for (let b0 = j0; b0 < j1; b0 += B) {
     const b1 = min(b0 + B, j1);
     memory.fill(score, 0, <usize>(b1 - b0) * run << 3);
@@ -187,18 +214,60 @@ function denseColumns(
         const j = u32At(col, q);
         if (j >= <u32>b1) break;
         const v = i64At(val, q);
+        any |= v;
         if (v > 0) setI64(score, (j - <u32>b0) * run + r, v);
       }
       setU32(cursor, r, q);
     }
+    if (any < 0) clip = false;
     for (let j = b0; j < b1; j++) {
       const scores = score + (<usize>(j - b0) * run << 3);
       // the top score only matters through its highest bit, unless no score can pass minority
       const top = minority < T ? orOf(scores, S) : maxOf(scores, S);
-      setI64(C, j, medianOf(scores, weight, hist, 0, S, P, top, T, minority, countU, keepScore, keepWeight));
+      const c = medianOf(scores, weight, hist, 0, S, P, top, T, minority, countU, keepScore, keepWeight);
+      setI64(C, j, c);
+      if (clip) setI64(R, j, clipColumn(scores, S, c, vtSlots, aSlots, aSmall && <u64>c < <u64>ONE));
     }
   }
-  return true;
+  if (!clip) return DENSE;
+  // VT of the rows in the runs; the rows outside them (no stake, or none left by the second
+  // normalization, or empty) as clip takes them, now that all of C is known
+  zeroI64(VT, n);
+  for (r = 0; r < S; r++) setI64(VT, <i32>u32At(rowOf, r), i64At(vtSlots, r));
+  for (let i = 0; i < n; i++) {
+    if (rowStart(rowPtr, i) == rowEnd(rowPtr, i) || i64At(u, i) > 0) continue;
+    clipRows(i, i + 1, rowPtr, col, val, C, a, VT, R);
+  }
+  return CLIPPED;
+}
+
+/**
+ * Clip (spec/yuma.md 2.7-2.9) on one column's run of S scores (all >= 0) at its consensus c >= 0:
+ * Wc = min(score, c) is added to its slot's VT; returns R_j = the sum of mulF(a_slot, Wc).
+ * `small`: every a_slot and c below 2^32 (then mulF is the plain product's high half).
+ */
+function clipColumn(scores: usize, S: u32, c: i64, vtSlots: usize, aSlots: usize, small: bool): i64 {
+  let r: u32 = 0, Rj: i64 = 0;
+  if (small) {
+    const c2 = i64x2.splat(c);
+    let r2 = i64x2.splat(0);
+    for (; r + 2 <= S; r += 2) {
+      const v = v128.load(scores + (<usize>r << 3));
+      const wc = v128.bitselect(c2, v, i64x2.gt_s(v, c2));
+      const at = vtSlots + (<usize>r << 3);
+      v128.store(at, i64x2.add(v128.load(at), wc));
+      const a2 = v128.load(aSlots + (<usize>r << 3));
+      r2 = i64x2.add(r2, i64x2.shr_u(i64x2.extmul_low_i32x4_u(i32x4.shuffle(wc, wc, 0, 2, 0, 2), i32x4.shuffle(a2, a2, 0, 2, 0, 2)), 32));
+    }
+    Rj = i64x2.extract_lane(r2, 0) + i64x2.extract_lane(r2, 1);
+  }
+  for (; r < S; r++) {
+    const v = i64At(scores, r);
+    const wc = c < v ? c : v;
+    addI64(vtSlots, r, wc);
+    Rj += mulF(i64At(aSlots, r), wc);
+  }
+  return Rj;
 }
 
 /** s[0] | ... | s[m - 1] for scores >= 0: the top score's highest bit, two lanes at a time. */

@@ -134,6 +134,17 @@ function coveringRows(n: number, w: Csr<bigint>, b: Csr<number>): Csr<number> {
   return { rowPtr, col, val };
 }
 
+/** Every non-empty row of c over all n columns (its own values first, then theirs again). */
+function denseRows<T>(n: number, c: Csr<T>): Csr<T> {
+  const rowPtr = [0], col: number[] = [], val: T[] = [];
+  for (let i = 0; i < n; i++) {
+    const own = c.val.slice(c.rowPtr[i]!, c.rowPtr[i + 1]!);
+    if (own.length > 0) for (let j = 0; j < n; j++) { col.push(j); val.push(own[j % own.length]!); }
+    rowPtr.push(col.length);
+  }
+  return { rowPtr, col, val };
+}
+
 /** n rows over n columns, ascending distinct columns per row; empty rows and empty columns likely. */
 function csr<T>(n: number, value: fc.Arbitrary<T>): fc.Arbitrary<Csr<T>> {
   const cols = Array.from({ length: n }, (_, j) => j);
@@ -334,7 +345,62 @@ describe('WASM kernels == reference kernels', () => {
     }) as const;
   const callConsensus = (
     k: Kernels, m: Bufs<ReturnType<typeof medianLayout> & ReturnType<typeof csrLayout<'i64'>>>, n: number, kappa: bigint,
-  ) => k.consensus(n, m.rowPtr, m.col, m.val, m.a, kappa, m.u, m.colPtr, m.cursor, m.score, m.weight, m.hist, m.C);
+  ) => k.consensus(n, m.rowPtr, m.col, m.val, m.a, kappa, m.u, m.colPtr, m.cursor, m.score, m.weight, m.hist, m.C, null, null);
+
+  /** W rows full or nearly so (consensus' dense path), with normalized stake */
+  const denseConsensusCase = (value: fc.Arbitrary<bigint>) =>
+    fc.integer({ min: 1, max: N_MAX }).chain((n) =>
+      fc.record({
+        n: fc.constant(n),
+        w: fc.tuple(csr(n, value), fc.boolean()).map(([c, full]) => (full ? denseRows(n, c) : c)),
+        // normalized stake (unstaked rows with entries lie outside the median's runs), or every uid staked
+        a: fc.oneof(activeStake(n), positiveStake(n)),
+        kappa: kappaArb,
+      }),
+    );
+  const clipLayout = (n: number, nnz: number) => ({ ...csrLayout(n, nnz, 'i64'), ...medianLayout(n), VT: ['i64', n], R: ['i64', n] }) as const;
+  /** consensus asked for clip's sums; clip after it where it did not do them */
+  const consensusThenClip = (k: Kernels, m: Bufs<ReturnType<typeof clipLayout>>, n: number, kappa: bigint, fuse: boolean): number => {
+    const did = k.consensus(
+      n, m.rowPtr, m.col, m.val, m.a, kappa, m.u, m.colPtr, m.cursor, m.score, m.weight, m.hist, m.C, fuse ? m.VT : null, fuse ? m.R : null,
+    );
+    if (!did) k.clip(n, m.rowPtr, m.col, m.val, m.C, m.a, 0n, m.VT, m.R, null, null, null);
+    return did;
+  };
+
+  it("consensus given VT and R: on a dense matrix also clip's sums, equal to consensus then clip", () => {
+    let fused = 0;
+    property(
+      // weights as the pipeline has them, and now and then past ONE (consensus past 2^32: no lanes)
+      denseConsensusCase(fc.oneof({ weight: 12, arbitrary: frac }, { weight: 1, arbitrary: fc.bigInt({ min: ONE, max: 3n * ONE }) })),
+      ({ n, w, a, kappa }) =>
+        sameOnBoth(
+          clipLayout(n, w.col.length),
+          (m) => {
+            fillCsr(m, w);
+            m.val.view.set(w.val);
+            m.a.view.set(a);
+          },
+          (k, m) => void (fused += k === WASM ? consensusThenClip(k, m, n, kappa, true) : (consensusThenClip(k, m, n, kappa, true), 0)),
+          (m) => ({ C: head(m.C.view, n), VT: head(m.VT.view, n), R: head(m.R.view, n) }),
+        ),
+      400,
+    );
+    expect(fused, 'runs where the kernel did clip itself').toBeGreaterThan(0);
+  });
+
+  it('consensus given VT and R, any entries (negative ones too, where it leaves clip to clip): the same C, VT and R as without', () =>
+    property(denseConsensusCase(fc.oneof({ weight: 12, arbitrary: frac }, { weight: 1, arbitrary: anyI64 })), ({ n, w, a, kappa }) => {
+      const [fusedTry, plain] = [true, false].map((fuse) => {
+        const m = WASM.alloc(clipLayout(n, w.col.length));
+        fillCsr(m, w);
+        m.val.view.set(w.val);
+        m.a.view.set(a);
+        consensusThenClip(WASM, m, n, kappa, fuse);
+        return { C: head(m.C.view, n), VT: head(m.VT.view, n), R: head(m.R.view, n) };
+      });
+      expect(fusedTry).toEqual(plain);
+    }));
 
   it('consensus (quickselect median vs the WASM kernel)', () =>
     property(

@@ -240,19 +240,23 @@ function epochStages(
   );
   mark('weights');
 
-  // 2.6 consensus: stake-weighted median per column
-  k.consensus(
+  // 2.6 consensus: stake-weighted median per column; without the weights for bonds to write,
+  // it may do 2.7-2.9 too (a dense matrix: VT and the ranks from each column as it is solved)
+  const beta = u16p(hp.bonds_penalty);
+  const wantWb = hp.yuma3 && beta !== 0n;
+  const clipped = k.consensus(
     n, m.WPtr, m.WCol, m.WVal, m.a, u16p(hp.kappa), m.u, m.colPtr, m.cursor, m.medianScore, m.medianWeight, m.hist, m.C,
+    wantWb ? null : m.VT, wantWb ? null : m.I,
   );
   mark('consensus');
 
   // 2.7-2.10 clip, validator trust, ranks, and (Yuma3 only) the weights for bonds
-  const beta = u16p(hp.bonds_penalty);
-  const wantWb = hp.yuma3 && beta !== 0n;
-  k.clip(
-    n, m.WPtr, m.WCol, m.WVal, m.C, m.a, beta, m.VT, m.I,
-    wantWb ? m.WbPtr : null, wantWb ? m.WbCol : null, wantWb ? m.WbVal : null,
-  );
+  if (!clipped) {
+    k.clip(
+      n, m.WPtr, m.WCol, m.WVal, m.C, m.a, beta, m.VT, m.I,
+      wantWb ? m.WbPtr : null, wantWb ? m.WbCol : null, wantWb ? m.WbVal : null,
+    );
+  }
   // original Yuma with beta == I32F32_ONE: the bonds delta's column sums ARE the ranks (mulF commutes,
   // a dropped entry adds 0 to both), so keep them before they become the incentive
   const sumDReady = !hp.yuma3 && beta === I32F32_ONE;

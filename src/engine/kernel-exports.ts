@@ -109,11 +109,13 @@ export interface WasmExports {
    * In: W CSR (rowPtr, col, val), active stake a i64[n], kappa raw.
    * Scratch: u i64[n], colPtr u32[n+1], cursor u32[n], score i64[max(n, BLOCK)], weight (same),
    * hist i64[256].
-   * Out: C i64[n].
+   * Out: C i64[n]; and where VT is not 0 and the matrix is dense with no negative entry, also
+   * clip's VT i64[n] and R i64[n] (2.7-2.9, clipRows' sums), taken from each column's run while it
+   * is hot: returns 1 then, else 0 (VT and R then hold nothing of use).
    *
-   * assembly/consensus.ts: `consensus(n: i32, rowPtr: usize, col: usize, val: usize, a: usize, kappa: i64, u: usize, colPtr: usize, cursor: usize, score: usize, weight: usize, hist: usize, C: usize): void`
+   * assembly/consensus.ts: `consensus(n: i32, rowPtr: usize, col: usize, val: usize, a: usize, kappa: i64, u: usize, colPtr: usize, cursor: usize, score: usize, weight: usize, hist: usize, C: usize, VT: usize, R: usize): i32`
    */
-  consensus(n: number, rowPtr: number, col: number, val: number, a: number, kappa: bigint, u: number, colPtr: number, cursor: number, score: number, weight: number, hist: number, C: number): void;
+  consensus(n: number, rowPtr: number, col: number, val: number, a: number, kappa: bigint, u: number, colPtr: number, cursor: number, score: number, weight: number, hist: number, C: number, VT: number, R: number): number;
   /**
    * consensusStake for a column-split epoch: out i64[3] = (T, minority, countU).
    *
@@ -322,7 +324,7 @@ export const WASM_ARITY = {
   combineStake: 10,
   prepareWeights: 12,
   prepareWeightRows: 14,
-  consensus: 13,
+  consensus: 15,
   consensusStakeInto: 5,
   consensusColumns: 16,
   clip: 12,

@@ -52,12 +52,15 @@ export interface Kernels {
    * yuma.md 2.6 + 3: weighted median per column, for a normalized active stake `a` (sum <= ONE,
    * so every staked row keeps u_i >= 1 after the second normalization). Scratch: u i64[n], colPtr u32[n+1],
    * cursor u32[n], score and weight i64[MEDIAN_SCRATCH(n)], hist i64[256].
+   * Given VT and R (else null), it may also do clip's sums (2.7-2.9 without Wb: VT, R as
+   * {@link Kernels.clip} writes them) while each column is at hand: returns 1 when it did
+   * (then clip need not run), 0 when not (VT and R then hold nothing of use).
    * @see {@link WasmExports.consensus} (the AssemblyScript side)
    */
   consensus(
     n: number, rowPtr: U32, col: U32, val: I64, a: I64, kappa: bigint,
-    u: I64, colPtr: U32, cursor: U32, score: I64, weight: I64, hist: I64, C: I64,
-  ): void;
+    u: I64, colPtr: U32, cursor: U32, score: I64, weight: I64, hist: I64, C: I64, VT: I64 | null, R: I64 | null,
+  ): number;
   /**
    * yuma.md 2.7-2.10: VT, R, and Wb (unless beta == 0, or the out buffers are null: not
    * wanted); returns nnz of Wb (of W when no Wb is written).

@@ -272,7 +272,7 @@ export function createReferenceKernels(): Kernels {
 
     // yuma.md 2.6 + 3: per column, the chain's quickselect weighted median under stake a.
     // (the scratch buffers u, colPtr, cursor, score, weight, hist are not needed here)
-    consensus(n, rowPtr, col, val, a, kappa, _u, _colPtr, _cursor, _score, _weight, _hist, C) {
+    consensus(n, rowPtr, col, val, a, kappa, _u, _colPtr, _cursor, _score, _weight, _hist, C, VT, R) {
       // 3.1: U = uids with a_i > 0; u = normalize(a_U); T = sum(u); minority = T - kappa
       const U: number[] = [];
       for (let i = 0; i < n; i++) if (a.view[i]! > 0n) U.push(i);
@@ -288,6 +288,10 @@ export function createReferenceKernels(): Kernels {
       });
       // 3.3: the median of every column
       for (let j = 0; j < n; j++) C.view[j] = weightedMedian(u, scores[j]!, minority, T);
+      // asked for clip's sums too: the spec's clip, in its own order
+      if (!VT || !R) return 0;
+      this.clip(n, rowPtr, col, val, C, a, 0n, VT, R, null, null, null);
+      return 1;
     },
 
     // yuma.md 2.7-2.10: clip at consensus, VT = row sums, R = column sums of a*Wc, Wb.

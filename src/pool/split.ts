@@ -196,6 +196,7 @@ export function splitKernels(
       x.rowPtr = rowPtr.ptr; x.col = col.ptr; x.val = val.ptr; x.u = u.ptr; x.C = C.ptr; x.countU = Number(countU);
       x.T = T!; x.minority = minority!;
       forkJoin('consensusColumns', Math.min(shards, nn));
+      return 0; // the columns are split: clip runs on its own (by rows)
     },
 
     emaOriginal(nn, rowPtr, col, val, C, a, beta, bPtr, bCol, bVal, recent, alpha, outPtr, outCol, outVal, colSum, colMax, sumD, sumB, sumDReady) {

@@ -37,7 +37,7 @@ export function communeYuma(input: CommuneEpochInput, k: Kernels): ConsensusRun 
   // 1.5 consensus: stake-weighted median per column (yuma.md 3; kappa = div(Kappa, 65535))
   k.consensus(
     n, m.WPtr, m.WCol, m.WVal, m.A, u16Fraction(hp.kappa),
-    m.u, m.colPtr, m.cursor, m.medianScore, m.medianWeight, m.hist, m.C,
+    m.u, m.colPtr, m.cursor, m.medianScore, m.medianWeight, m.hist, m.C, null, null,
   );
   // 1.5 preranks on the unclipped weights
   unclippedRanks(n, m, k);
