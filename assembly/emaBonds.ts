@@ -88,11 +88,34 @@ export function emaSums(
         addI64(sumD, j, mulF(weightForBonds(i64At(val, q), i64At(C, j), beta), ai));
       }
     }
-    for (let q = rowStart(bPtr, i), e = rowEnd(bPtr, i); q < e; q++) {
-      const j = u32At(bCol, q);
-      if (u8At(recent, j) == 0) addI64(sumB, j, <i64>u16At(bVal, q));
+    const s = rowStart(bPtr, i), e = rowEnd(bPtr, i);
+    // ascending distinct columns spanning exactly e - s: one contiguous run from bCol[s]
+    if (e - s >= 8 && u32At(bCol, e - 1) - u32At(bCol, s) == e - s - 1) {
+      const j0 = u32At(bCol, s);
+      contiguousBondRow(e - s, bVal + (<usize>s << 1), recent + <usize>j0, sumB + (<usize>j0 << 3));
+    } else {
+      for (let q = s; q < e; q++) {
+        const j = u32At(bCol, q);
+        if (u8At(recent, j) == 0) addI64(sumB, j, <i64>u16At(bVal, q));
+      }
     }
   }
+}
+
+/**
+ * sumB[k] += b[k] for every k < len with recent[k] == 0 (a bond row whose columns are one
+ * contiguous run, as full rows are; the pointers start at its first column), two at a time.
+ */
+function contiguousBondRow(len: u32, b: usize, recent: usize, sumB: usize): void {
+  let k: u32 = 0;
+  for (; k + 2 <= len; k += 2) {
+    const b2 = i64x2.extend_low_i32x4_u(i32x4.extend_low_i16x8_u(v128.load32_zero(b + (<usize>k << 1))));
+    // the two recent flags, widened to i64 lanes: a lane is kept where its flag is 0
+    const r2 = i64x2.extend_low_i32x4_u(i32x4.extend_low_i16x8_u(i16x8.extend_low_i8x16_u(i16x8.splat(load<u16>(recent + <usize>k)))));
+    const at = sumB + (<usize>k << 3);
+    v128.store(at, i64x2.add(v128.load(at), v128.and(b2, i64x2.eq(r2, i64x2.splat(0)))));
+  }
+  for (; k < len; k++) if (u8At(recent, k) == 0) addI64(sumB, k, <i64>u16At(b, k));
 }
 
 /**
