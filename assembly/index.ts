@@ -13,7 +13,7 @@ export {
 export { emaOriginal, emaSums, emaRows } from './emaBonds';
 export { emission } from './emission';
 export { csrRowsCheck } from './csr';
-export { streamFloor } from './floor';
+export { streamFloor, divisionFloor } from './floor';
 
 /** First byte JS may use: everything below holds the module's static data. */
 export function heapBase(): usize {

@@ -17,7 +17,7 @@ import type { Kernels } from '../src/engine/kernels.js';
 import { createWasmKernels } from '../src/engine/wasm.js';
 import { createReferenceKernels } from '../src/engine/reference.js';
 import { writeFileAtomic } from '../src/engine/io.js';
-import { memoryFloor } from '../src/engine/wasm.js';
+import { divisionFloor, memoryFloor } from '../src/engine/wasm.js';
 import { timeEpoch, quantile, type EpochCounts } from '../src/engine/analysis/epoch-timing.js';
 import type { EpochStage } from '../src/engine/epoch.js';
 import type { EpochInput } from '../src/engine/types.js';
@@ -73,15 +73,22 @@ const only = onlyAt >= 0 ? args[onlyAt + 1]! : '';
 const wasm = createWasmKernels();
 const reference = createReferenceKernels();
 
-/** The matrix stages, and the entry count each one walks (from timeEpoch's counts). */
-const MATRIX_STAGES: Array<[EpochStage, (c: EpochCounts) => number]> = [
-  ['weights', (c) => c.weightsIn],
-  ['consensus', (c) => c.weights],
-  ['clip_trust_ranks', (c) => c.weights],
-  ['bonds_load', (c) => c.bondsIn],
-  ['ema_bonds', (c) => c.ema],
-  ['dividends', (c) => c.ema],
-  ['outputs', (c) => c.ema],
+/**
+ * The matrix stages, the entry count each one walks (from timeEpoch's counts), and the exact
+ * 64-bit divisions per entry its arithmetic takes (yuma3: Yuma3's bonds): original Yuma's EMA
+ * divides each entry's delta and bond by their column sums, its dividends each entry by its
+ * column's sum and that quotient by the column's maximum (the stored u16 form); Yuma3's
+ * dividends divide once. (The weights stage divides by a row sum through its reciprocal, and
+ * liquid alpha's sigmoid once per distinct distance: neither per entry.)
+ */
+const MATRIX_STAGES: Array<[EpochStage, (c: EpochCounts) => number, (yuma3: boolean) => number]> = [
+  ['weights', (c) => c.weightsIn, () => 0],
+  ['consensus', (c) => c.weights, () => 0],
+  ['clip_trust_ranks', (c) => c.weights, () => 0],
+  ['bonds_load', (c) => c.bondsIn, () => 0],
+  ['ema_bonds', (c) => c.ema, (y3) => (y3 ? 0 : 2)],
+  ['dividends', (c) => c.ema, (y3) => (y3 ? 1 : 2)],
+  ['outputs', (c) => c.ema, () => 0],
 ];
 interface StageRow {
   stage: EpochStage;
@@ -91,8 +98,25 @@ interface StageRow {
   bytes: number;
   floorMs: number;
   xOfFloor: number;
+  /** exact 64-bit divisions per entry, and one WASM pass taking that many over the stage's entries (0: none) */
+  divisions: number;
+  divFloorMs: number;
+  xOfDivFloor: number;
 }
 const floorPass = memoryFloor();
+const divPass = divisionFloor();
+/** Median ms of the division floor pass over `entries` entries, `perEntry` quotients each, measured now. */
+function divFloorMs(entries: number, perEntry: number, reps: number): number {
+  if (perEntry === 0 || entries === 0) return 0;
+  divPass(entries, perEntry);
+  const t: number[] = [];
+  for (let r = 0; r < reps; r++) {
+    const t0 = performance.now();
+    divPass(entries, perEntry);
+    t.push(performance.now() - t0);
+  }
+  return quantile(t, 0.5);
+}
 /** Median ms of the floor pass over `bytes`, measured now (same run, same load as the stages). */
 function floorMs(bytes: number, reps: number): number {
   floorPass(bytes);
@@ -139,13 +163,17 @@ for (const c of CASES.filter((c) => c.name.includes(only))) {
   if (c.input) {
     process.stderr.write(' stages...');
     const p = timeEpoch(c.input(), { reps: quick ? 5 : 15, refReps: 0 });
-    stages = MATRIX_STAGES.map(([stage, count]) => {
+    const yuma3 = c.input().hyperparameters.yuma3;
+    stages = MATRIX_STAGES.map(([stage, count, perEntry]) => {
       const s = p.stages.find((x) => x.stage === stage)!;
       const entries = count(p.counts);
       const floor = floorMs(s.bytes, quick ? 5 : 15);
+      const divisions = perEntry(yuma3);
+      const divFloor = divFloorMs(entries, divisions, quick ? 5 : 15);
       return {
         stage, entries, ms: s.medianMs, nsPerEntry: entries > 0 ? (s.medianMs * 1e6) / entries : 0,
         bytes: s.bytes, floorMs: floor, xOfFloor: floor > 0 ? s.medianMs / floor : 0,
+        divisions, divFloorMs: divFloor, xOfDivFloor: divFloor > 0 ? s.medianMs / divFloor : 0,
       };
     });
   }
@@ -178,10 +206,11 @@ for (const [i, r] of table.entries()) {
 
 // per case, the matrix stages: where the time goes, and how far each stage is from memory speed
 const stageTable = [
-  ['case', 'stage', 'entries', 'median ms', 'ns/entry', 'MiB', 'floor ms', 'x of floor'],
+  ['case', 'stage', 'entries', 'median ms', 'ns/entry', 'MiB', 'floor ms', 'x of floor', 'div/entry', 'div floor ms', 'x of div'],
   ...rows.flatMap((r) =>
     (r.stages ?? []).map((s) => [
       r.case, s.stage, String(s.entries), fmt(s.ms), fmt(s.nsPerEntry), fmt(s.bytes / 2 ** 20), fmt(s.floorMs), `${fmt(s.xOfFloor)}x`,
+      String(s.divisions), s.divisions ? fmt(s.divFloorMs) : '-', s.divisions ? `${fmt(s.xOfDivFloor)}x` : '-',
     ]),
   ),
 ];
@@ -202,7 +231,9 @@ if (stageTable.length > 1) {
   printTable(stageTable);
   process.stdout.write(
     'median ms per stage (yuma profile\'s stage clock); MiB: the stage\'s modelled bytes; floor: one WASM pass reading\n' +
-      '  and writing that many bytes, measured in this run; x of floor = median / floor.\n',
+      '  and writing that many bytes, measured in this run; x of floor = median / floor. div/entry: the exact 64-bit\n' +
+      '  divisions per entry the stage\'s arithmetic takes; div floor: one WASM pass taking that many per entry over\n' +
+      '  its entries (and nothing else), measured in this run; x of div = median / div floor.\n',
   );
 }
 

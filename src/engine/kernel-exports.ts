@@ -304,6 +304,15 @@ export interface WasmExports {
    * assembly/floor.ts: `streamFloor(src: usize, dst: usize, words: i32): void`
    */
   streamFloor(src: number, dst: number, words: number): void;
+  /**
+   * The benchmarks' division floor (not part of an epoch): for each of `count` entries x (below
+   * 2^32, streamed) one or two exact quotients floor(x * 2^32 / d) by divisors gathered from a
+   * table of 1024 (per column, as a normalization takes them), their sum stored: the least time a
+   * stage that needs `perEntry` 64-bit divisions per entry can take on this core.
+   *
+   * assembly/floor.ts: `divisionFloor(x: usize, d: usize, out: usize, count: i32, perEntry: i32): void`
+   */
+  divisionFloor(x: number, d: number, out: number, count: number, perEntry: number): void;
 }
 
 /** Each export's parameter count (test/kernels.test.ts checks it against the built module). */
@@ -351,4 +360,5 @@ export const WASM_ARITY = {
   emission: 9,
   csrRowsCheck: 3,
   streamFloor: 3,
+  divisionFloor: 5,
 } as const satisfies Record<keyof WasmExports, number>;

@@ -149,6 +149,34 @@ export function memoryFloor(): (bytes: number) => void {
   };
 }
 
+/**
+ * The benchmarks' division floor: divFloor(entries, perEntry) runs one WASM pass taking perEntry
+ * (1 or 2) exact 64-bit quotients per entry (assembly/floor.ts) over buffers of its own instance,
+ * grown once and warm; numerators below 2^32 and divisors above them, as a normalization has.
+ */
+export function divisionFloor(): (entries: number, perEntry: number) => void {
+  const memory = new WebAssembly.Memory({ initial: 1 });
+  const x = instantiate(wasmModule(), memory);
+  const base = Math.ceil(x.heapBase() / 16) * 16;
+  const d = base, at = d + 8 * 2048;
+  let room = 0;
+  return (entries, perEntry) => {
+    const count = Math.max(1, Math.ceil(entries));
+    if (count > room) {
+      growTo(memory, at + 16 * count);
+      const divisors = new BigInt64Array(memory.buffer, d, 2048);
+      const xs = new BigInt64Array(memory.buffer, at, count);
+      let s = 0x9e3779b9;
+      const next = () => (s = (Math.imul(s, 1664525) + 1013904223) >>> 0);
+      for (let j = 0; j < 2048; j++) divisors[j] = BigInt(next()) + 0x1_0000_0000n;
+      for (let q = 0; q < count; q++) xs[q] = BigInt(next());
+      x.divisionFloor(at, d, at + 8 * count, count, perEntry); // first touch of fresh pages: not the floor
+      room = count;
+    }
+    x.divisionFloor(at, d, at + 8 * count, count, perEntry);
+  };
+}
+
 /** The scalar fixed-point primitives, exported for tests against a BigInt reference. */
 export function fixedPoint() {
   const x = instantiate(wasmModule(), new WebAssembly.Memory({ initial: 1 }));
