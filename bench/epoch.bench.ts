@@ -142,23 +142,28 @@ interface Row {
 }
 const rows: Row[] = [];
 
-for (const c of CASES.filter((c) => c.name.includes(only))) {
+// warm-up by time, not by a count: V8 runs a new module's kernels on its baseline compiler
+// and swaps in optimized code in steps, by work done (at n=16384 1024/row the first ~25 epochs
+// of a process, about 0.7 s, ran 2.5x then 1.5x slower than the steady state; measured:
+// bench/epoch.bench.ts with 5 warm-up runs, against a loop of 40 epochs)
+const timed = async (epoch: (k: Kernels) => void, kernels: Kernels, time: number, iterations: number, warmup = true) => {
+  const bench = new Bench({ time, iterations, warmup, warmupIterations: 5, warmupTime: quick ? 300 : 2000, throws: true });
+  bench.add(kernels.name, () => epoch(kernels));
+  await bench.run();
+  return bench.tasks[0]!.result as unknown as { latency: { p50: number; p99: number; samplesCount: number } };
+};
+
+// Every case's WASM epochs and stages first, then every case's reference, so that the BigInt
+// reference's garbage is not collected during a later case's WASM samples. (With each case's
+// reference right after its WASM epochs, two runs of three put the n=16384 case at 21-23 ms
+// where its own stage table summed to 14 and the case alone, --only, took 15; the first run in
+// this order still saw such outliers, at n=1024 and n=16384: the shared host's own noise.)
+const cases = CASES.filter((c) => c.name.includes(only));
+const measured: Array<{ c: Case; entries: number; epoch: (k: Kernels) => void; w: Awaited<ReturnType<typeof timed>>; stages: StageRow[] | null }> = [];
+for (const c of cases) {
   const { entries, run: epoch } = c.make();
-  // warm-up by time, not by a count: V8 runs a new module's kernels on its baseline compiler
-  // and swaps in optimized code in steps, by work done (at n=16384 1024/row the first ~25 epochs
-  // of a process, about 0.7 s, ran 2.5x then 1.5x slower than the steady state; measured:
-  // bench/epoch.bench.ts with 5 warm-up runs, against a loop of 40 epochs)
-  const run = async (kernels: Kernels, time: number, iterations: number, warmup = true) => {
-    const bench = new Bench({ time, iterations, warmup, warmupIterations: 5, warmupTime: quick ? 300 : 2000, throws: true });
-    bench.add(kernels.name, () => epoch(kernels));
-    await bench.run();
-    return bench.tasks[0]!.result as unknown as { latency: { p50: number; p99: number; samplesCount: number } };
-  };
   process.stderr.write(`${c.name}: wasm...`);
-  const w = await run(wasm, quick ? 300 : 2000, quick ? 5 : 20);
-  // the BigInt reference needs seconds per epoch at a million entries: few samples, no warm-up
-  process.stderr.write(' reference...');
-  const r = await run(reference, 0, quick ? 1 : 2, false);
+  const w = await timed(epoch, wasm, quick ? 300 : 2000, quick ? 5 : 20);
   let stages: StageRow[] | null = null;
   if (c.input) {
     process.stderr.write(' stages...');
@@ -177,6 +182,13 @@ for (const c of CASES.filter((c) => c.name.includes(only))) {
       };
     });
   }
+  process.stderr.write(' done\n');
+  measured.push({ c, entries, epoch, w, stages });
+}
+for (const { c, entries, epoch, w, stages } of measured) {
+  // the BigInt reference needs seconds per epoch at a million entries: few samples, no warm-up
+  process.stderr.write(`${c.name}: reference...`);
+  const r = await timed(epoch, reference, 0, quick ? 1 : 2, false);
   process.stderr.write(' done\n');
   rows.push({
     stages,
