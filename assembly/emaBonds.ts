@@ -179,6 +179,8 @@ export function emaRows(
         const s = i64At(sumD, j);
         dn = s != 0 ? divF(dx, s) : dx;
         jx = 0xffff_ffff;
+        // the same scan as before the loop, for the next one (one loop with the scan at its top
+        // instead: ema_bonds 1.25x on the sparse shape, measured: bench/ab.bench.ts)
         for (; x < xe; ) {
           const jn = u32At(col, x);
           dx = mulF(weightForBonds(i64At(val, x), i64At(C, jn), beta), ai);
