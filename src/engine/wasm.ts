@@ -170,10 +170,10 @@ export function divisionFloor(): (entries: number, perEntry: number) => void {
       const next = () => (s = (Math.imul(s, 1664525) + 1013904223) >>> 0);
       for (let j = 0; j < 2048; j++) divisors[j] = BigInt(next()) + 0x1_0000_0000n;
       for (let q = 0; q < count; q++) xs[q] = BigInt(next());
-      x.divisionFloor(at, d, at + 8 * count, count, perEntry); // first touch of fresh pages: not the floor
-      room = count;
+      room = count; // the quotients go after all `room` numerators
+      x.divisionFloor(at, d, at + 8 * room, count, perEntry); // first touch of fresh pages: not the floor
     }
-    x.divisionFloor(at, d, at + 8 * count, count, perEntry);
+    x.divisionFloor(at, d, at + 8 * room, count, perEntry);
   };
 }
 
