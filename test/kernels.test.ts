@@ -381,7 +381,10 @@ describe('WASM kernels == reference kernels', () => {
             m.val.view.set(w.val);
             m.a.view.set(a);
           },
-          (k, m) => void (fused += k === WASM ? consensusThenClip(k, m, n, kappa, true) : (consensusThenClip(k, m, n, kappa, true), 0)),
+          (k, m) => {
+            const did = consensusThenClip(k, m, n, kappa, true);
+            if (k === WASM) fused += did;
+          },
           (m) => ({ C: head(m.C.view, n), VT: head(m.VT.view, n), R: head(m.R.view, n) }),
         ),
       400,
