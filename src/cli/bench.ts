@@ -168,6 +168,15 @@ export async function runPoolBench(o: PoolBenchOptions): Promise<PoolBenchReport
         acc.ms += (c.user + c.system) / 1000;
         acc.calls++;
       };
+      // every configuration run for a while first: V8 swaps optimized code in for each thread's
+      // kernels only after enough work. Warmed by two calls only, these rounds gave 64 x n=256
+      // 1.21x from 1 to 2 threads (a loop of calls after 30 warm ones: 1.55x and 1.82x); warmed
+      // this way, 1.50x, 1.53x and 1.56x, and a third less CPU per epoch (measured: bench/pool.bench.ts)
+      for (const cfg of configs) {
+        const until = performance.now() + (o.quick ? 200 : 1500);
+        do await cfg.fn();
+        while (performance.now() < until);
+      }
       const rounds = o.quick ? 3 : 8;
       log(`${c.name}: measuring main thread and ${runWith.map((t) => `${t} thread(s)`).join(', ')} in ${rounds} rounds...`);
       for (let r = 0; r < rounds; r++) {
