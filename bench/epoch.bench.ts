@@ -155,9 +155,10 @@ const timed = async (epoch: (k: Kernels) => void, kernels: Kernels, time: number
 
 // Every case's WASM epochs and stages first, then every case's reference, so that the BigInt
 // reference's garbage is not collected during a later case's WASM samples. (With each case's
-// reference right after its WASM epochs, two runs of three put the n=16384 case at 21-23 ms
-// where its own stage table summed to 14 and the case alone, --only, took 15; the first run in
-// this order still saw such outliers, at n=1024 and n=16384: the shared host's own noise.)
+// reference right after its WASM epochs, two runs of three put the n=16384 case at 21-23 ms,
+// one of them with its own stage table summing to 14, where the case alone, --only, took 15;
+// the first run in this order still saw such outliers, at n=1024 and n=16384: the shared
+// host's own noise.)
 const cases = CASES.filter((c) => c.name.includes(only));
 const measured: Array<{ c: Case; entries: number; epoch: (k: Kernels) => void; w: Awaited<ReturnType<typeof timed>>; stages: StageRow[] | null }> = [];
 for (const c of cases) {
