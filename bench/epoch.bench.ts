@@ -105,29 +105,22 @@ interface StageRow {
 }
 const floorPass = memoryFloor();
 const divPass = divisionFloor();
-/** Median ms of the division floor pass over `entries` entries, `perEntry` quotients each, measured now. */
-function divFloorMs(entries: number, perEntry: number, reps: number): number {
-  if (perEntry === 0 || entries === 0) return 0;
-  divPass(entries, perEntry);
+/** Median ms of `pass` over `reps` runs after one untimed, measured now (same run, same load as the stages). */
+function passMs(pass: () => void, reps: number): number {
+  pass();
   const t: number[] = [];
   for (let r = 0; r < reps; r++) {
     const t0 = performance.now();
-    divPass(entries, perEntry);
+    pass();
     t.push(performance.now() - t0);
   }
   return quantile(t, 0.5);
 }
-/** Median ms of the floor pass over `bytes`, measured now (same run, same load as the stages). */
-function floorMs(bytes: number, reps: number): number {
-  floorPass(bytes);
-  const t: number[] = [];
-  for (let r = 0; r < reps; r++) {
-    const t0 = performance.now();
-    floorPass(bytes);
-    t.push(performance.now() - t0);
-  }
-  return quantile(t, 0.5);
-}
+/** The memory floor: one pass reading and writing `bytes`. */
+const floorMs = (bytes: number, reps: number) => passMs(() => floorPass(bytes), reps);
+/** The division floor: `perEntry` quotients for each of `entries` entries (0 when there are none). */
+const divFloorMs = (entries: number, perEntry: number, reps: number) =>
+  perEntry === 0 || entries === 0 ? 0 : passMs(() => divPass(entries, perEntry), reps);
 
 interface Row {
   case: string;
@@ -168,8 +161,9 @@ for (const c of cases) {
   let stages: StageRow[] | null = null;
   if (c.input) {
     process.stderr.write(' stages...');
-    const p = timeEpoch(c.input(), { reps: quick ? 5 : 15, refReps: 0 });
-    const yuma3 = c.input().hyperparameters.yuma3;
+    const input = c.input();
+    const p = timeEpoch(input, { reps: quick ? 5 : 15, refReps: 0 });
+    const yuma3 = input.hyperparameters.yuma3;
     stages = MATRIX_STAGES.map(([stage, count, perEntry]) => {
       const s = p.stages.find((x) => x.stage === stage)!;
       const entries = count(p.counts);
