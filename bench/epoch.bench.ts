@@ -96,6 +96,8 @@ interface StageRow {
   ms: number;
   nsPerEntry: number;
   bytes: number;
+  /** bytes over the median time, in 10^9 bytes per second */
+  gbPerS: number;
   floorMs: number;
   xOfFloor: number;
   /** exact 64-bit divisions per entry, and one WASM pass taking that many over the stage's entries (0: none) */
@@ -172,7 +174,7 @@ for (const c of cases) {
       const divFloor = divFloorMs(entries, divisions, quick ? 5 : 15);
       return {
         stage, entries, ms: s.medianMs, nsPerEntry: entries > 0 ? (s.medianMs * 1e6) / entries : 0,
-        bytes: s.bytes, floorMs: floor, xOfFloor: floor > 0 ? s.medianMs / floor : 0,
+        bytes: s.bytes, gbPerS: s.medianMs > 0 ? s.bytes / (s.medianMs * 1e6) : 0, floorMs: floor, xOfFloor: floor > 0 ? s.medianMs / floor : 0,
         divisions, divFloorMs: divFloor, xOfDivFloor: divFloor > 0 ? s.medianMs / divFloor : 0,
       };
     });
@@ -213,10 +215,11 @@ for (const [i, r] of table.entries()) {
 
 // per case, the matrix stages: where the time goes, and how far each stage is from memory speed
 const stageTable = [
-  ['case', 'stage', 'entries', 'median ms', 'ns/entry', 'MiB', 'floor ms', 'x of floor', 'div/entry', 'div floor ms', 'x of div'],
+  ['case', 'stage', 'entries', 'median ms', 'ns/entry', 'MiB', 'GB/s', 'floor ms', 'x of floor', 'div/entry', 'div floor ms', 'x of div'],
   ...rows.flatMap((r) =>
     (r.stages ?? []).map((s) => [
-      r.case, s.stage, String(s.entries), fmt(s.ms), fmt(s.nsPerEntry), fmt(s.bytes / 2 ** 20), fmt(s.floorMs), `${fmt(s.xOfFloor)}x`,
+      r.case, s.stage, String(s.entries), fmt(s.ms), fmt(s.nsPerEntry), fmt(s.bytes / 2 ** 20), fmt(s.gbPerS),
+      fmt(s.floorMs), `${fmt(s.xOfFloor)}x`,
       String(s.divisions), s.divisions ? fmt(s.divFloorMs) : '-', s.divisions ? `${fmt(s.xOfDivFloor)}x` : '-',
     ]),
   ),
@@ -237,9 +240,10 @@ if (stageTable.length > 1) {
   process.stdout.write('\n');
   printTable(stageTable);
   process.stdout.write(
-    'median ms per stage (yuma profile\'s stage clock); MiB: the stage\'s modelled bytes; floor: one WASM pass reading\n' +
-      '  and writing that many bytes, measured in this run; x of floor = median / floor. div/entry: the exact 64-bit\n' +
-      '  divisions per entry the stage\'s arithmetic takes; div floor: one WASM pass taking that many per entry over\n' +
+    'median ms per stage (yuma profile\'s stage clock); MiB: the stage\'s modelled bytes; GB/s: those bytes over the\n' +
+      '  median (10^9 bytes/s); floor: one WASM pass reading and writing that many bytes, measured in this run (it\n' +
+      '  streams GB/s times x of floor); x of floor = median / floor. div/entry: the exact 64-bit divisions\n' +
+      '  per entry the stage\'s arithmetic takes; div floor: one WASM pass taking that many per entry over\n' +
       '  its entries (and nothing else), measured in this run; x of div = median / div floor.\n',
   );
 }
