@@ -79,6 +79,11 @@ export interface PoolBenchRow {
   speedup: number;
   /** CPU time of the whole process (all threads) per call / subnets: mean over every call */
   cpuEpochMs: number;
+  /**
+   * the calling (main) thread's busy time per call / subnets (its event loop's active time): for
+   * a pool, what the caller itself spends (checks, staging copies, replies), mean over every call
+   */
+  mainEpochMs: number;
   samples: number;
 }
 
@@ -159,12 +164,14 @@ export async function runPoolBench(o: PoolBenchOptions): Promise<PoolBenchReport
       // CPU time of the whole process (every thread) per call: the work a configuration costs,
       // the pool's messaging, copies and waits included, and far less moved by other jobs than
       // the wall time
-      const cpuMs = new Map<string, { ms: number; calls: number }>(configs.map((c) => [c.name, { ms: 0, calls: 0 }]));
+      const cpuMs = new Map<string, { ms: number; mainMs: number; calls: number }>(configs.map((c) => [c.name, { ms: 0, mainMs: 0, calls: 0 }]));
       const timed = (name: string, fn: () => unknown) => async () => {
         const acc = cpuMs.get(name)!;
         const c0 = process.cpuUsage();
+        const e0 = performance.eventLoopUtilization();
         await fn();
         const c = process.cpuUsage(c0);
+        acc.mainMs += performance.eventLoopUtilization(e0).active;
         acc.ms += (c.user + c.system) / 1000;
         acc.calls++;
       };
@@ -204,6 +211,7 @@ export async function runPoolBench(o: PoolBenchOptions): Promise<PoolBenchReport
       };
       const main = lat('main');
       const cpuOf = (name: string) => cpuMs.get(name)!.ms / cpuMs.get(name)!.calls;
+      const mainOf = (name: string) => cpuMs.get(name)!.mainMs / cpuMs.get(name)!.calls;
       const whole = c.giant ? lat('pool 1') : null;
       for (const [threads, l] of [[0, main], ...runWith.map((t) => [t, lat(`pool ${t}`)] as const)] as [number, Latency][]) {
         // a pool splits one subnet only from splitMinEntries weight entries on: below, it runs whole
@@ -223,6 +231,7 @@ export async function runPoolBench(o: PoolBenchOptions): Promise<PoolBenchReport
           epochsPerSec: (1000 * c.subnets) / l.p50,
           speedup: main.p50 / l.p50,
           cpuEpochMs: cpuOf(threads === 0 ? 'main' : `pool ${threads}`) / c.subnets,
+          mainEpochMs: mainOf(threads === 0 ? 'main' : `pool ${threads}`) / c.subnets,
           samples: l.samplesCount,
         });
       }
@@ -252,7 +261,7 @@ const fmt = (x: number) => (x >= 100 ? x.toFixed(0) : x >= 10 ? x.toFixed(1) : x
 /** The table: case, threads, ms per epoch p50/p99, epochs/s, speed-up. */
 export function formatPoolBench(r: PoolBenchReport): string {
   const table = [
-    ['case', 'threads', 'ms/epoch p50', 'ms/epoch p99', 'epochs/s', 'speed-up', 'vs whole', 'cpu ms/epoch', 'samples'],
+    ['case', 'threads', 'ms/epoch p50', 'ms/epoch p99', 'epochs/s', 'speed-up', 'vs whole', 'cpu ms/epoch', 'main ms/epoch', 'samples'],
     ...r.rows.map((x) => [
       x.case,
       x.threads === 0 ? 'main' : `${x.threads}${x.mode === 'batch' ? '' : ` (${x.mode})`}`,
@@ -262,6 +271,7 @@ export function formatPoolBench(r: PoolBenchReport): string {
       `${x.speedup.toFixed(2)}x`,
       x.vsWhole === null ? '' : `${x.vsWhole.toFixed(2)}x`,
       fmt(x.cpuEpochMs),
+      fmt(x.mainEpochMs),
       String(x.samples),
     ]),
   ];
@@ -272,7 +282,9 @@ export function formatPoolBench(r: PoolBenchReport): string {
     `${r.cpu.count} cpus (${r.cpu.model}), node ${r.node}${r.quick ? ', --quick' : ''}. ms/epoch = a batch's latency / its`,
     'subnets; speed-up = main p50 / pool p50 in this run. A giant subnet runs "whole" in one worker or "split" across',
     'the workers (one shared memory); vs whole = the whole p50 / the split p50. cpu ms/epoch = the process\'s CPU time',
-    '(every thread) per call / its subnets: the work each configuration costs, overheads included.',
+    '(every thread) per call / its subnets: the work each configuration costs, overheads included; main ms/epoch = the',
+    'calling thread\'s busy time (event loop active) per call / its subnets: for a pool, the caller\'s own share (input',
+    'checks, the staging copy, taking the replies), which more threads do not divide.',
   );
   return lines.join('\n') + '\n';
 }
