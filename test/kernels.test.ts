@@ -735,9 +735,11 @@ describe('WASM kernels == reference kernels', () => {
             // beta == ONE: also the epoch's shortcut, sumD handed in as clip's ranks
             const ready = beta === ONE && ready1;
             if (ready) k.clip(n, m.rowPtr, m.col, m.val, m.C, m.a, beta, m.VT, m.sumD, null, null, null);
+            // the hint that W lies in [0, ONE], given where it is true (the walk then checks no entry)
+            const wInRange = w.val.every((v) => v >= 0n && v <= ONE);
             const nnz = k.emaOriginal(
               n, m.rowPtr, m.col, m.val, m.C, m.a, beta, m.bPtr, m.bCol, m.bVal, m.recent, alpha,
-              m.outPtr, m.outCol, m.outVal, m.colSum, m.colMax, m.sumD, m.sumB, ready,
+              m.outPtr, m.outCol, m.outVal, m.colSum, m.colMax, m.sumD, m.sumB, ready, wInRange,
             );
             m.emaColMax.view.set(m.colMax.view);
             // the reference takes the spec's order (normalize, column maxima of N, upscale);

@@ -278,7 +278,7 @@ function epochStages(
     // the column-normalized stored bonds, read straight from W and the u16 bonds
     nnzE = k.emaOriginal(
       n, m.WPtr, m.WCol, m.WVal, m.C, m.a, beta, m.bPtr, m.bCol, m.bVal, m.recent, alpha,
-      m.EPtr, m.ECol, m.EVal, m.sums, m.colMax, m.sumD, m.sumB, sumDReady,
+      m.EPtr, m.ECol, m.EVal, m.sums, m.colMax, m.sumD, m.sumB, sumDReady, weightsInRange(input.weights.rowPtr),
     );
     mark('ema_bonds');
     // 2.12d-f dividends, and the stored form of the new bonds in the same pass
@@ -308,6 +308,18 @@ function epochStages(
   mark('emission');
 
   return { m, active, rawStake, newPermit, nnzE };
+}
+
+/**
+ * Whether prepareWeights leaves every entry of W in [0, ONE]: it does where a row's u16 sum is
+ * below 2^31, so wherever no row holds more than 32768 entries (65535 * 32768 < 2^31); past
+ * that the chain's I32F32 row sum can wrap, and so may an entry.
+ */
+function weightsInRange(rowPtr: Uint32Array): boolean {
+  const n = rowPtr.length - 1;
+  if (n <= 32768) return true;
+  for (let i = 0; i < n; i++) if (rowPtr[i + 1]! - rowPtr[i]! > 32768) return false;
+  return true;
 }
 
 /**

@@ -96,12 +96,14 @@ export interface Kernels {
    * empty: what emaDividends takes); sumD, sumB are scratch i64[n].
    * `sumDReady`: sumD already holds the delta's column sums, sum_i mulF(Wb_ij, a_i) (with
    * beta == ONE that is clip's ranks R, before normalization), so they are not recomputed.
+   * `wInRange`: the caller knows every W entry lies in [0, ONE] (a speed hint: the result is
+   * the same either way where it holds).
    * @see {@link WasmExports.emaOriginal} (the AssemblyScript side)
    */
   emaOriginal(
     n: number, rowPtr: U32, col: U32, val: I64, C: I64, a: I64, beta: bigint,
     bPtr: U32, bCol: U32, bVal: U16, recent: U8, alpha: bigint,
-    outPtr: U32, outCol: U32, outVal: I64, colSum: I64, colMax: I64, sumD: I64, sumB: I64, sumDReady: boolean,
+    outPtr: U32, outCol: U32, outVal: I64, colSum: I64, colMax: I64, sumD: I64, sumB: I64, sumDReady: boolean, wInRange: boolean,
   ): number;
   /**
    * yuma.md 2.12b: out_ij = mulF(val_ij, a_i), and its column sums.

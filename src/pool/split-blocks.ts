@@ -69,7 +69,7 @@ export function blockRunner(range: RangeKernels, memory: WebAssembly.Memory, ctl
         const a = jobs.emaRows;
         counted(range.emaRows(
           r0, r1, a.rowPtr, a.col, a.val, a.C, a.a, a.beta, a.bPtr, a.bCol, a.bVal, a.recent, a.alpha,
-          a.sumD, a.sumB, a.outPtr, split.tmpCol, split.tmpVal, base(), s.colSum.ptr, s.colMax.ptr,
+          a.sumD, a.sumB, a.outPtr, split.tmpCol, split.tmpVal, base(), s.colSum.ptr, s.colMax.ptr, a.inRange,
         ));
         break;
       }

@@ -59,7 +59,7 @@ const JOBS = {
   },
   emaRows: {
     rowPtr: 'f64', col: 'f64', val: 'f64', C: 'f64', a: 'f64', beta: 'i64', bPtr: 'f64', bCol: 'f64', bVal: 'f64', recent: 'f64',
-    alpha: 'i64', sumD: 'f64', sumB: 'f64', outPtr: 'f64',
+    alpha: 'i64', sumD: 'f64', sumB: 'f64', outPtr: 'f64', inRange: 'flag',
   },
   emaDividendRows: { rowPtr: 'f64', col: 'f64', val: 'f64', colSum: 'f64', I: 'f64', out: 'f64', colMax: 'f64', u16: 'f64' },
   emaFixedRows: {

@@ -199,7 +199,7 @@ export function splitKernels(
       return 0; // the columns are split: clip runs on its own (by rows)
     },
 
-    emaOriginal(nn, rowPtr, col, val, C, a, beta, bPtr, bCol, bVal, recent, alpha, outPtr, outCol, outVal, colSum, colMax, sumD, sumB, sumDReady) {
+    emaOriginal(nn, rowPtr, col, val, C, a, beta, bPtr, bCol, bVal, recent, alpha, outPtr, outCol, outVal, colSum, colMax, sumD, sumB, sumDReady, wInRange) {
       // rows cut by their W and B entries together
       const both = entriesBefore(rowPtr.view, bPtr.view);
       cutsFor(both);
@@ -213,6 +213,17 @@ export function splitKernels(
       y.rowPtr = rowPtr.ptr; y.col = col.ptr; y.val = val.ptr; y.C = C.ptr; y.a = a.ptr; y.beta = beta;
       y.bPtr = bPtr.ptr; y.bCol = bCol.ptr; y.bVal = bVal.ptr; y.recent = recent.ptr; y.alpha = alpha;
       y.sumD = sumD.ptr; y.sumB = sumB.ptr; y.outPtr = outPtr.ptr;
+      // as emaOriginal decides it (assembly/emaBonds.ts walkSumsInRange): W in range, every a_i
+      // >= 0 (the sign of its high word) and every bond column sum below 2^31 (high word 0,
+      // low word below 2^31)
+      const sums = new Int32Array(sumB.view.buffer, sumB.ptr, 2 * nn);
+      const stake = new Int32Array(a.view.buffer, a.ptr, 2 * nn);
+      let wide = 0, sign = 0;
+      for (let j = 0; j < nn; j++) {
+        wide |= sums[2 * j + 1]! | (sums[2 * j]! & 0x8000_0000);
+        sign |= stake[2 * j + 1]!;
+      }
+      y.inRange = wInRange && wide === 0 && sign >= 0;
       padded((r0) => both[r0]!);
       withPartials('emaRows', 'add', [['colSum', colSum], ['colMax', colMax, 'max']]);
       return gather(outPtr, outCol, outVal);
