@@ -71,7 +71,7 @@ export function emaOriginal(
   zeroI64(colMax, n);
   emaSums(0, n, rowPtr, col, val, C, a, beta, bPtr, bCol, bVal, recent, sumD, sumB, sumDReady);
   setU32(outPtr, 0, 0);
-  const inRange = wInRange && walkSumsInRange(n, a, sumB);
+  const inRange = wInRange && emaWalkInRange(n, a, sumB);
   return emaRows(0, n, rowPtr, col, val, C, a, beta, bPtr, bCol, bVal, recent, alpha, sumD, sumB, outPtr, outCol, outVal, 0, colSum, colMax, inRange);
 }
 
@@ -81,7 +81,7 @@ export function emaOriginal(
  * b * 2^32 each, does not wrap, so that B / sumB is the plain quotient): emaRows' inRange,
  * given W in [0, ONE].
  */
-function walkSumsInRange(n: i32, a: usize, sumB: usize): bool {
+export function emaWalkInRange(n: i32, a: usize, sumB: usize): bool {
   let all: u64 = 0, sign: i64 = 0;
   for (let j = 0; j < n; j++) {
     all |= <u64>i64At(sumB, j);

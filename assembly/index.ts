@@ -8,9 +8,9 @@ export { consensus, consensusStakeInto, consensusColumns } from './consensus';
 export { clip, clipRows } from './clip';
 export {
   loadBonds, divideColumns, colnorm, scaleRows, emaFixed, emaFixedRows, emaLiquid, emaLiquidRows, rowDotIncentive,
-  emaDividends, emaColumnMaxima, emaDividendRows, yuma3Dividends, yuma3DividendRows, colMaxUpscale, toU16Array,
+  emaDividends, emaDividendsInRange, emaColumnMaxima, emaDividendRows, yuma3Dividends, yuma3DividendRows, colMaxUpscale, toU16Array,
 } from './bonds';
-export { emaOriginal, emaSums, emaRows } from './emaBonds';
+export { emaOriginal, emaSums, emaRows, emaWalkInRange } from './emaBonds';
 export { emission } from './emission';
 export { csrRowsCheck } from './csr';
 export { streamFloor, divisionFloor } from './floor';

@@ -1020,6 +1020,37 @@ describe('WASM kernels == reference kernels', () => {
       },
     ));
 
+  it('emaDividends with every entry and I_j below ONE (its walk without a check per entry) == the reference', () =>
+    property(
+      size.chain((n) =>
+        fc.record({
+          n: fc.constant(n),
+          m: csr(n, fc.oneof(
+            { weight: 4, arbitrary: fc.bigInt({ min: 1n, max: ONE - 1n }) },
+            { weight: 1, arbitrary: fc.constantFrom(1n, 2n, ONE - 1n, ONE / 2n, ONE / 3n) },
+          )),
+          I: stakeVec(n),
+        }),
+      ),
+      ({ n, m: c, I }) => {
+        fc.pre(I.every((x) => x >= 0n && x < ONE));
+        const nnz = c.col.length;
+        sameOnBoth(
+          { ...csrLayout(n, nnz, 'i64'), I: ['i64', n], sums: ['i64', n], colMax: ['i64', n], div: ['i64', n], u16: ['u16', nnz] } as const,
+          (m) => {
+            fillCsr(m, c);
+            m.val.view.set(c.val);
+            m.I.view.set(I);
+            m.colMax.view.fill(0n);
+            c.col.forEach((j, q) => (m.colMax.view[j] = m.colMax.view[j]! > c.val[q]! ? m.colMax.view[j]! : c.val[q]!));
+            m.sums.view.set(columnSums(n, c));
+          },
+          (k, m) => k.emaDividends(n, m.rowPtr, m.col, m.val, m.sums, m.I, m.div, m.colMax, m.u16),
+          (m) => ({ div: head(m.div.view, n), colMax: head(m.colMax.view, n), u16: head(m.u16.view, nnz) }),
+        );
+      },
+    ));
+
   it('colMaxUpscale (in place; all-zero and negative columns untouched)', () =>
     property(
       size.chain((n) =>

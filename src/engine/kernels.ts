@@ -198,6 +198,7 @@ type _KernelsMatchWasm = KernelsMatchWasm<{ [K in KernelName]: SameSignature<Low
  */
 export type RangeKernels = Pick<
   WasmExports,
-  | 'prepareWeightRows' | 'consensusStakeInto' | 'consensusColumns' | 'emaSums' | 'emaRows' | 'emaColumnMaxima' | 'emaDividendRows'
+  | 'prepareWeightRows' | 'consensusStakeInto' | 'consensusColumns' | 'emaSums' | 'emaRows' | 'emaWalkInRange'
+  | 'emaColumnMaxima' | 'emaDividendsInRange' | 'emaDividendRows'
   | 'emaFixedRows' | 'emaLiquidRows' | 'yuma3DividendRows' | 'clipRows' | 'addInto' | 'maxInto'
 >;

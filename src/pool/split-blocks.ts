@@ -75,7 +75,7 @@ export function blockRunner(range: RangeKernels, memory: WebAssembly.Memory, ctl
       }
       case 'emaDividendRows': {
         const a = jobs.emaDividendRows;
-        range.emaDividendRows(r0, r1, a.rowPtr, a.col, a.val, a.colSum, a.I, a.out, a.colMax, a.u16);
+        range.emaDividendRows(r0, r1, a.rowPtr, a.col, a.val, a.colSum, a.I, a.out, a.colMax, a.u16, a.inRange);
         break;
       }
       case 'emaFixedRows': {

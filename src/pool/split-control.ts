@@ -61,7 +61,7 @@ const JOBS = {
     rowPtr: 'f64', col: 'f64', val: 'f64', C: 'f64', a: 'f64', beta: 'i64', bPtr: 'f64', bCol: 'f64', bVal: 'f64', recent: 'f64',
     alpha: 'i64', sumD: 'f64', sumB: 'f64', outPtr: 'f64', inRange: 'flag',
   },
-  emaDividendRows: { rowPtr: 'f64', col: 'f64', val: 'f64', colSum: 'f64', I: 'f64', out: 'f64', colMax: 'f64', u16: 'f64' },
+  emaDividendRows: { rowPtr: 'f64', col: 'f64', val: 'f64', colSum: 'f64', I: 'f64', out: 'f64', colMax: 'f64', u16: 'f64', inRange: 'flag' },
   emaFixedRows: {
     alpha: 'i64', newPtr: 'f64', newCol: 'f64', newVal: 'f64', oldPtr: 'f64', oldCol: 'f64', oldVal: 'f64', outPtr: 'f64',
   },

@@ -213,17 +213,8 @@ export function splitKernels(
       y.rowPtr = rowPtr.ptr; y.col = col.ptr; y.val = val.ptr; y.C = C.ptr; y.a = a.ptr; y.beta = beta;
       y.bPtr = bPtr.ptr; y.bCol = bCol.ptr; y.bVal = bVal.ptr; y.recent = recent.ptr; y.alpha = alpha;
       y.sumD = sumD.ptr; y.sumB = sumB.ptr; y.outPtr = outPtr.ptr;
-      // as emaOriginal decides it (assembly/emaBonds.ts walkSumsInRange): W in range, every a_i
-      // >= 0 (the sign of its high word) and every bond column sum below 2^31 (high word 0,
-      // low word below 2^31)
-      const sums = new Int32Array(sumB.view.buffer, sumB.ptr, 2 * nn);
-      const stake = new Int32Array(a.view.buffer, a.ptr, 2 * nn);
-      let wide = 0, sign = 0;
-      for (let j = 0; j < nn; j++) {
-        wide |= sums[2 * j + 1]! | (sums[2 * j]! & 0x8000_0000);
-        sign |= stake[2 * j + 1]!;
-      }
-      y.inRange = wInRange && wide === 0 && sign >= 0;
+      // as emaOriginal decides it, on the combined sums
+      y.inRange = wInRange && range.emaWalkInRange(nn, a.ptr, sumB.ptr);
       padded((r0) => both[r0]!);
       withPartials('emaRows', 'add', [['colSum', colSum], ['colMax', colMax, 'max']]);
       return gather(outPtr, outCol, outVal);
@@ -231,8 +222,9 @@ export function splitKernels(
 
     emaDividends(nn, rowPtr, col, val, colSum, I, out, colMax, u16) {
       // the EMA's column maxima become N's first (n entries: on this thread), then the rows
-      range.emaColumnMaxima(nn, colMax.ptr, colSum.ptr);
       const x = jobs.emaDividendRows;
+      x.inRange = range.emaDividendsInRange(nn, colMax.ptr, I.ptr);
+      range.emaColumnMaxima(nn, colMax.ptr, colSum.ptr);
       x.rowPtr = rowPtr.ptr; x.col = col.ptr; x.val = val.ptr; x.colSum = colSum.ptr; x.I = I.ptr; x.out = out.ptr;
       x.colMax = colMax.ptr; x.u16 = u16 ? u16.ptr : 0;
       cutsFor(rowPtr.view);
