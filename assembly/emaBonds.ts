@@ -157,6 +157,14 @@ export function emaRows(
   let k = outBase;
   for (let i = r0; i < r1; i++) {
     const ai = i64At(a, i);
+    if (inRange && fast && <u64>ai < <u64>ONE) {
+      // this row and the next ones with a_i < ONE, in rowsInRange's unsigned arithmetic
+      let i1 = i + 1;
+      while (i1 < r1 && <u64>i64At(a, i1) < <u64>ONE) i1++;
+      k = rowsInRange(i, i1, rowPtr, col, val, C, a, beta, bPtr, bCol, bVal, alpha, sumD, sumB, outPtr, outCol, outVal, k, colSum, colMax);
+      i = i1 - 1;
+      continue;
+    }
     let x = rowStart(rowPtr, i);
     const xe = rowEnd(rowPtr, i);
     let y = rowStart(bPtr, i);
@@ -164,25 +172,13 @@ export function emaRows(
     if (fast && <u64>ai < <u64>ONE) {
       // walk the bond row while it covers W's (the common case: bonds grow from these weights);
       // at the first W entry it lacks, the union loop below goes on from there
-      // (the same loop twice: with and without the per-entry range check)
-      if (inRange) {
-        for (; y < ye; y++) {
-          const j = u32At(bCol, y);
-          const jx: u32 = x < xe ? u32At(col, x) : 0xffff_ffff;
-          if (jx < j) break;
-          let v: i64 = 0; // no W entry: a new side of 0, as the union gives it
-          if (jx == j) { v = i64At(val, x); x++; }
-          k = keep(outCol, outVal, colSum, colMax, k, j, emaInRange(v, i64At(C, j), ai, beta, <i64>u16At(bVal, y), alpha, om, i64At(sumD, j), i64At(sumB, j)));
-        }
-      } else {
-        for (; y < ye; y++) {
-          const j = u32At(bCol, y);
-          const jx: u32 = x < xe ? u32At(col, x) : 0xffff_ffff;
-          if (jx < j) break;
-          let v: i64 = 0;
-          if (jx == j) { v = i64At(val, x); x++; }
-          k = keep(outCol, outVal, colSum, colMax, k, j, emaCovered(v, i64At(C, j), ai, beta, <i64>u16At(bVal, y), recent, j, alpha, om, i64At(sumD, j), i64At(sumB, j)));
-        }
+      for (; y < ye; y++) {
+        const j = u32At(bCol, y);
+        const jx: u32 = x < xe ? u32At(col, x) : 0xffff_ffff;
+        if (jx < j) break;
+        let v: i64 = 0; // no W entry: a new side of 0, as the union gives it
+        if (jx == j) { v = i64At(val, x); x++; }
+        k = keep(outCol, outVal, colSum, colMax, k, j, emaCovered(v, i64At(C, j), ai, beta, <i64>u16At(bVal, y), recent, j, alpha, om, i64At(sumD, j), i64At(sumB, j)));
       }
     }
     if (y == ye) {
@@ -231,6 +227,91 @@ export function emaRows(
   return k - outBase;
 }
 
+/**
+ * Rows r0 <= i < r1 of emaRows where its inRange holds, every a_i < ONE and alpha, beta as its
+ * walk needs: each row's walk, then the union of the rest, both in emaInRange's unsigned
+ * arithmetic with no check per entry (the same entries as the general code; the union takes
+ * W's side alone where the bond row has ended, as the general code's own loop for it does).
+ * Returns the next k. (A function of its own, with no call in it: its loops in emaRows beside
+ * the general ones cost the walk 1.05x; as it is, ema_bonds 0.8x on the sparse shapes, measured:
+ * bench/ab.bench.ts.)
+ */
+function rowsInRange(
+  r0: i32, r1: i32, rowPtr: usize, col: usize, val: usize, C: usize, a: usize, beta: i64,
+  bPtr: usize, bCol: usize, bVal: usize, alpha: i64, sumD: usize, sumB: usize,
+  outPtr: usize, outCol: usize, outVal: usize, k: i32, colSum: usize, colMax: usize,
+): i32 {
+  const om = ONE - alpha;
+  for (let i = r0; i < r1; i++) {
+    k = rowInRange(
+      rowStart(rowPtr, i), rowEnd(rowPtr, i), rowStart(bPtr, i), rowEnd(bPtr, i), col, val, C, i64At(a, i), beta,
+      bCol, bVal, alpha, om, sumD, sumB, outCol, outVal, k, colSum, colMax,
+    );
+    endRow(outPtr, i, k);
+  }
+  return k;
+}
+
+/** One row of rowsInRange, from W entry x and bond entry y. */
+// @ts-ignore: decorator
+@inline function rowInRange(
+  x: u32, xe: u32, y: u32, ye: u32, col: usize, val: usize, C: usize, ai: i64, beta: i64, bCol: usize, bVal: usize,
+  alpha: i64, om: i64, sumD: usize, sumB: usize, outCol: usize, outVal: usize, k: i32, colSum: usize, colMax: usize,
+): i32 {
+  // the walk while the bond row covers W's
+  for (; y < ye; y++) {
+    const j = u32At(bCol, y);
+    const jx: u32 = x < xe ? u32At(col, x) : 0xffff_ffff;
+    if (jx < j) break;
+    let v: i64 = 0; // no W entry: a new side of 0, as the union gives it
+    if (jx == j) { v = i64At(val, x); x++; }
+    k = keep(outCol, outVal, colSum, colMax, k, j, emaInRange(v, i64At(C, j), ai, beta, <i64>u16At(bVal, y), alpha, om, i64At(sumD, j), i64At(sumB, j)));
+  }
+  // the union of the rest, W entries with a delta of 0 skipped (as emaRows' union does)
+  let jx: u32 = 0xffff_ffff, dx: i64 = 0;
+  for (; x < xe; ) {
+    const j = u32At(col, x);
+    dx = deltaInRange(i64At(val, x), i64At(C, j), ai, beta);
+    x++;
+    if (dx != 0) { jx = j; break; }
+  }
+  while (jx != 0xffff_ffff || y < ye) {
+    const jy: u32 = y < ye ? u32At(bCol, y) : 0xffff_ffff;
+    const j = min(jx, jy);
+    let e: i64 = 0;
+    if (jy == j) {
+      // a recent column's sumB is 0 (its bonds are left out of it): it counts 0
+      const sB = i64At(sumB, j);
+      const bo: i64 = sB != 0 ? <i64>((<u64>u16At(bVal, y) << 32) / <u64>sB) : 0;
+      e = <i64>((<u64>om * <u64>bo) >>> 32);
+      y++;
+    }
+    if (jx == j) {
+      const sD = i64At(sumD, j);
+      const dn: i64 = sD != 0 ? <i64>((<u64>dx << 32) / <u64>sD) : dx;
+      e += <i64>((<u64>alpha * <u64>dn) >>> 32);
+      jx = 0xffff_ffff;
+      for (; x < xe; ) {
+        const jn = u32At(col, x);
+        dx = deltaInRange(i64At(val, x), i64At(C, jn), ai, beta);
+        x++;
+        if (dx != 0) { jx = jn; break; }
+      }
+    }
+    k = keep(outCol, outVal, colSum, colMax, k, j, e);
+  }
+  return k;
+}
+
+/** emaInRange's delta mulF(Wb, a_i): W entry v in [0, ONE], consensus c, 0 <= a_i < ONE, 0 <= beta <= ONE. */
+// @ts-ignore: decorator
+@inline function deltaInRange(v: i64, c: i64, ai: i64, beta: i64): i64 {
+  const wc: i64 = c < v ? (c > 0 ? c : 0) : v; // clipped at consensus: in [0, v]
+  // v + mulF(beta, wc - v): the floor of a product <= 0 is minus a ceiling
+  const wb: i64 = beta == ONE ? wc : v - <i64>((<u64>beta * <u64>(v - wc) + 0xffff_ffff) >>> 32);
+  return <i64>((<u64>wb * <u64>ai) >>> 32); // < ONE for wb <= ONE, a_i < ONE
+}
+
 /** One entry of the union loop (W entry v, 0 if absent; stored bond b). */
 function emaEntry(v: i64, c: i64, ai: i64, beta: i64, b: i64, isRecent: bool, alpha: i64, sD: i64, sB: i64): i64 {
   const dn = deltaNormalized(weightForBonds(v, c, beta), ai, sD);
@@ -264,10 +345,7 @@ function emaEntry(v: i64, c: i64, ai: i64, beta: i64, b: i64, isRecent: bool, al
  */
 // @ts-ignore: decorator
 @inline function emaInRange(v: i64, c: i64, ai: i64, beta: i64, b: i64, alpha: i64, om: i64, sD: i64, sB: i64): i64 {
-  const wc: i64 = c < v ? (c > 0 ? c : 0) : v; // clipped at consensus: in [0, v]
-  // v + mulF(beta, wc - v): the floor of a product <= 0 is minus a ceiling
-  const wb: i64 = beta == ONE ? wc : v - <i64>((<u64>beta * <u64>(v - wc) + 0xffff_ffff) >>> 32);
-  const d = <i64>((<u64>wb * <u64>ai) >>> 32); // < ONE for wb <= ONE, a_i < ONE
+  const d = deltaInRange(v, c, ai, beta);
   // divF(d, sD) = floor(d * 2^32 / sD) <= ONE for 0 <= d <= sD; d itself where sD is 0
   const dn: i64 = sD != 0 ? <i64>((<u64>d << 32) / <u64>sD) : d;
   // B / sumB <= ONE: sumB sums this column's b's (emaSums), below 2^31 here; a recent column's
