@@ -280,16 +280,11 @@ function rowsInRange(
     const j = min(jx, jy);
     let e: i64 = 0;
     if (jy == j) {
-      // a recent column's sumB is 0 (its bonds are left out of it): it counts 0
-      const sB = i64At(sumB, j);
-      const bo: i64 = sB != 0 ? <i64>((<u64>u16At(bVal, y) << 32) / <u64>sB) : 0;
-      e = <i64>((<u64>om * <u64>bo) >>> 32);
+      e = bondTerm(<i64>u16At(bVal, y), i64At(sumB, j), om);
       y++;
     }
     if (jx == j) {
-      const sD = i64At(sumD, j);
-      const dn: i64 = sD != 0 ? <i64>((<u64>dx << 32) / <u64>sD) : dx;
-      e += <i64>((<u64>alpha * <u64>dn) >>> 32);
+      e += deltaTerm(dx, i64At(sumD, j), alpha);
       jx = 0xffff_ffff;
       for (; x < xe; ) {
         const jn = u32At(col, x);
@@ -335,7 +330,7 @@ function emaEntry(v: i64, c: i64, ai: i64, beta: i64, b: i64, isRecent: bool, al
   if ((<u64>v > <u64>ONE) | (sD < 0) | (d > sD) | (<u64>sB >= 0x8000_0000)) {
     return emaEntry(v, c, ai, beta, b, u8At(recent, j) != 0, alpha, sD, sB);
   }
-  return emaInRange(v, c, ai, beta, b, alpha, om, sD, sB);
+  return deltaTerm(d, sD, alpha) + bondTerm(b, sB, om);
 }
 
 /**
@@ -345,11 +340,23 @@ function emaEntry(v: i64, c: i64, ai: i64, beta: i64, b: i64, isRecent: bool, al
  */
 // @ts-ignore: decorator
 @inline function emaInRange(v: i64, c: i64, ai: i64, beta: i64, b: i64, alpha: i64, om: i64, sD: i64, sB: i64): i64 {
-  const d = deltaInRange(v, c, ai, beta);
-  // divF(d, sD) = floor(d * 2^32 / sD) <= ONE for 0 <= d <= sD; d itself where sD is 0
-  const dn: i64 = sD != 0 ? <i64>((<u64>d << 32) / <u64>sD) : d;
-  // B / sumB <= ONE: sumB sums this column's b's (emaSums), below 2^31 here; a recent column's
-  // bonds are left out of it (0 there): they count 0, as an all-zero column's do
+  return deltaTerm(deltaInRange(v, c, ai, beta), sD, alpha) + bondTerm(b, sB, om);
+}
+
+/** mulF(alpha, divF(d, sD)) for 0 <= d <= sD (d itself where sD is 0) and 0 < alpha < ONE: a product below 2^64. */
+// @ts-ignore: decorator
+@inline function deltaTerm(d: i64, sD: i64, alpha: i64): i64 {
+  const dn: i64 = sD != 0 ? <i64>((<u64>d << 32) / <u64>sD) : d; // floor(d * 2^32 / sD) <= ONE
+  return <i64>((<u64>alpha * <u64>dn) >>> 32);
+}
+
+/**
+ * mulF(1 - alpha, B / sumB) for a stored bond b and its column's sum 0 <= sB < 2^31 (the b's
+ * emaSums adds up, so b <= sB and the quotient is at most ONE). A recent column's bonds are left
+ * out of its sum (0 there): they count 0, as an all-zero column's do.
+ */
+// @ts-ignore: decorator
+@inline function bondTerm(b: i64, sB: i64, om: i64): i64 {
   const bo: i64 = sB != 0 ? <i64>((<u64>b << 32) / <u64>sB) : 0;
-  return <i64>((<u64>alpha * <u64>dn) >>> 32) + <i64>((<u64>om * <u64>bo) >>> 32); // products < 2^64
+  return <i64>((<u64>om * <u64>bo) >>> 32);
 }

@@ -2,7 +2,7 @@
 // workers, build/*.wasm), so a source edited since the last build would be tested
 // against stale code. Outputs are compared with their sources by modification time:
 //   assembly/**/*.ts, asconfig.json  ->  build/yuma.wasm, build/yuma-shared.wasm, build/yuma.d.ts (npm run build:wasm)
-//   src/**/*.ts, tsconfig.json       ->  dist/<same path>.js, one per source    (npm run build:ts)
+//   src/**/*.ts (*.cts), tsconfig.json  ->  dist/<same path>.js (.cjs), one per source  (npm run build:ts)
 import { existsSync, readdirSync, statSync } from 'node:fs';
 import { join, relative } from 'node:path';
 
@@ -21,7 +21,7 @@ function tsFiles(dir: string): string[] {
   for (const e of readdirSync(dir, { withFileTypes: true })) {
     const p = join(dir, e.name);
     if (e.isDirectory()) out.push(...tsFiles(p));
-    else if (e.name.endsWith('.ts') && !e.name.endsWith('.d.ts')) out.push(p);
+    else if ((e.name.endsWith('.ts') && !e.name.endsWith('.d.ts')) || e.name.endsWith('.cts')) out.push(p);
   }
   return out;
 }
@@ -53,7 +53,7 @@ export function staleness(root: string): Staleness {
   let ts: string | null = null;
   const config = mtime(join(root, 'tsconfig.json'));
   for (const src of tsFiles(join(root, 'src'))) {
-    const out = join(root, 'dist', relative(join(root, 'src'), src)).replace(/\.ts$/, '.js');
+    const out = join(root, 'dist', relative(join(root, 'src'), src)).replace(/\.ts$/, '.js').replace(/\.cts$/, '.cjs');
     const t = mtime(out);
     if (t === undefined) ts = `${rel(out)} is missing`;
     else if (mtime(src)! > t) ts = `${rel(src)} is newer than ${rel(out)}`;

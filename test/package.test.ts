@@ -57,7 +57,7 @@ describe('npm pack + install into a fresh app', { timeout: 150_000 }, () => {
   it('the tarball holds both WASM builds, the workers, the CLI, the types, the spec and the Python client; no sources', () => {
     for (const f of [
       'build/yuma.wasm', 'build/yuma-shared.wasm', 'dist/index.js', 'dist/index.d.ts', 'dist/cli/main.js',
-      'dist/pool/worker.js', 'dist/serve/epoch-task.js', 'docs/spec/yuma.md', 'examples/python/yuma_serve.py', 'package.json', 'README.md',
+      'dist/pool/worker-entry.cjs', 'dist/pool/worker.js', 'dist/serve/epoch-task.js', 'docs/spec/yuma.md', 'examples/python/yuma_serve.py', 'package.json', 'README.md',
       'schema/yuma-sim-case-1.schema.json',
     ]) expect(packed, f).toContain(f);
     expect(packed.filter((f) => /^(src|test|assembly|bench)\//.test(f))).toEqual([]);

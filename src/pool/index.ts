@@ -14,7 +14,7 @@
 //   compiled WebAssembly.Module is handed to every worker in workerData (a Module is
 //   structured-cloneable: workers instantiate it, they never recompile). Each worker creates
 //   its kernels once (`createWasmKernels(module)`) and keeps them for every task.
-// - The worker runs from the BUILD: dist/pool/worker.js (a plain .js file piscina can load),
+// - The worker runs from the BUILD: dist/pool/worker.js (through dist/pool/worker-entry.cjs),
 //   resolved relative to this package, so the pool works from dist/ and from src/ (tests,
 //   tsx) alike. `npm run build` (which `npm ci` runs) must have produced it.
 import { Piscina } from 'piscina';
@@ -42,9 +42,10 @@ export {
   type HeapLimits, type PoolOptions, type ResolvedPoolOptions, type RunOptions,
 } from './options.js';
 
-// From dist/pool/index.js this is dist/pool/worker.js (the same as '../pool/worker.js');
-// from src/pool/index.ts (vitest, tsx) it is still the built dist/pool/worker.js.
-const WORKER_URL = new URL('../../dist/pool/worker.js', import.meta.url);
+// From dist/pool/index.js this is dist/pool/worker-entry.cjs (beside it); from src/pool/index.ts
+// (vitest, tsx) it is still the built one. The entry imports dist/pool/worker.js (worker-entry.cts
+// says why piscina is not handed worker.js itself).
+const WORKER_URL = new URL('../../dist/pool/worker-entry.cjs', import.meta.url);
 
 export interface WarmupReport {
   /** the worker thread ids that ran a warm-up epoch (one per thread) */

@@ -1,7 +1,7 @@
-// A pool worker (piscina loads the BUILT file, dist/pool/worker.js). Each worker instantiates
-// the kernels once, from the WebAssembly.Module compiled on the main thread, and keeps that
-// instance (and its already-grown, already-touched memory) for every task it runs. It runs
-// epochs, warm-ups and split epochs itself; any other task kind it looks up in the registry
+// A pool worker (piscina loads the BUILT file, dist/pool/worker.js, through worker-entry.cjs).
+// Each worker instantiates the kernels once, from the WebAssembly.Module compiled on the main
+// thread, and keeps that instance (and its already-grown, already-touched memory) for every task
+// it runs. It runs epochs, warm-ups and split epochs itself; any other task kind it looks up in the registry
 // (tasks.ts), loading the module that defines it on the first task of that kind.
 import { threadId, workerData } from 'node:worker_threads';
 import { movable } from './movable.js';
