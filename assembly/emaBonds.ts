@@ -258,7 +258,8 @@ function rowsInRange(
   x: u32, xe: u32, y: u32, ye: u32, col: usize, val: usize, C: usize, ai: i64, beta: i64, bCol: usize, bVal: usize,
   alpha: i64, om: i64, sumD: usize, sumB: usize, outCol: usize, outVal: usize, k: i32, colSum: usize, colMax: usize,
 ): i32 {
-  // the walk while the bond row covers W's
+  // the walk while the bond row covers W's: emaRows' own walk without its range check and the
+  // call behind it (written twice on purpose: one loop for both cost the walk, see rowsInRange)
   for (; y < ye; y++) {
     const j = u32At(bCol, y);
     const jx: u32 = x < xe ? u32At(col, x) : 0xffff_ffff;

@@ -981,6 +981,29 @@ describe('WASM kernels == reference kernels', () => {
         ),
     ));
 
+  /** emaDividends on both kernels for an EMA-like CSR c (entries > 0), its own column sums and maxima. */
+  const emaDividendsOnBoth = (n: number, c: Csr<bigint>, I: bigint[], stored: boolean) => {
+    const nnz = c.col.length;
+    sameOnBoth(
+      { ...csrLayout(n, nnz, 'i64'), I: ['i64', n], sums: ['i64', n], colMax: ['i64', n], div: ['i64', n], u16: ['u16', nnz] } as const,
+      (m) => {
+        fillCsr(m, c);
+        m.val.view.set(c.val);
+        m.I.view.set(I);
+        m.colMax.view.fill(0n);
+        c.col.forEach((j, q) => (m.colMax.view[j] = m.colMax.view[j]! > c.val[q]! ? m.colMax.view[j]! : c.val[q]!));
+        m.u16.view.fill(7);
+        m.sums.view.set(columnSums(n, c));
+      },
+      (k, m) => {
+        k.emaDividends(n, m.rowPtr, m.col, m.val, m.sums, m.I, m.div, m.colMax, stored ? m.u16 : null);
+      },
+      (m) => ({
+        div: head(m.div.view, n), colMax: head(m.colMax.view, n), u16: head(m.u16.view, nnz), val: head(m.val.view, nnz),
+      }),
+    );
+  };
+
   it('emaDividends on EMA-like matrices (entries > 0, with their column sums and maxima; with and without the stored u16)', () =>
     property(
       size.chain((n) =>
@@ -997,27 +1020,7 @@ describe('WASM kernels == reference kernels', () => {
           stored: fc.boolean(),
         }),
       ),
-      ({ n, m: c, I, stored }) => {
-        const nnz = c.col.length;
-        sameOnBoth(
-          { ...csrLayout(n, nnz, 'i64'), I: ['i64', n], sums: ['i64', n], colMax: ['i64', n], div: ['i64', n], u16: ['u16', nnz] } as const,
-          (m) => {
-            fillCsr(m, c);
-            m.val.view.set(c.val);
-            m.I.view.set(I);
-            m.colMax.view.fill(0n);
-            c.col.forEach((j, q) => (m.colMax.view[j] = m.colMax.view[j]! > c.val[q]! ? m.colMax.view[j]! : c.val[q]!));
-            m.u16.view.fill(7);
-            m.sums.view.set(columnSums(n, c));
-          },
-          (k, m) => {
-            k.emaDividends(n, m.rowPtr, m.col, m.val, m.sums, m.I, m.div, m.colMax, stored ? m.u16 : null);
-          },
-          (m) => ({
-            div: head(m.div.view, n), colMax: head(m.colMax.view, n), u16: head(m.u16.view, nnz), val: head(m.val.view, nnz),
-          }),
-        );
-      },
+      ({ n, m: c, I, stored }) => emaDividendsOnBoth(n, c, I, stored),
     ));
 
   it('emaDividends with every entry and I_j below ONE (its walk without a check per entry) == the reference', () =>
@@ -1034,20 +1037,7 @@ describe('WASM kernels == reference kernels', () => {
       ),
       ({ n, m: c, I }) => {
         fc.pre(I.every((x) => x >= 0n && x < ONE));
-        const nnz = c.col.length;
-        sameOnBoth(
-          { ...csrLayout(n, nnz, 'i64'), I: ['i64', n], sums: ['i64', n], colMax: ['i64', n], div: ['i64', n], u16: ['u16', nnz] } as const,
-          (m) => {
-            fillCsr(m, c);
-            m.val.view.set(c.val);
-            m.I.view.set(I);
-            m.colMax.view.fill(0n);
-            c.col.forEach((j, q) => (m.colMax.view[j] = m.colMax.view[j]! > c.val[q]! ? m.colMax.view[j]! : c.val[q]!));
-            m.sums.view.set(columnSums(n, c));
-          },
-          (k, m) => k.emaDividends(n, m.rowPtr, m.col, m.val, m.sums, m.I, m.div, m.colMax, m.u16),
-          (m) => ({ div: head(m.div.view, n), colMax: head(m.colMax.view, n), u16: head(m.u16.view, nnz) }),
-        );
+        emaDividendsOnBoth(n, c, I, true);
       },
     ));
 
