@@ -276,8 +276,9 @@ export interface WasmExports {
    * sums colSum and its column maxima colMax (0 for an empty column: what emaDividends takes).
    * Scratch: sumD, sumB i64[n] (sumD given when sumDReady: clip's ranks when beta == ONE, since
    * then mulF(Wb_ij, a_i) is exactly the rank term mulF(a_i, Wc_ij)).
-   * wInRange: the caller knows every W entry lies in [0, ONE] (the epoch's W, row-normalized,
-   * always does); emaRows' walk then needs no range check per entry (see emaRows).
+   * wInRange: the caller knows every W entry lies in [0, ONE] (the epoch's row-normalized W does
+   * wherever no row holds more than 32768 entries: epoch.ts weightsInRange); emaRows' walk then
+   * needs no range check per entry (see emaRows).
    * Returns nnz out.
    *
    * assembly/emaBonds.ts: `emaOriginal(n: i32, rowPtr: usize, col: usize, val: usize, C: usize, a: usize, beta: i64, bPtr: usize, bCol: usize, bVal: usize, recent: usize, alpha: i64, outPtr: usize, outCol: usize, outVal: usize, colSum: usize, colMax: usize, sumD: usize, sumB: usize, sumDReady: bool, wInRange: bool): i32`
