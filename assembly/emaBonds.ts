@@ -326,9 +326,7 @@ function emaEntry(v: i64, c: i64, ai: i64, beta: i64, b: i64, isRecent: bool, al
 @inline function emaCovered(
   v: i64, c: i64, ai: i64, beta: i64, b: i64, recent: usize, j: u32, alpha: i64, om: i64, sD: i64, sB: i64,
 ): i64 {
-  const wc: i64 = c < v ? (c > 0 ? c : 0) : v;
-  const wb: i64 = beta == ONE ? wc : v - <i64>((<u64>beta * <u64>(v - wc) + 0xffff_ffff) >>> 32);
-  const d = <i64>((<u64>wb * <u64>ai) >>> 32);
+  const d = deltaInRange(v, c, ai, beta); // its unsigned arithmetic cannot trap whatever v is
   if ((<u64>v > <u64>ONE) | (sD < 0) | (d > sD) | (<u64>sB >= 0x8000_0000)) {
     return emaEntry(v, c, ai, beta, b, u8At(recent, j) != 0, alpha, sD, sB);
   }
